@@ -1,0 +1,7 @@
+"""`python -m gan_bench` = the `gan-bench` command."""
+
+import sys
+
+from gan_bench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,308 @@
+"""Datasets as one in-memory uint8 tensor with labels and a fixed held-out split.
+
+Every dataset becomes `ImageData`: images as uint8 NCHW at the study's image size (the
+canonical form that both training and scoring read), integer labels when the dataset has
+them, and a fixed train / held-out split that does not depend on the run's seed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SPLIT_SEED = 20161  # fixed: the held-out split never depends on the run's seed
+DEFAULT_HELDOUT_FRACTION = 0.2
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+# Training-split sizes of the fixed-size datasets: checked before any loading.
+KNOWN_TRAIN_SIZES = {"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000}
+DIGITS_SIZE = 1797
+IDX_IMAGE_MAGIC = 0x00000803
+IDX_LABEL_MAGIC = 0x00000801
+
+
+class DataError(ValueError):
+    """A dataset cannot be read; the message names the key and the file."""
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """A whole dataset in memory: uint8 images, optional labels, a fixed split."""
+
+    name: str
+    images: torch.Tensor  # uint8, N x C x H x W
+    labels: torch.Tensor | None  # int64, N
+    train_index: torch.Tensor  # int64 indices into images
+    heldout_index: torch.Tensor
+    num_classes: int
+
+    @property
+    def channels(self) -> int:
+        return self.images.shape[1]
+
+    @property
+    def image_size(self) -> int:
+        return self.images.shape[-1]
+
+    def split(self, which: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """uint8 images and labels of the `train` or `heldout` split."""
+        index = self.train_index if which == "train" else self.heldout_index
+        labels = None if self.labels is None else self.labels[index]
+        return self.images[index], labels
+
+
+def model_range(g_output: str) -> tuple[float, float]:
+    """The pixel range the generator produces: tanh -> [-1, 1], sigmoid -> [0, 1]."""
+    return (-1.0, 1.0) if g_output == "tanh" else (0.0, 1.0)
+
+
+def to_model_range(images: torch.Tensor, g_output: str) -> torch.Tensor:
+    """uint8 images -> float in the generator's output range."""
+    low, high = model_range(g_output)
+    return images.float().div(255.0).mul(high - low).add(low)
+
+
+def to_uint8(images: torch.Tensor, g_output: str) -> torch.Tensor:
+    """Generator output -> uint8 images, the form every metric reads."""
+    low, high = model_range(g_output)
+    unit = (images.float() - low) / (high - low)
+    return unit.clamp(0, 1).mul(255).round().to(torch.uint8)
+
+
+def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize uint8 NCHW images to size x size, antialiased, back to uint8."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images.contiguous()
+    resized = F.interpolate(
+        images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False
+    )
+    return resized.round().clamp(0, 255).to(torch.uint8)
+
+
+def data_root(spec: dict[str, Any]) -> Path:
+    """Where torchvision datasets live: `root`, else $GAN_BENCH_DATA, else a user cache."""
+    default = Path.home() / ".cache" / "gan-bench" / "data"
+    return Path(spec.get("root") or os.environ.get("GAN_BENCH_DATA") or default).expanduser()
+
+
+def heldout_fraction(spec: dict[str, Any]) -> float:
+    return float(spec.get("heldout_fraction", DEFAULT_HELDOUT_FRACTION))
+
+
+def _split_sizes(total: int, fraction: float) -> tuple[int, int]:
+    heldout = int(round(total * fraction))
+    return total - heldout, heldout
+
+
+def _fixed_split(total: int, fraction: float) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(SPLIT_SEED)
+    order = torch.randperm(total, generator=generator)
+    train, _ = _split_sizes(total, fraction)
+    return order[:train].sort().values, order[train:].sort().values
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _open_maybe_gzip(path: Path):
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def idx_header(path: Path) -> tuple[int, list[int]]:
+    """(magic, dims) of an IDX file, gzip or raw, reading only its header."""
+    with _open_maybe_gzip(path) as handle:
+        head = handle.read(4)
+        if len(head) < 4 or head[0] != 0 or head[1] != 0:
+            raise DataError(f"{path}: not an IDX file (bad magic number)")
+        ndim = head[3]
+        dims_bytes = handle.read(4 * ndim)
+    if len(dims_bytes) < 4 * ndim:
+        raise DataError(f"{path}: truncated IDX header")
+    magic = int.from_bytes(head, "big")
+    dims = [int.from_bytes(dims_bytes[i : i + 4], "big") for i in range(0, 4 * ndim, 4)]
+    return magic, dims
+
+
+def _folder_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def _idx_problems(spec: dict[str, Any]) -> tuple[list[tuple[str, str]], int | None]:
+    if "images" not in spec:
+        return [("dataset.images", "dataset 'idx' needs an IDX image file")], None
+    problems: list[tuple[str, str]] = []
+    count = None
+    for key, magic_wanted in (("images", IDX_IMAGE_MAGIC), ("labels", IDX_LABEL_MAGIC)):
+        if key not in spec:
+            continue
+        path = Path(spec[key])
+        if not path.is_file():
+            problems.append((f"dataset.{key}", f"file not found: {path}"))
+            continue
+        try:
+            magic, dims = idx_header(path)
+        except (DataError, OSError, EOFError) as error:
+            problems.append((f"dataset.{key}", str(error)))
+            continue
+        if magic != magic_wanted:
+            kind = "image (N x H x W uint8)" if key == "images" else "label (N uint8)"
+            problems.append(
+                (f"dataset.{key}", f"{path}: not an IDX {kind} file (magic {magic:#010x})")
+            )
+            continue
+        if count is not None and dims[0] != count:
+            problems.append(("dataset.labels", f"{dims[0]} labels for {count} images"))
+        count = dims[0] if count is None else count
+    return problems, count
+
+
+def spec_problems(spec: dict[str, Any], batch_size: int) -> list[tuple[str, str]]:
+    """Cheap checks of a dataset spec (files exist, sizes fit the batch) before any loading."""
+    name = spec["name"]
+    problems: list[tuple[str, str]] = []
+    total: int | None = None
+    train: int | None = None
+    fraction = heldout_fraction(spec)
+    if name == "digits":
+        total = DIGITS_SIZE
+    elif name in KNOWN_TRAIN_SIZES:
+        train = KNOWN_TRAIN_SIZES[name]
+    elif name == "idx":
+        problems, total = _idx_problems(spec)
+    elif name == "folder":
+        if "path" not in spec:
+            return [("dataset.path", "dataset 'folder' needs a path")]
+        folder = Path(spec["path"])
+        if not folder.is_dir():
+            return [("dataset.path", f"folder not found: {folder}")]
+        total = len(_folder_files(folder))
+        if total == 0:
+            return [
+                ("dataset.path", f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
+            ]
+    for key in ("images", "labels") if name != "idx" else ():
+        if key in spec:
+            problems.append((f"dataset.{key}", "only used with dataset 'idx'"))
+    if "path" in spec and name != "folder":
+        problems.append(("dataset.path", "only used with dataset 'folder'"))
+    if total is not None:
+        train, _ = _split_sizes(total, fraction)
+    if train is not None and batch_size > train:
+        problems.append(
+            ("train.batch_size", f"{batch_size} is larger than the training split ({train} images)")
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _digits() -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    pixels = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)  # 0..16 -> 0..255
+    return torch.from_numpy(pixels).unsqueeze(1), torch.from_numpy(bunch.target).long()
+
+
+def _read_idx(path: Path) -> torch.Tensor:
+    """An IDX file (gzip or raw) through torchvision's reader."""
+    from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
+
+    with _open_maybe_gzip(path) as source, tempfile.NamedTemporaryFile(suffix=".idx") as raw:
+        shutil.copyfileobj(source, raw)
+        raw.flush()
+        return read_sn3_pascalvincent_tensor(raw.name, strict=False)
+
+
+def _idx(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    images = _read_idx(Path(spec["images"]))
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    labels = _read_idx(Path(spec["labels"])).long() if "labels" in spec else None
+    return images.to(torch.uint8), labels
+
+
+def _torchvision(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Train + test split of a torchvision dataset; returns (images, labels, train count)."""
+    import torchvision.datasets as tvd
+
+    cls = getattr(tvd, TORCHVISION_SETS[spec["name"]])
+    root = data_root(spec)
+    parts = []
+    for train in (True, False):
+        try:
+            dataset = cls(str(root), train=train, download=True)
+        except Exception as error:  # noqa: BLE001 - torchvision raises many kinds here
+            raise DataError(
+                f"dataset.name: could not load or download {spec['name']} into {root} ({error}); "
+                "on a machine without internet, copy the dataset there or set dataset.root / "
+                "GAN_BENCH_DATA"
+            ) from error
+        images = torch.as_tensor(np.asarray(dataset.data))
+        images = images.permute(0, 3, 1, 2) if images.dim() == 4 else images.unsqueeze(1)
+        parts.append((images, torch.as_tensor(dataset.targets).long()))
+    train_count = parts[0][0].shape[0]
+    images = torch.cat([parts[0][0], parts[1][0]])
+    labels = torch.cat([parts[0][1], parts[1][1]])
+    return images, labels, train_count
+
+
+def _folder(spec: dict[str, Any]) -> torch.Tensor:
+    from torchvision.io import ImageReadMode, decode_image
+
+    mode = ImageReadMode.GRAY if spec.get("channels", 3) == 1 else ImageReadMode.RGB
+    size = spec.get("image_size", 16)
+    images = []
+    for path in _folder_files(Path(spec["path"])):
+        try:
+            image = decode_image(str(path), mode=mode)
+        except RuntimeError as error:
+            raise DataError(f"dataset.path: cannot decode image {path}: {error}") from error
+        images.append(resize_uint8(image.unsqueeze(0), size))
+    return torch.cat(images)
+
+
+def load_dataset(spec: dict[str, Any]) -> ImageData:
+    """Load a validated dataset spec into memory (CPU), resized to its image size."""
+    name = spec["name"]
+    size = spec.get("image_size", 16)
+    labels: torch.Tensor | None
+    if name in TORCHVISION_SETS:
+        images, labels, train_count = _torchvision(spec)
+        total = images.shape[0]
+        train_index = torch.arange(train_count)
+        heldout_index = torch.arange(train_count, total)
+    else:
+        if name == "digits":
+            images, labels = _digits()
+        elif name == "idx":
+            images, labels = _idx(spec)
+        elif name == "folder":
+            images, labels = _folder(spec), None
+        else:
+            raise DataError(f"dataset.name: unknown dataset {name!r}")
+        train_index, heldout_index = _fixed_split(images.shape[0], heldout_fraction(spec))
+    images = resize_uint8(images, size)
+    num_classes = int(labels.max().item()) + 1 if labels is not None else 0
+    return ImageData(name, images, labels, train_index, heldout_index, num_classes)
+
+
+def dataset_key(spec: dict[str, Any]) -> str:
+    """A short stable name for caches keyed by dataset (name, size, source file)."""
+    parts = [spec["name"], str(spec.get("image_size", 16))]
+    for key in ("images", "path"):
+        if key in spec:
+            parts.append(Path(spec[key]).name.replace(".", "_"))
+    return "-".join(parts)

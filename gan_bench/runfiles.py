@@ -1,0 +1,108 @@
+"""The run folder: its file names (a contract) and crash-safe ways to write them.
+
+Every output goes through a temporary file in the same folder and `os.replace`, so a crash
+leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """File names inside `results/<study>/runs/<cell-id>/seed-<S>/` (DESIGN.md contract)."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log.jsonl"
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.root / "checkpoint.pt"
+
+    @property
+    def previous_checkpoint(self) -> Path:
+        """The checkpoint before the latest: the fallback when the latest is unreadable."""
+        return self.root / "checkpoint.prev.pt"
+
+    @property
+    def generator(self) -> Path:
+        return self.root / "generator.pt"
+
+    @property
+    def samples(self) -> Path:
+        return self.root / "samples.png"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def scores(self) -> Path:
+        return self.root / "scores.json"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` on a temp file beside `path`, fsync it, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.chmod(0o644)  # mkstemp makes 0600; results are meant to be shared
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, payload: Any) -> None:
+    text = json.dumps(payload, indent=2, sort_keys=False, allow_nan=True) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def save_torch(path: Path, payload: Any) -> None:
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    """The parseable lines of a log.jsonl (a line cut by a crash is dropped)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def truncate_log(path: Path, last_step: int) -> None:
+    """Keep only log records up to `last_step`: the ones a resumed run will not rewrite."""
+    kept = [record for record in read_log(path) if record.get("step", 0) <= last_step]
+    text = "".join(json.dumps(record) + "\n" for record in kept)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,282 @@
+"""The trick registry: the one place that names every trick, its levels and its claim.
+
+Everything else (study validation, cell ids, models, trainer, claim-vs-evidence tables)
+reads this module, so adding a trick is one entry here plus the code where it acts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["choice", "bool", "float", "int"]
+ActsOn = Literal["G", "D", "G+D", "loss", "loop", "data"]
+
+
+@dataclass(frozen=True)
+class Trick:
+    """One GAN training trick and the folk claim about it."""
+
+    name: str
+    kind: Kind
+    default: Any
+    acts_on: ActsOn
+    where: str
+    claim: str
+    source: str
+    levels: tuple[Any, ...] = ()  # allowed values for choice/bool tricks
+    minimum: float | None = None  # numeric tricks: bounds on the value
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    # The level the claim says is better than `default` (None: the claim names no direction).
+    recommended: Any = None
+
+    def check(self, value: Any) -> str | None:
+        """Return why `value` is not a valid level of this trick, or None when it is."""
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        if self.kind == "choice":
+            if isinstance(value, bool) or value not in self.levels:
+                allowed = ", ".join(str(level) for level in self.levels)
+                return f"level {value!r} is not allowed (allowed: {allowed})"
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a number, got {value!r}"
+        if self.kind == "int" and not isinstance(value, int):
+            return f"must be an integer, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be finite, got {value!r}"
+        return self._check_bounds(value)
+
+    def _check_bounds(self, value: float) -> str | None:
+        if self.minimum is not None:
+            below = value <= self.minimum if self.exclusive_minimum else value < self.minimum
+            if below:
+                op = ">" if self.exclusive_minimum else ">="
+                return f"must be {op} {self.minimum}, got {value!r}"
+        if self.maximum is not None:
+            above = value >= self.maximum if self.exclusive_maximum else value > self.maximum
+            if above:
+                op = "<" if self.exclusive_maximum else "<="
+                return f"must be {op} {self.maximum}, got {value!r}"
+        return None
+
+    def describe_levels(self) -> str:
+        """Human-readable allowed levels, for docs and error messages."""
+        if self.levels:
+            return ", ".join(format_level(level) for level in self.levels)
+        low = "(" if self.exclusive_minimum else "["
+        high = ")" if self.exclusive_maximum else "]"
+        lo = "-inf" if self.minimum is None else format_level(self.minimum)
+        hi = "inf" if self.maximum is None else format_level(self.maximum)
+        return f"{self.kind} in {low}{lo}, {hi}{high}"
+
+
+def format_level(value: Any) -> str:
+    """Render a level the same way everywhere (cell ids, tables): true/false, 0.4, 3."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)  # 1.0 stays "1.0" so it reads as a float level
+    return str(value)
+
+
+_TRICKS: tuple[Trick, ...] = (
+    Trick(
+        "g_output",
+        "choice",
+        "tanh",
+        "G",
+        "G last layer; data scaled to [-1,1] or [0,1]",
+        "tanh beats sigmoid on the generator's output",
+        "Keras GAN bag of tricks; DCGAN",
+        levels=("tanh", "sigmoid"),
+        recommended="tanh",
+    ),
+    Trick(
+        "latent",
+        "choice",
+        "normal",
+        "G",
+        "z ~ N(0, I) or U(-1, 1)",
+        "Gaussian latents beat uniform ones",
+        "Keras GAN bag of tricks; ganhacks",
+        levels=("normal", "uniform"),
+        recommended="normal",
+    ),
+    Trick(
+        "d_downsample",
+        "choice",
+        "strided",
+        "D",
+        "stride-2 conv vs conv + 2x2 max-pool",
+        "max-pooling's sparse gradients hurt D; strided convs beat it",
+        "Keras GAN bag of tricks; DCGAN",
+        levels=("strided", "maxpool"),
+        recommended="strided",
+    ),
+    Trick(
+        "g_upsample",
+        "choice",
+        "transposed",
+        "G",
+        "stride-2 transposed conv vs nearest-resize + conv",
+        "resize-convolution removes checkerboard artifacts",
+        "Odena et al. 2016",
+        levels=("transposed", "resize"),
+        recommended="resize",
+    ),
+    Trick(
+        "d_activation",
+        "choice",
+        "leaky_relu",
+        "D",
+        "D hidden activations",
+        "ReLU's sparse gradients hurt D; LeakyReLU beats it",
+        "Keras GAN bag of tricks; DCGAN",
+        levels=("leaky_relu", "relu"),
+        recommended="leaky_relu",
+    ),
+    Trick(
+        "g_activation",
+        "choice",
+        "relu",
+        "G",
+        "G hidden activations",
+        "DCGAN uses ReLU in G, the Keras tricks use LeakyReLU; no direction is claimed",
+        "DCGAN; Keras GAN bag of tricks",
+        levels=("relu", "leaky_relu"),
+        recommended=None,
+    ),
+    Trick(
+        "kernel_size",
+        "choice",
+        4,
+        "G+D",
+        "every stride-2 (transposed) conv and its replacement",
+        "a kernel size divisible by the stride avoids checkerboard artifacts",
+        "Keras GAN bag of tricks; Odena et al. 2016",
+        levels=(4, 3, 5),
+        recommended=4,
+    ),
+    Trick(
+        "d_dropout",
+        "float",
+        0.0,
+        "D",
+        "dropout after each D block",
+        "dropout in D adds helpful stochasticity",
+        "Keras GAN bag of tricks (0.4)",
+        minimum=0.0,
+        maximum=1.0,
+        exclusive_maximum=True,
+        recommended=0.4,
+    ),
+    Trick(
+        "label_noise",
+        "float",
+        0.0,
+        "loss",
+        "D targets += noise * U(0,1) for fakes, -= for reals",
+        "noisy labels make D more robust",
+        "Keras GAN bag of tricks (0.05)",
+        minimum=0.0,
+        recommended=0.05,
+    ),
+    Trick(
+        "label_flip",
+        "float",
+        0.0,
+        "loss",
+        "flip each D target with this probability",
+        "occasionally flipped labels help",
+        "ganhacks",
+        minimum=0.0,
+        maximum=0.5,
+        exclusive_maximum=True,
+        recommended=0.05,
+    ),
+    Trick(
+        "label_smoothing",
+        "float",
+        1.0,
+        "loss",
+        "one-sided: real target = value",
+        "soft (one-sided) real labels help",
+        "Salimans et al. 2016",
+        minimum=0.5,
+        maximum=1.0,
+        exclusive_minimum=True,
+        recommended=0.9,
+    ),
+    Trick(
+        "instance_noise",
+        "float",
+        0.0,
+        "data",
+        "N(0, sigma^2) added to D inputs, real and fake, annealed linearly to 0",
+        "noise before D stops D overfitting",
+        "Sønderby et al. 2016",
+        minimum=0.0,
+        recommended=0.1,
+    ),
+    Trick(
+        "batch_mode",
+        "choice",
+        "separate",
+        "loop",
+        "D sees real and fake in separate batches or one concatenated batch",
+        "separate real and fake batches help (BatchNorm statistics)",
+        "ganhacks",
+        levels=("separate", "mixed"),
+        recommended="separate",
+    ),
+    Trick(
+        "g_steps",
+        "int",
+        1,
+        "loop",
+        "G updates per D update",
+        "extra G steps let G catch up with D",
+        "folk advice",
+        minimum=1,
+        recommended=2,
+    ),
+    Trick(
+        "feature_matching",
+        "bool",
+        False,
+        "loss",
+        "G loss = ||E f(x) - E f(G(z))||^2 on D's penultimate layer",
+        "feature matching stops G over-fitting to D",
+        "Salimans et al. 2016",
+        levels=(False, True),
+        recommended=True,
+    ),
+    Trick(
+        "infogan",
+        "bool",
+        False,
+        "G+D",
+        "10-way categorical + 2 continuous codes, Q head on D, MI loss",
+        "InfoGAN codes give controllable, disentangled factors",
+        "Chen et al. 2016",
+        levels=(False, True),
+        recommended=True,
+    ),
+)
+
+TRICKS: dict[str, Trick] = {trick.name: trick for trick in _TRICKS}
+TRICK_ORDER: tuple[str, ...] = tuple(TRICKS)
+
+
+def defaults() -> dict[str, Any]:
+    """Every trick at its registry default: the settings of a plain DCGAN."""
+    return {name: trick.default for name, trick in TRICKS.items()}
+
+
+def unknown_tricks(names: list[str] | set[str] | dict[str, Any]) -> list[str]:
+    """Names that the registry does not know, in the order given."""
+    return [name for name in names if name not in TRICKS]
