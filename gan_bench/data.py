@@ -260,17 +260,20 @@ def _torchvision(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, int]
 
 
 def _folder(spec: dict[str, Any]) -> torch.Tensor:
-    from torchvision.io import ImageReadMode, decode_image
+    from PIL import Image, UnidentifiedImageError
 
-    mode = ImageReadMode.GRAY if spec.get("channels", 3) == 1 else ImageReadMode.RGB
+    mode = "L" if spec.get("channels", 3) == 1 else "RGB"
     size = spec.get("image_size", 16)
     images = []
     for path in _folder_files(Path(spec["path"])):
         try:
-            image = decode_image(str(path), mode=mode)
-        except RuntimeError as error:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert(mode), dtype=np.uint8)
+        except (OSError, UnidentifiedImageError) as error:
             raise DataError(f"dataset.path: cannot decode image {path}: {error}") from error
-        images.append(resize_uint8(image.unsqueeze(0), size))
+        tensor = torch.from_numpy(pixels.copy())
+        tensor = tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1)
+        images.append(resize_uint8(tensor.unsqueeze(0), size))
     return torch.cat(images)
 
 

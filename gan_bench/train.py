@@ -46,6 +46,9 @@ SAMPLE_GRID = 64  # samples.png: an 8x8 grid
 FIXED_NOISE_SEED = 1234  # the same noise for every run, so grids compare across cells
 INFO_CONTINUOUS_WEIGHT = 0.1
 LOGGED = ("d_loss", "g_loss", "d_real", "d_fake", "info_loss")
+# A run has diverged when a loss is non-finite or beyond this: BCE losses of a working GAN
+# stay within tens (a loss of 1e4 needs logits of magnitude 1e4).
+DIVERGED_LOSS = 1e4
 
 
 class RunConflict(ValueError):
@@ -131,8 +134,6 @@ class Trainer:
         self.channels = channels
         self.batch = self.train["batch_size"]
         self.latent_dim = config["model"]["latent_dim"]
-        self.g_optimizer_steps = 0  # counted for tests of g_steps
-        self.d_forwards: list[int] = []  # batch sizes of D forwards in D steps (tests)
 
     def new_state(self) -> TrainState:
         generator, discriminator = build_models(self.config, self.channels)
@@ -163,12 +164,10 @@ class Trainer:
         real_t, fake_t = d_targets(self.batch, self.tricks, self.device)
         real_in, fake_in = self._noisy(real, sigma), self._noisy(fake, sigma)
         if self.tricks["batch_mode"] == "mixed":
-            self.d_forwards.append(2 * self.batch)
             features = D.features(torch.cat([real_in, fake_in]))
             real_logits, fake_logits = D.logits(features).split(self.batch)
             fake_features = features[self.batch :]
         else:
-            self.d_forwards += [self.batch, self.batch]
             real_logits = D(real_in)
             fake_features = D.features(fake_in)
             fake_logits = D.logits(fake_features)
@@ -202,7 +201,6 @@ class Trainer:
         state.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         state.opt_g.step()
-        self.g_optimizer_steps += 1
         return loss.detach()
 
     def step(self, state: TrainState) -> None:
@@ -220,9 +218,9 @@ class Trainer:
         values = torch.stack([d_loss, g_loss, d_real, d_fake, info])
         state.sums += values
         state.count += 1
-        bad = ~torch.isfinite(values[:2]).all() & (state.first_bad < 0)
+        bad = ~(values[:2].abs() < DIVERGED_LOSS).all() & (state.first_bad < 0)  # NaN too
         state.first_bad = torch.where(
-            bad, torch.full_like(state.first_bad, state.step), state.first_bad
+            bad, torch.full_like(state.first_bad, state.step + 1), state.first_bad
         )
         state.step += 1
 
@@ -467,7 +465,7 @@ def run_loop(
         "seed": config["seed"],
     }
     if diverged_at is not None:
-        result["reason"] = f"non-finite loss at step {diverged_at}"
+        result["reason"] = f"loss non-finite or above {DIVERGED_LOSS:g} at step {diverged_at}"
     result |= provenance(device, torch.get_num_threads())
     write_json(paths.run, result)
     return result

@@ -38,7 +38,7 @@ class Trick:
         if self.kind == "bool":
             return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
         if self.kind == "choice":
-            if isinstance(value, bool) or value not in self.levels:
+            if not any(type(value) is type(level) and value == level for level in self.levels):
                 allowed = ", ".join(str(level) for level in self.levels)
                 return f"level {value!r} is not allowed (allowed: {allowed})"
             return None

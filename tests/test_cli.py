@@ -1,0 +1,199 @@
+"""The `gan-bench` command line: the cells listing and bad input (exit 2, key named, nothing
+written)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ABLATIONS, REPO, tiny_study
+
+from gan_bench.cli import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; argparse's own errors (SystemExit) count as exit codes."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_info:
+        code = exit_info.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_default_study_lists_32_cells_with_stable_ids(capsys):
+    code, out, _ = run_cli(capsys, "cells", str(ABLATIONS / "default.yaml"), "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 32 and len({row["id"] for row in rows}) == 32
+    assert rows[0] == {
+        "id": "g_output-tanh__latent-normal__d_downsample-strided__d_activation-leaky_relu"
+        "__kernel_size-4",
+        "g_output": "tanh",
+        "latent": "normal",
+        "d_downsample": "strided",
+        "d_activation": "leaky_relu",
+        "kernel_size": 4,
+    }
+    _, again, _ = run_cli(capsys, "cells", str(ABLATIONS / "default.yaml"), "--format", "json")
+    assert again == out
+
+
+def test_cells_csv_has_id_first_and_one_row_per_cell(capsys):
+    code, out, _ = run_cli(capsys, "cells", str(ABLATIONS / "default.yaml"), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 32
+    assert list(rows[0])[0] == "id"
+
+
+def test_table_format_names_the_cell_count(capsys):
+    code, out, _ = run_cli(capsys, "cells", str(ABLATIONS / "smoke.yaml"))
+    assert code == 0 and "(2 cells)" in out and "g_output-sigmoid" in out
+
+
+def test_console_script_and_module_entry_point_work():
+    for command in (
+        [str(REPO / ".venv" / "bin" / "gan-bench")],
+        [sys.executable, "-m", "gan_bench"],
+    ):
+        if not (
+            command[0] == sys.executable or REPO.joinpath(".venv", "bin", "gan-bench").exists()
+        ):
+            continue
+        result = subprocess.run(
+            [*command, "cells", str(ABLATIONS / "smoke.yaml"), "--format", "json"],
+            capture_output=True, text=True, cwd=REPO,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert len(json.loads(result.stdout)) == 2
+
+
+def _idx_garbage(tmp_path):
+    path = tmp_path / "garbage-idx.gz"
+    path.write_bytes(gzip.compress(b"\x01\x02\x03\x04 not an idx file"))
+    return str(path)
+
+
+def _with(section: str, **values):
+    study = tiny_study()
+    study[section] = study[section] | values
+    return study
+
+
+# (study or None for the tiny study, extra CLI args, the key the message must name)
+BAD_INPUTS = {
+    "unknown top-level key": (tiny_study(colour="red"), [], "colour: unknown key"),
+    "unknown key in a section": (_with("train", stepz=3), [], "train.stepz: unknown key"),
+    "missing required key": ({k: v for k, v in tiny_study().items() if k != "seeds"}, [], "seeds"),
+    "unknown trick": (tiny_study(factors={"spectral_norm": [True]}), [], "factors.spectral_norm"),
+    "level not allowed": (
+        tiny_study(factors={"g_output": ["tanh", "softmax"]}),
+        [],
+        "factors.g_output[1]",
+    ),
+    "numeric level out of range": (
+        tiny_study(baseline={"d_dropout": 1.5}),
+        [],
+        "baseline.d_dropout",
+    ),
+    "label smoothing below one half": (
+        tiny_study(baseline={"label_smoothing": 0.3}),
+        [],
+        "baseline.label_smoothing",
+    ),
+    "float for an integer trick": (
+        tiny_study(factors={"g_steps": [1.5]}),
+        [],
+        "factors.g_steps[0]",
+    ),
+    "wrong type": (_with("train", steps="ten"), [], "train.steps"),
+    "zero steps": (_with("train", steps=0), [], "train.steps"),
+    "negative steps": (_with("train", steps=-5), [], "train.steps"),
+    "non-positive learning rate": (_with("train", lr=0), [], "train.lr"),
+    "empty seeds": (tiny_study(seeds=[]), [], "seeds"),
+    "duplicate seeds": (tiny_study(seeds=[0, 1, 0]), [], "seeds"),
+    "negative seed in study": (tiny_study(seeds=[-1]), [], "seeds[0]"),
+    "unknown dataset": (_with("dataset", name="imagenet"), [], "dataset.name"),
+    "missing idx file": (
+        _with("dataset", name="idx", images="/nonexistent/x-idx3-ubyte.gz"),
+        [],
+        "dataset.images",
+    ),
+    "idx without images": (_with("dataset", name="idx"), [], "dataset.images"),
+    "unsupported image size": (_with("dataset", image_size=28), [], "dataset.image_size"),
+    "batch larger than the dataset": (_with("train", batch_size=5000), [], "train.batch_size"),
+    "unknown design": (tiny_study(design="latin_square"), [], "design"),
+    "cells design without cells": (tiny_study(design="cells", factors={}), [], "cells"),
+    "factorial without factors": (tiny_study(factors={}), [], "factors"),
+    "unknown cell id": (None, ["--cell", "g_output-purple"], "--cell"),
+    "zero --steps": (None, ["--steps", "0"], "--steps"),
+    "negative --seed": (None, ["--seed", "-3"], "--seed"),
+    "unknown --device": (None, ["--device", "tpu"], "--device"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_exits_2_naming_the_key_and_writes_nothing(case, capsys, tmp_path, write_study):
+    study, extra, key = BAD_INPUTS[case]
+    study_path = write_study(study if study is not None else tiny_study())
+    out = tmp_path / "run"
+    args = {"--cell": "g_output-tanh", "--seed": "0", "--out": str(out)}
+    for flag, value in zip(extra[::2], extra[1::2], strict=True):
+        args[flag] = value
+    argv = ["train", str(study_path)] + [item for pair in args.items() for item in pair]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert key in err, err
+    if not key.startswith("--"):  # study problems also name the file
+        assert str(study_path) in err, err
+    assert not out.exists()
+
+
+def test_argument_errors_exit_with_code_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", str(ABLATIONS / "smoke.yaml"), "--cell", "x", "--seed", "-1", "--out", "o"])
+    assert exit_info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
+def test_missing_study_file_and_bad_yaml_exit_2(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "cells", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "nope.yaml" in err and "not found" in err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\n")
+    code, _, err = run_cli(capsys, "cells", str(broken))
+    assert code == 2 and "broken.yaml" in err and "yaml" in err
+
+
+def test_garbage_idx_file_is_named(capsys, tmp_path, write_study):
+    study = write_study(_with("dataset", name="idx", images=_idx_garbage(tmp_path)))
+    code, _, err = run_cli(capsys, "cells", str(study))
+    assert code == 2 and "dataset.images" in err and "IDX" in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu_exits_2(capsys, tmp_path, write_study):
+    study = write_study(tiny_study())
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "train", str(study), "--cell", "g_output-tanh", "--seed", "0",
+        "--out", str(out), "--device", "cuda",
+    )  # fmt: skip
+    assert code == 2 and "--device" in err and not out.exists()
+
+
+def test_train_cli_runs_and_reports(capsys, tmp_path, write_study):
+    study = write_study(tiny_study())
+    out = tmp_path / "run"
+    code, stdout, _ = run_cli(
+        capsys, "train", str(study), "--cell", "g_output-sigmoid", "--seed", "0",
+        "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert code == 0 and "completed" in stdout
+    assert json.loads((out / "config.json").read_text())["tricks"]["g_output"] == "sigmoid"
