@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 run: $(STAMP)
-	$(BIN)/python -m gan_bench.smoke_run $(STUDY)
+	$(BIN)/gan-bench run $(STUDY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

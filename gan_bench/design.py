@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from gan_bench.fractional import fractional_design
 from gan_bench.study import Study, StudyError
 from gan_bench.tricks import TRICK_ORDER, format_level
 
@@ -58,7 +59,20 @@ def explicit_cells(study: Study) -> list[Cell]:
     ]
 
 
+def fractional(study: Study) -> list[Cell]:
+    """Rows of the standard 2^(k-p) design: -1 -> a factor's first level, +1 -> its second."""
+    names = list(study.factors)
+    design = fractional_design(names, study.resolution)
+    return [
+        _make_cell(
+            study, {n: study.factors[n][(v + 1) // 2] for n, v in zip(names, row, strict=True)}
+        )
+        for row in design.matrix
+    ]
+
+
 DESIGNS = {
+    "fractional": fractional,
     "full_factorial": full_factorial,
     "one_at_a_time": one_at_a_time,
     "cells": explicit_cells,
@@ -68,6 +82,25 @@ DESIGNS = {
 def cells(study: Study) -> list[Cell]:
     """All cells of the study, in a stable order."""
     return DESIGNS[study.design](study)
+
+
+def describe(study: Study) -> dict[str, Any]:
+    """The design as data (design.json): its kind, cells, seeds and, for fractions, aliases."""
+    summary: dict[str, Any] = {
+        "study": study.name,
+        "design": study.design,
+        "factors": study.factors,
+        "seeds": study.seeds,
+        "cells": [{"id": cell.id} | cell.levels for cell in cells(study)],
+    }
+    if study.design == "fractional":
+        design = fractional_design(list(study.factors), study.resolution)
+        summary |= {
+            "resolution": design.resolution,
+            "generators": design.generators,
+            "aliases": design.aliases,
+        }
+    return summary
 
 
 def find_cell(study: Study, wanted: str) -> Cell:

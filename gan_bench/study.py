@@ -49,6 +49,7 @@ class Study:
     factors: dict[str, list[Any]]  # in registry order
     cells: list[dict[str, Any]] = field(default_factory=list)
     description: str = ""
+    resolution: int = 0  # fractional designs only
 
 
 @cache
@@ -58,19 +59,23 @@ def load_schema() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def load_study(path: str | Path) -> Study:
-    """Read, validate and complete a study file. Raises StudyError naming file and key."""
+def read_study_file(path: str | Path) -> Any:
+    """The parsed YAML of a study file; StudyError when it is missing or not YAML."""
     source = str(path)
     try:
         with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            return yaml.safe_load(handle)
     except FileNotFoundError:
         raise StudyError(source, [("study", "file not found")]) from None
     except OSError as error:
         raise StudyError(source, [("study", f"cannot read: {error}")]) from None
     except yaml.YAMLError as error:
         raise StudyError(source, [("yaml", f"not valid YAML: {error}")]) from None
-    return study_from_dict(raw, source)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read, validate and complete a study file. Raises StudyError naming file and key."""
+    return study_from_dict(read_study_file(path), str(path))
 
 
 def study_from_dict(raw: Any, source: str) -> Study:
@@ -103,6 +108,7 @@ def study_from_dict(raw: Any, source: str) -> Study:
         factors=factors,
         cells=list(completed.get("cells", [])),
         description=completed.get("description", ""),
+        resolution=completed.get("resolution", 0),
     )
 
 
@@ -198,11 +204,36 @@ def _design_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
         return [("cells", f"only used with design: cells (this study's design is {design})")]
     if not factors:
         return [("factors", f"design '{design}' needs at least one factor")]
+    if design == "fractional":
+        return _fractional_problems(study)
+    if "resolution" in study:
+        return [("resolution", f"only used with design: fractional (this study's is {design})")]
     if design == "one_at_a_time":
         baseline = defaults() | study.get("baseline", {})
         if all(level == baseline.get(name) for name, levels in factors.items() for level in levels):
             return [("factors", "one_at_a_time: every level equals the baseline; nothing varies")]
     return []
+
+
+def _fractional_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
+    from gan_bench.fractional import choose_generators
+
+    if "resolution" not in study:
+        return [("resolution", "design 'fractional' needs a resolution: 3, 4 or 5")]
+    problems = [
+        (
+            f"factors.{name}",
+            f"fractional designs take two-level factors; this one has {len(levels)}",
+        )
+        for name, levels in study["factors"].items()
+        if len(levels) != 2
+    ]
+    if not problems:
+        try:
+            choose_generators(len(study["factors"]), study["resolution"])
+        except ValueError as error:
+            problems.append(("resolution", str(error)))
+    return problems
 
 
 def run_config(study: Study, cell_id: str, tricks: dict[str, Any], seed: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -105,6 +105,14 @@ def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tens
 # --------------------------------------------------------------------------- the loop
 
 
+class Generated(NamedTuple):
+    """A batch from G with the InfoGAN codes that made it (None without InfoGAN)."""
+
+    images: torch.Tensor
+    categories: torch.Tensor | None
+    continuous: torch.Tensor | None
+
+
 @dataclass
 class TrainState:
     """Everything that changes during training (and so goes into a checkpoint)."""
@@ -154,13 +162,15 @@ class Trainer:
     def _noisy(self, images: torch.Tensor, sigma: float) -> torch.Tensor:
         return images + sigma * torch.randn_like(images) if sigma > 0 else images
 
-    def d_step(
-        self, state: TrainState, real: torch.Tensor, sigma: float
-    ) -> tuple[torch.Tensor, ...]:
-        D, G = state.discriminator, state.generator
+    def generate(self, state: TrainState) -> Generated:
         z, categories, continuous = self._latent()
-        with torch.no_grad():
-            fake = G(z)
+        return Generated(state.generator(z), categories, continuous)
+
+    def d_step(
+        self, state: TrainState, real: torch.Tensor, generated: Generated, sigma: float
+    ) -> tuple[torch.Tensor, ...]:
+        D = state.discriminator
+        fake, categories, continuous = generated.images.detach(), *generated[1:]
         real_t, fake_t = d_targets(self.batch, self.tricks, self.device)
         real_in, fake_in = self._noisy(real, sigma), self._noisy(fake, sigma)
         if self.tricks["batch_mode"] == "mixed":
@@ -185,10 +195,17 @@ class Trainer:
         d_fake = torch.sigmoid(fake_logits.detach()).mean()
         return loss.detach(), d_real, d_fake, info.detach()
 
-    def g_step(self, state: TrainState, real: torch.Tensor, sigma: float) -> torch.Tensor:
-        D, G = state.discriminator, state.generator
-        z, categories, continuous = self._latent()
-        fake_features = D.features(self._noisy(G(z), sigma))
+    def g_step(
+        self,
+        state: TrainState,
+        real: torch.Tensor,
+        sigma: float,
+        generated: Generated | None = None,
+    ) -> torch.Tensor:
+        """One G update on `generated` (the D step's fakes, as in DCGAN) or on fresh samples."""
+        D = state.discriminator
+        fake, categories, continuous = generated or self.generate(state)
+        fake_features = D.features(self._noisy(fake, sigma))
         if self.tricks["feature_matching"]:
             with torch.no_grad():
                 real_features = D.features(self._noisy(real, sigma))
@@ -209,10 +226,13 @@ class Trainer:
         sigma = instance_noise_sigma(state.step, steps, self.tricks["instance_noise"])
         index = torch.randint(0, self.real.shape[0], (self.batch,), device=self.device)
         real = self.real[index]
-        d_loss, d_real, d_fake, info = self.d_step(state, real, sigma)
+        generated = self.generate(state)
+        d_loss, d_real, d_fake, info = self.d_step(state, real, generated, sigma)
         D = state.discriminator
         D.requires_grad_(False)  # G's backward needs no D weight gradients
-        g_loss = sum(self.g_step(state, real, sigma) for _ in range(self.tricks["g_steps"]))
+        g_loss = self.g_step(state, real, sigma, generated)  # reuses the fakes: one G forward
+        for _ in range(self.tricks["g_steps"] - 1):
+            g_loss = g_loss + self.g_step(state, real, sigma)
         D.requires_grad_(True)
         g_loss = g_loss / self.tricks["g_steps"]
         values = torch.stack([d_loss, g_loss, d_real, d_fake, info])
@@ -413,6 +433,7 @@ def train_run(
     payload = load_checkpoint(paths, device)
     if payload is not None:
         restore(state, payload, device)
+        print(f"gan-bench: {paths.root}: resuming at step {state.step}", file=sys.stderr)
     truncate_log(paths.log, state.step)  # drop lines written after the checkpoint
     return run_loop(trainer, state, paths, progress)
 
@@ -435,7 +456,9 @@ def run_loop(
             trainer.step(state)
             bar.update(1)
             at_log = state.step % log_every == 0 or state.step == steps
-            at_checkpoint = state.step % checkpoint_every == 0 and state.step < steps
+            # the last step is checkpointed too: a run whose final files a scheduler deleted
+            # (e.g. Snakemake cleaning up after a kill) is rebuilt without retraining
+            at_checkpoint = state.step % checkpoint_every == 0 or state.step == steps
             if at_log or at_checkpoint:
                 first_bad = int(state.first_bad.item())  # the only host sync
                 if first_bad >= 0:
