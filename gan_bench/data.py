@@ -7,6 +7,7 @@ them, and a fixed train / held-out split that does not depend on the run's seed.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import shutil
@@ -18,6 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from gan_bench.cache import cache_root, digest
+from gan_bench.runfiles import atomic_write
 
 SPLIT_SEED = 20161  # fixed: the held-out split never depends on the run's seed
 DEFAULT_HELDOUT_FRACTION = 0.2
@@ -277,8 +281,47 @@ def _folder(spec: dict[str, Any]) -> torch.Tensor:
     return torch.cat(images)
 
 
+DATA_CACHE_VERSION = 1
+
+
+def _source_files(spec: dict[str, Any]) -> list[Path]:
+    if spec["name"] == "idx":
+        return [Path(spec[key]) for key in ("images", "labels") if key in spec]
+    if spec["name"] == "folder":
+        return _folder_files(Path(spec["path"]))
+    return []
+
+
+def cache_path(spec: dict[str, Any]) -> Path:
+    """Where the prepared tensor of this spec is cached: keyed by the spec and its files."""
+    files = [
+        (str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in _source_files(spec)
+    ]
+    key = {"version": DATA_CACHE_VERSION, "spec": spec, "files": files}
+    if spec["name"] in TORCHVISION_SETS:
+        key["root"] = str(data_root(spec).resolve())
+    return cache_root() / "datasets" / f"{dataset_key(spec)}-{digest(key)}.pt"
+
+
 def load_dataset(spec: dict[str, Any]) -> ImageData:
-    """Load a validated dataset spec into memory (CPU), resized to its image size."""
+    """The dataset of a validated spec, in memory (CPU), at its image size.
+
+    Prepared tensors are cached (see gan_bench.cache): a study's jobs then skip decoding,
+    resizing and importing the dataset's library, which costs seconds per job.
+    """
+    path = cache_path(spec)
+    if path.exists():
+        try:
+            return ImageData(**torch.load(path, weights_only=True))
+        except Exception:  # noqa: BLE001 - an unreadable cache entry is rebuilt
+            path.unlink(missing_ok=True)
+    dataset = prepare_dataset(spec)
+    atomic_write(path, lambda tmp: torch.save(dataclasses.asdict(dataset), tmp))
+    return dataset
+
+
+def prepare_dataset(spec: dict[str, Any]) -> ImageData:
+    """Read, split and resize a dataset from its source."""
     name = spec["name"]
     size = spec.get("image_size", 16)
     labels: torch.Tensor | None

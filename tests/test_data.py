@@ -117,3 +117,29 @@ def test_data_root_prefers_spec_then_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GAN_BENCH_DATA", str(tmp_path / "env"))
     assert data.data_root({}) == tmp_path / "env"
     assert data.data_root({"root": str(tmp_path / "spec")}) == tmp_path / "spec"
+
+
+def test_prepared_datasets_are_cached_and_rebuilt_when_unreadable(monkeypatch):
+    spec = {"name": "digits", "image_size": 32}
+    first = data.load_dataset(spec)
+    assert data.cache_path(spec).is_file()
+
+    def no_rebuild(_spec):
+        raise AssertionError("the cache was not used")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(data, "prepare_dataset", no_rebuild)
+        cached = data.load_dataset(spec)
+    assert torch.equal(cached.images, first.images) and torch.equal(cached.labels, first.labels)
+    data.cache_path(spec).write_bytes(b"truncated")
+    rebuilt = data.load_dataset(spec)
+    assert torch.equal(rebuilt.images, first.images)
+
+
+def test_cache_key_follows_the_source_files(tmp_path):
+    write_idx(tmp_path / "img", torch.zeros(10, 8, 8), False)
+    spec = {"name": "idx", "image_size": 16, "images": str(tmp_path / "img")}
+    before = data.cache_path(spec)
+    write_idx(tmp_path / "img", torch.ones(12, 8, 8), False)
+    assert data.cache_path(spec) != before
+    assert data.load_dataset(spec).images.shape[0] == 12
