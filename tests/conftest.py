@@ -47,3 +47,88 @@ def _one_torch_thread():
     import torch
 
     torch.set_num_threads(1)
+
+
+# --------------------------------------------------------------------------- scoring fixtures
+
+DIGITS_16 = {"name": "digits", "image_size": 16}
+
+
+def mnist_t10k_spec(image_size: int = 16) -> dict[str, Any]:
+    """The optional MNIST test split (../shared/datasets/mnist-t10k) as an idx dataset."""
+    return {
+        "name": "idx",
+        "image_size": image_size,
+        "images": str(MNIST_T10K / "t10k-images-idx3-ubyte.gz"),
+        "labels": str(MNIST_T10K / "t10k-labels-idx1-ubyte.gz"),
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scoring_cache(tmp_path_factory):
+    """Classifiers and real statistics go to one folder per test session (so each classifier
+    trains once per session and ~/.cache is never touched); Inception weights are looked for
+    in an empty torch home, so no test depends on what this machine has downloaded."""
+    root = tmp_path_factory.mktemp("gan-bench-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GAN_BENCH_CACHE", str(root))
+    patch.setenv("TORCH_HOME", str(root / "torch"))
+    patch.delenv("GAN_BENCH_INCEPTION_WEIGHTS", raising=False)
+    yield root
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def digits_data():
+    from gan_bench.data import load_dataset
+
+    return load_dataset(DIGITS_16)
+
+
+@pytest.fixture(scope="session")
+def digits_classifier(digits_data, _scoring_cache):
+    """The digits 16x16 domain classifier, trained once per session (a few seconds)."""
+    from gan_bench.evaluator import load_or_train_classifier
+
+    return load_or_train_classifier(DIGITS_16, digits_data)
+
+
+@pytest.fixture(scope="session")
+def mnist_spec() -> dict[str, Any]:
+    if not (MNIST_T10K / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip(f"MNIST-t10k test data absent (looked in {MNIST_T10K}); optional data")
+    return mnist_t10k_spec()
+
+
+@pytest.fixture(scope="session")
+def mnist_data(mnist_spec):
+    from gan_bench.data import load_dataset
+
+    return load_dataset(mnist_spec)
+
+
+@pytest.fixture(scope="session")
+def mnist_classifier(mnist_spec, mnist_data, _scoring_cache):
+    """The MNIST-t10k 16x16 classifier (8000 training images, ~5 epochs), once per session."""
+    from gan_bench.evaluator import load_or_train_classifier
+
+    return load_or_train_classifier(mnist_spec, mnist_data)
+
+
+def train_smoke_run(out: Path, **tricks: Any) -> Path:
+    """A finished run of ablations/smoke.yaml's g_output-tanh cell (about a second)."""
+    from gan_bench.design import find_cell
+    from gan_bench.study import load_study, run_config
+    from gan_bench.train import train_run
+
+    study = load_study(ABLATIONS / "smoke.yaml")
+    cell = find_cell(study, "g_output-tanh")
+    config = run_config(study, cell.id, cell.tricks | tricks, 0)
+    train_run(config, out, "cpu", 1, False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """A trained smoke run folder; tests that write into a run copy it first."""
+    return train_smoke_run(tmp_path_factory.mktemp("smoke") / "run")
