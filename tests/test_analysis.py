@@ -1,0 +1,387 @@
+"""The statistics: planted effects are recovered with honest intervals, one seed gives no
+interval, diverged runs are excluded and counted, and verdicts follow the registry's claims."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_study
+from statsmodels.stats.multitest import multipletests
+
+from gan_bench import analysis
+from gan_bench.analysis import (
+    NO_RUNS,
+    ONE_SEED,
+    analyse,
+    collect_runs,
+    expected_direction,
+    level_label,
+    metric_columns,
+    metric_direction,
+    seeds_needed,
+    verdict,
+)
+from gan_bench.design import cell_id
+from gan_bench.study import load_study
+
+
+def planted(
+    factors: dict[str, list[Any]],
+    fid: Callable[[dict[str, Any]], float],
+    seeds: int,
+    sd: float = 2.0,
+    rng_seed: int = 0,
+    diverged: Callable[[dict[str, Any], int], bool] = lambda levels, seed: False,
+) -> pd.DataFrame:
+    """A summary.csv frame of a full factorial with a planted FID effect and seed noise."""
+    rng = np.random.default_rng(rng_seed)
+    rows = []
+    for combo in product(*factors.values()):
+        levels = dict(zip(factors, combo, strict=True))
+        for seed in range(seeds):
+            gone = diverged(levels, seed)
+            rows.append(
+                {"cell": cell_id(levels), **levels, "seed": seed}
+                | {"status": "diverged" if gone else "completed", "step": 100, "seconds": 1.0}
+                | {"images_per_second": 50.0, "fid_cnn_2k": fid(levels) + rng.normal(0, sd)}
+                | {"is_cnn_2k": 5.0 + rng.normal(0, 0.3)}
+            )
+    frame = pd.DataFrame(rows)
+    frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
+    return frame
+
+
+A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
+TWO_BY_TWO = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+
+
+def a_plus_interaction(levels: dict[str, Any]) -> float:
+    sign_a = 1 if levels["g_output"] == "sigmoid" else -1
+    sign_b = 1 if levels["latent"] == "uniform" else -1
+    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid") + GAMMA * sign_a * sign_b
+
+
+def roundtrip(frame: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
+    """Through summary.csv and back, as the report reads it."""
+    frame.to_csv(tmp_path / "summary.csv", index=False)
+    return analysis.read_summary(tmp_path / "summary.csv")
+
+
+def row(frame: pd.DataFrame, **where: Any) -> pd.Series:
+    mask = np.ones(len(frame), dtype=bool)
+    for key, value in where.items():
+        mask &= frame[key] == value
+    assert mask.sum() == 1, where
+    return frame[mask].iloc[0]
+
+
+def test_planted_effects_are_recovered(tmp_path):
+    result = analyse(roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path))
+
+    a = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert a["level"] == "sigmoid" and a["baseline"] == "tanh"
+    assert a["estimate"] > 0 and a["ci_low"] <= A_EFFECT <= a["ci_high"]
+    assert a["p_holm"] < 0.001
+    b = row(result.effects, metric="fid_cnn_2k", factor="latent")
+    assert b["ci_low"] < 0 < b["ci_high"] and b["p_holm"] >= 0.05
+
+    inter = row(result.interactions, metric="fid_cnn_2k")
+    assert inter["p_holm"] < 0.001
+    assert inter["ci_low"] <= 4 * GAMMA <= inter["ci_high"]  # difference of differences
+    assert row(result.interactions, metric="is_cnn_2k")["p_holm"] >= 0.05
+
+    anova = result.anova[result.anova["metric"] == "fid_cnn_2k"].set_index("term")
+    assert list(anova.index) == ["g_output", "latent", "g_output × latent", "Residual"]
+    assert anova.loc["Residual", "df"] == 24 - 4
+    assert anova.loc["g_output", "p_holm"] < 0.001 and anova.loc["latent", "p_holm"] >= 0.05
+
+    claims = result.claims[result.claims["metric"] == "fid_cnn_2k"].set_index("factor")
+    # the claim: tanh beats sigmoid; sigmoid is 10 FID worse: supported
+    assert claims.loc["g_output", "expected"] == "worse"
+    assert claims.loc["g_output", "verdict"] == "supported"
+    assert claims.loc["latent", "verdict"] == "inconclusive"
+    assert claims.loc["latent", "seeds_needed"] > 6  # more seeds than it has
+    assert math.isnan(claims.loc["g_output", "seeds_needed"])  # decided: nothing to add
+
+
+def test_intervals_cover_the_truth_about_95_percent_of_the_time():
+    covered = 0
+    for rng_seed in range(40):
+        frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=3, sd=3.0, rng_seed=rng_seed)
+        layout = analysis.layout_for(frame)
+        runs = analysis.tidy_runs(frame, layout)
+        fit = analysis.fit_metric(runs, layout, "fid_cnn_2k")
+        effect = analysis.effects_for(fit, layout, runs)[0]
+        covered += effect["ci_low"] <= A_EFFECT <= effect["ci_high"]
+    assert 33 <= covered <= 40  # binomial(40, 0.95): below 33 has probability < 0.01
+
+
+def test_one_seed_per_cell_gives_no_cell_interval():
+    result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1))
+    assert (result.cells["note"] == ONE_SEED).all()
+    assert result.cells[["ci_low", "ci_high", "half_width", "sd"]].isna().all().all()
+    # interactions cannot be separated from the error with one seed per cell: pooled, said so
+    assert result.interactions.empty
+    assert "pooled into the error term" in result.models.set_index("metric").loc["fid_cnn_2k"].note
+
+
+def test_a_single_run_per_factor_level_has_no_effect_interval():
+    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=1)
+    result = analyse(frame)
+    effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert np.isfinite(effect["estimate"])
+    assert math.isnan(effect["ci_low"]) and math.isnan(effect["p"])
+    assert "no residual degrees of freedom" in effect["note"]
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["verdict"] == "inconclusive"
+
+
+def a_plus_interaction_a_only(levels: dict[str, Any]) -> float:
+    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid")
+
+
+def test_diverged_runs_are_excluded_from_statistics_and_counted():
+    frame = planted(
+        TWO_BY_TWO,
+        a_plus_interaction,
+        seeds=3,
+        diverged=lambda lv, seed: (
+            lv["g_output"] == "sigmoid" and (lv["latent"] == "uniform" or seed == 0)
+        ),
+    )
+    frame.loc[frame["status"] == "diverged", "fid_cnn_2k"] = 1e6  # must be ignored anyway
+    result = analyse(frame)
+    cells = result.cells[result.cells["metric"] == "fid_cnn_2k"].set_index("cell")
+    dead = cell_id({"g_output": "sigmoid", "latent": "uniform"})
+    half = cell_id({"g_output": "sigmoid", "latent": "normal"})
+    assert cells.loc[dead, "n"] == 0 and cells.loc[dead, "note"] == NO_RUNS
+    assert cells.loc[half, "n"] == 2 and cells.loc[half, "mean"] < 1e3
+    by_cell = result.divergence_cells.set_index("cell")
+    assert by_cell.loc[dead, "rate"] == 1.0 and by_cell.loc[half, "diverged"] == 1
+    by_level = result.divergence_levels.set_index(["factor", "level"])
+    assert by_level.loc[("g_output", "sigmoid"), "rate"] == pytest.approx(4 / 6)
+    assert by_level.loc[("g_output", "tanh"), "rate"] == 0.0
+    # a missing cell: no interactions modelled, and the model says why
+    assert result.interactions.empty
+    assert "no completed run" in result.models.set_index("metric").loc["fid_cnn_2k", "note"]
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["diverged_level"] == "4 of 6" and claim["diverged_baseline"] == "0 of 6"
+
+
+def test_multi_level_factor_reports_each_level_against_baseline():
+    effects = {4: 0.0, 3: 5.0, 5: 0.0}
+    frame = planted({"kernel_size": [4, 3, 5]}, lambda lv: 20 + effects[lv["kernel_size"]], 6)
+    result = analyse(frame)
+    rows = result.effects[result.effects["metric"] == "fid_cnn_2k"].set_index("level")
+    assert list(rows.index) == ["3", "5"] and set(rows["baseline"]) == {"4"}
+    assert rows.loc["3", "ci_low"] <= 5.0 <= rows.loc["3", "ci_high"]
+    assert rows.loc["3", "p_holm"] < 0.05 and rows.loc["5", "p_holm"] >= 0.05
+    claims = result.claims[result.claims["metric"] == "fid_cnn_2k"].set_index("level")
+    assert claims.loc["3", "verdict"] == "supported"  # 3 is not divisible by the stride
+    assert claims.loc["5", "verdict"] == "inconclusive"
+
+
+def test_holm_correction_is_applied_across_factors_per_metric():
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+    result = analyse(planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4))
+    for metric, group in result.effects.groupby("metric"):
+        expected = multipletests(group["p"], method="holm")[1]
+        assert np.allclose(group["p_holm"], expected), metric
+        assert (group["p_holm"] >= group["p"] - 1e-12).all()
+
+
+def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
+    plus = {"d_dropout": 3.0, "label_smoothing": -2.0}
+    rng = np.random.default_rng(3)
+    rows = []
+    cells = [
+        ("baseline", {}),
+        ("d_dropout-0.4", {"d_dropout": 0.4}),
+        ("label_smoothing-0.9", {"label_smoothing": 0.9}),
+    ]
+    for cell, changed in cells:
+        for seed in range(4):
+            levels = {"d_dropout": 0.0, "label_smoothing": 1.0} | changed
+            fid = 20 + sum(plus[name] for name in changed) + rng.normal(0, 0.5)
+            rows.append(
+                {
+                    "cell": cell,
+                    **levels,
+                    "seed": seed,
+                    "status": "completed",
+                    "step": 10,
+                    "fid_cnn_2k": fid,
+                }
+            )
+    result = analyse(pd.DataFrame(rows))
+    assert result.layout.design == "one_at_a_time" and not result.layout.separates_interactions
+    assert result.interactions.empty and result.anova.empty
+    effects = result.effects.set_index("factor")
+    frame = pd.DataFrame(rows)
+    for name, cell in (("d_dropout", "d_dropout-0.4"), ("label_smoothing", "label_smoothing-0.9")):
+        means = frame.groupby("cell")["fid_cnn_2k"].mean()
+        raw = means[cell] - means["baseline"]
+        assert effects.loc[name, "estimate"] == pytest.approx(raw)
+    claims = result.claims.set_index("factor")
+    assert claims.loc["d_dropout", "expected"] == "better"  # 0.4 is the Keras value
+    assert claims.loc["d_dropout", "verdict"] == "contradicted"  # it made FID 3 worse
+    assert claims.loc["label_smoothing", "verdict"] == "supported"
+
+
+def test_study_file_supplies_baseline_and_level_order(write_study):
+    study = load_study(
+        write_study(
+            tiny_study(baseline={"g_output": "sigmoid"}, factors={"g_output": ["tanh", "sigmoid"]})
+        )
+    )
+    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=3)
+    result = analyse(frame, study)
+    effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert (effect["level"], effect["baseline"]) == ("tanh", "sigmoid")
+    assert effect["estimate"] < 0  # tanh is 10 FID better than the sigmoid baseline
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["expected"] == "better" and claim["verdict"] == "supported"
+
+
+def test_no_direction_claimed_for_g_activation():
+    frame = planted({"g_activation": ["relu", "leaky_relu"]}, lambda lv: 20.0, seeds=3)
+    claim = row(analyse(frame).claims, metric="fid_cnn_2k", factor="g_activation")
+    assert claim["expected"] == "none" and claim["verdict"] == "no direction claimed"
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("fid_cnn_2k", "lower"),
+        ("kid_inception_10k", "lower"),
+        ("mode_kl", "lower"),
+        ("is_cnn_2k", "higher"),
+        ("precision_cnn_2k", "higher"),
+        ("recall_cnn_2k", "higher"),
+        ("modes_hit", "higher"),
+        ("code_accuracy", "higher"),
+        ("checkerboard", "zero"),
+        ("modes_hit_cnn_2k", "higher"),  # the names scoring writes
+        ("mode_kl_cnn_2k", "lower"),
+        ("code_accuracy_cnn_2k", "higher"),
+        ("checkerboard_pixel_2k", "zero"),
+        ("fid_inception_10k", "lower"),
+        ("sharpness", "unknown"),
+    ],
+)
+def test_metric_direction_is_read_from_the_name(name, direction):
+    assert metric_direction(name) == direction
+
+
+def test_checkerboard_statistics_use_its_absolute_value():
+    rng = np.random.default_rng(0)
+    frame = planted({"g_upsample": ["transposed", "resize"]}, lambda lv: 20.0, seeds=4)
+    frame["checkerboard"] = [
+        (1.0 if g == "transposed" else 0.0) * (-1) ** s + rng.normal(0, 0.05)
+        for g, s in zip(frame["g_upsample"], frame["seed"], strict=True)
+    ]
+    result = analyse(frame)
+    effect = row(result.effects, metric="checkerboard", factor="g_upsample")
+    assert effect["estimate"] == pytest.approx(-1.0, abs=0.1)  # |x| drops by 1 with resize
+    claim = row(result.claims, metric="checkerboard", factor="g_upsample")
+    assert claim["verdict"] == "supported"  # resize-conv removes checkerboards
+
+
+def test_level_labels_agree_whatever_type_the_csv_reader_gives():
+    assert level_label("kernel_size", 4.0) == level_label("kernel_size", "4") == "4"
+    assert level_label("d_dropout", 0) == level_label("d_dropout", "0.0") == "0.0"
+    assert level_label("feature_matching", "True") == level_label("feature_matching", True)
+    assert level_label("g_steps", 2.0) == "2"
+
+
+def test_metric_columns_skip_bookkeeping_and_factors():
+    frame = planted({"kernel_size": [4, 3]}, lambda lv: 1.0, seeds=2)
+    frame["checkerboard"] = 0.1
+    assert metric_columns(frame) == ["fid_cnn_2k", "is_cnn_2k", "checkerboard"]
+
+
+@pytest.mark.parametrize(
+    ("trick", "level", "baseline", "expected"),
+    [
+        ("g_output", "sigmoid", "tanh", "worse"),
+        ("g_output", "tanh", "sigmoid", "better"),
+        ("kernel_size", "3", "4", "worse"),
+        ("g_upsample", "resize", "transposed", "better"),
+        ("d_dropout", "0.2", "0.0", "better"),  # dropout on at all: the claim says it helps
+        ("d_dropout", "0.6", "0.4", "worse"),
+        ("g_activation", "leaky_relu", "relu", "none"),
+    ],
+)
+def test_expected_direction_follows_the_registry(trick, level, baseline, expected):
+    assert expected_direction(trick, level, baseline) == expected
+
+
+def test_verdict_needs_holm_significance_and_the_claimed_sign():
+    assert verdict("better", 2.0, 0.01) == "supported"
+    assert verdict("better", -2.0, 0.01) == "contradicted"
+    assert verdict("worse", -2.0, 0.01) == "supported"
+    assert verdict("better", 2.0, 0.2) == "inconclusive"
+    assert verdict("better", 2.0, math.nan) == "inconclusive"
+    assert verdict("none", 2.0, 0.001) == "no direction claimed"
+
+
+def test_seeds_needed_grows_as_the_effect_shrinks():
+    needs = [
+        seeds_needed(effect, se=1.0, sigma=2.0, seeds=3, alpha=0.05)
+        for effect in (4.0, 2.0, 1.0, 0.5)
+    ]
+    assert needs == sorted(needs) and needs[0] >= 2 and needs[-1] > 3
+    assert seeds_needed(0.0, 1.0, 2.0, 3, 0.05) == math.inf
+    assert seeds_needed(1e-6, 1.0, 2.0, 3, 0.05) == math.inf  # beyond any practical study
+    assert math.isnan(seeds_needed(1.0, math.nan, 2.0, 3, 0.05))
+
+
+def test_collect_runs_still_builds_summary_rows(tmp_path):
+    folder = tmp_path / "runs" / "g_output-tanh" / "seed-0"
+    folder.mkdir(parents=True)
+    config = {"cell": "g_output-tanh", "seed": 0, "tricks": {"g_output": "tanh"}}
+    (folder / "config.json").write_text(json.dumps(config))
+    run = {"status": "completed", "step": 5, "seconds": 1.0, "images_per_second": 2.0}
+    (folder / "run.json").write_text(json.dumps(run))
+    (folder / "scores.json").write_text(json.dumps({"metrics": {"fid_cnn_2k": 12.5}}))
+    frame = collect_runs([folder], ["g_output"])
+    assert list(frame.columns[:4]) == ["cell", "g_output", "seed", "status"]
+    assert frame.loc[0, "fid_cnn_2k"] == 12.5
+
+
+def test_holm_matches_statsmodels_and_keeps_nan():
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 7, 20):
+        p = pd.Series(np.concatenate([rng.uniform(0, 0.2, size), [0.01, math.nan]]))
+        adjusted = analysis.holm(p)
+        expected = multipletests(p.dropna().to_numpy(), method="holm")[1]
+        assert np.allclose(adjusted.dropna().to_numpy(), expected)
+        assert math.isnan(adjusted.iloc[-1])
+
+
+def test_cells_design_gets_its_levels_from_the_study(write_study):
+    cells = [{}, {"g_output": "sigmoid"}, {"g_output": "sigmoid", "latent": "uniform"}]
+    raw = tiny_study(design="cells", cells=cells)
+    del raw["factors"]
+    study = load_study(write_study(raw))
+    rows = [
+        {"cell": cell_id(c), "seed": s, "status": "completed", "fid_cnn_2k": 20.0 + 5 * len(c) + s}
+        for c in cells
+        for s in range(3)
+    ]  # no level columns: aggregate has no factors to write for a cells design
+    result = analyse(pd.DataFrame(rows), study)
+    assert result.layout.factors == {
+        "g_output": ["tanh", "sigmoid"],
+        "latent": ["normal", "uniform"],
+    }
+    effects = result.effects.set_index("factor")
+    assert effects.loc["g_output", "estimate"] == pytest.approx(5.0)
+    assert effects.loc["latent", "estimate"] == pytest.approx(5.0)
