@@ -1,8 +1,10 @@
-"""gan-bench pipeline: study file -> train each cell x seed -> aggregate (summary.csv).
+"""gan-bench pipeline: study file -> train, score each cell x seed -> aggregate -> report.
 
 Rules only: gan_bench.pipeline decides which runs exist and where they land.
     snakemake --cores all --config study=ablations/default.yaml
 """
+
+from pathlib import Path
 
 from snakemake.utils import validate
 
@@ -24,7 +26,7 @@ wildcard_constraints:
 
 rule all:
     input:
-        f"{OUT}/summary.csv",
+        f"{OUT}/report.html",
 
 
 rule train:
@@ -49,9 +51,41 @@ rule train:
         " > {log} 2>&1"
 
 
+rule evaluator:
+    output:
+        f"{OUT}/evaluator.json",
+    params:
+        study=STUDY,
+    log:
+        f"{OUT}/logs/evaluator.log",
+    conda:
+        "envs/gan-bench.yaml"
+    shell:
+        "gan-bench evaluator {params.study} --out {output} > {log} 2>&1"
+
+
+rule score:
+    input:
+        run=f"{OUT}/runs/{{cell}}/seed-{{seed}}/run.json",
+        evaluator=f"{OUT}/evaluator.json",
+    output:
+        f"{OUT}/runs/{{cell}}/seed-{{seed}}/scores.json",
+    params:
+        folder=lambda wildcards, input: Path(input.run).parent,
+        device=DEVICE,
+    log:
+        f"{OUT}/logs/score/{{cell}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "envs/gan-bench.yaml"
+    shell:
+        "gan-bench score {params.folder} --device {params.device} --threads {threads} > {log} 2>&1"
+
+
 rule aggregate:
     input:
         PLAN.run_files("run.json"),
+        PLAN.run_files("scores.json"),
     output:
         summary=f"{OUT}/summary.csv",
         design=f"{OUT}/design.json",
@@ -63,3 +97,22 @@ rule aggregate:
         "envs/gan-bench.yaml"
     shell:
         "gan-bench aggregate {params.study} > {log} 2>&1"
+
+
+rule report:
+    input:
+        summary=f"{OUT}/summary.csv",
+        design=f"{OUT}/design.json",
+    output:
+        html=f"{OUT}/report.html",
+        tables=multiext(f"{OUT}/tables/ablation", ".md", ".tex", ".html"),
+        effects=f"{OUT}/tables/effects.csv",
+    params:
+        study=STUDY,
+        results=lambda wildcards, input: Path(input.summary).parent,
+    log:
+        f"{OUT}/logs/report.log",
+    conda:
+        "envs/gan-bench.yaml"
+    shell:
+        "gan-bench report {params.results} --study {params.study} > {log} 2>&1"

@@ -12,6 +12,7 @@ import io
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gan_bench.data import DataError
@@ -61,6 +62,36 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     train.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    score = commands.add_parser("score", help="score a trained run folder into scores.json")
+    score.add_argument("run_dir", help="run folder (config.json, run.json, generator.pt)")
+    score.add_argument(
+        "--extractor",
+        choices=("auto", "domain", "inception"),
+        help="feature extractor (default: the run's eval.extractor)",
+    )
+    score.add_argument("--samples", type=_positive, help="override eval.num_samples")
+    score.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    score.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
+    evaluator = commands.add_parser(
+        "evaluator", help="build (or check) the study's domain classifier once, before scoring"
+    )
+    evaluator.add_argument("study")
+    evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
+    aggregate = commands.add_parser("aggregate", help="collect a study's runs into summary.csv")
+    aggregate.add_argument("study")
+
+    report = commands.add_parser(
+        "report", help="tables/, figures/ and report.html from a study's summary.csv"
+    )
+    report.add_argument("results_dir", help="results/<study>/, holding summary.csv")
+    report.add_argument("--study", help="the study file (default: found from the runs)")
+
+    run = commands.add_parser(
+        "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
+    )
+    run.add_argument("study")
+    run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -84,17 +115,12 @@ def _cells_table(rows: list[dict[str, Any]], fmt: str) -> str:
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
-    from gan_bench.design import cells
+    from gan_bench.design import cells, varied_tricks
     from gan_bench.study import load_study
 
     study = load_study(args.study)
-    rows = [
-        {"id": cell.id} | {name: cell.tricks[name] for name in study.factors}
-        for cell in cells(study)
-    ]
-    if study.design == "cells":
-        varied = sorted({n for cell in study.cells for n in cell}, key=list(study.baseline).index)
-        rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
+    varied = varied_tricks(study)
+    rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
     print(_cells_table(rows, args.format))
     return EXIT_OK
 
@@ -124,7 +150,134 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"cells": cmd_cells, "train": cmd_train}
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from gan_bench.analysis import collect_runs, write_summary
+    from gan_bench.design import describe, varied_tricks
+    from gan_bench.pipeline import plan
+    from gan_bench.runfiles import write_json
+
+    study_plan = plan(args.study)
+    run_dirs = [Path(study_plan.run_dir(cell, seed)) for cell, seed in study_plan.runs]
+    missing = [str(d / "run.json") for d in run_dirs if not (d / "run.json").exists()]
+    if missing:
+        raise BadInput(f"{len(missing)} runs have not finished, e.g. {missing[0]}")
+    frame = collect_runs(run_dirs, varied_tricks(study_plan.study))
+    target = Path(study_plan.results_dir) / "summary.csv"
+    write_summary(frame, target)
+    write_json(target.with_name("design.json"), describe(study_plan.study))
+    print(f"{target}: {len(frame)} runs")
+    return EXIT_OK
+
+
+def _workdir(snakemake_args: list[str]) -> Path:
+    """The folder Snakemake will work in: its --directory/-d argument, else here."""
+    for flag in ("--directory", "-d"):
+        if flag in snakemake_args[:-1]:
+            return Path(snakemake_args[snakemake_args.index(flag) + 1])
+    return Path.cwd()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Snakemake over the study. A study killed earlier (even by SIGKILL) just resumes: we
+    hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
+    only be stale, and is cleared with `--unlock` before starting."""
+    import os
+    import subprocess
+
+    from filelock import FileLock, Timeout
+
+    from gan_bench.pipeline import plan
+
+    study_plan = plan(args.study)  # a bad study fails here, before Snakemake starts
+    snakefile = Path(__file__).resolve().parent.parent / "Snakefile"
+    base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
+            "--config", f"study={Path(args.study).resolve()}"]  # fmt: skip
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    workdir = _workdir(args.snakemake_args)
+    (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
+            directory = ["--directory", str(workdir)]
+            subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
+            code = subprocess.run(
+                [*base, "--cores", "all", *args.snakemake_args], env=env
+            ).returncode
+    except Timeout:
+        raise BadInput(f"another `gan-bench run` is working in {workdir}") from None
+    if code == 0:
+        print(f"gan-bench: results in {(workdir / study_plan.results_dir).resolve()}/")
+    return code
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import torch
+
+    from gan_bench.scoring import ScoringError, score_run
+    from gan_bench.train import resolve_device
+
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    torch.set_num_threads(args.threads)
+    try:
+        scores = score_run(args.run_dir, args.extractor, args.samples, device)
+    except ScoringError as error:
+        raise BadInput(str(error)) from None
+    shown = ", ".join(f"{name}={value:.4g}" for name, value in scores["metrics"].items())
+    print(f"{args.run_dir}: {scores['status']}; {shown}")
+    return EXIT_OK
+
+
+def cmd_evaluator(args: argparse.Namespace) -> int:
+    """Train the domain classifier once per dataset (cached), so score jobs only load it; a
+    classifier below its accuracy threshold fails here, before any score job starts."""
+    from gan_bench.runfiles import write_json
+    from gan_bench.scoring import ScoringError, plan_extractors
+    from gan_bench.study import load_study
+
+    study = load_study(args.study)
+    try:
+        extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
+        record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
+        if "cnn" in extractors:
+            from gan_bench.evaluator import load_or_train_classifier
+
+            classifier = load_or_train_classifier(study.dataset)
+            record["classifier"] = classifier.summary()
+            if classifier.accuracy < classifier.min_accuracy:
+                raise ScoringError(
+                    f"{args.study}: dataset: the domain classifier reaches held-out accuracy "
+                    f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
+                    "makes its features meaningful; scoring would refuse"
+                )
+    except ScoringError as error:
+        raise BadInput(str(error)) from None
+    write_json(Path(args.out), record)
+    print(f"{args.out}: extractors {', '.join(extractors)}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gan_bench.report import ReportError, build_report
+
+    try:
+        files = build_report(args.results_dir, args.study)
+    except ReportError as error:
+        raise BadInput(str(error)) from None
+    print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "cells": cmd_cells,
+    "train": cmd_train,
+    "score": cmd_score,
+    "evaluator": cmd_evaluator,
+    "aggregate": cmd_aggregate,
+    "report": cmd_report,
+    "run": cmd_run,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,6 +84,15 @@ def cells(study: Study) -> list[Cell]:
     return DESIGNS[study.design](study)
 
 
+def varied_tricks(study: Study) -> list[str]:
+    """The tricks whose level differs between cells: the factors, or for `design: cells`
+    the tricks that differ between the listed cells (registry order)."""
+    if study.design != "cells":
+        return list(study.factors)
+    all_cells = cells(study)
+    return [n for n in TRICK_ORDER if len({repr(c.tricks[n]) for c in all_cells}) > 1]
+
+
 def describe(study: Study) -> dict[str, Any]:
     """The design as data (design.json): its kind, cells, seeds and, for fractions, aliases."""
     summary: dict[str, Any] = {
