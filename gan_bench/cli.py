@@ -15,14 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gan_bench.data import DataError
-from gan_bench.study import StudyError
+from gan_bench.errors import BadInput
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(ValueError):
-    """A bad command-line argument; the message names it."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -212,7 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     import torch
 
-    from gan_bench.scoring import ScoringError, score_run
+    from gan_bench.scoring import score_run
     from gan_bench.train import resolve_device
 
     try:
@@ -220,10 +215,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise BadInput(str(error)) from None
     torch.set_num_threads(args.threads)
-    try:
-        scores = score_run(args.run_dir, args.extractor, args.samples, device)
-    except ScoringError as error:
-        raise BadInput(str(error)) from None
+    scores = score_run(args.run_dir, args.extractor, args.samples, device)
     shown = ", ".join(f"{name}={value:.4g}" for name, value in scores["metrics"].items())
     print(f"{args.run_dir}: {scores['status']}; {shown}")
     return EXIT_OK
@@ -237,34 +229,28 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     from gan_bench.study import load_study
 
     study = load_study(args.study)
-    try:
-        extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
-        record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
-        if "cnn" in extractors:
-            from gan_bench.evaluator import load_or_train_classifier
+    extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
+    record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
+    if "cnn" in extractors:
+        from gan_bench.evaluator import load_or_train_classifier
 
-            classifier = load_or_train_classifier(study.dataset)
-            record["classifier"] = classifier.summary()
-            if classifier.accuracy < classifier.min_accuracy:
-                raise ScoringError(
-                    f"{args.study}: dataset: the domain classifier reaches held-out accuracy "
-                    f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
-                    "makes its features meaningful; scoring would refuse"
-                )
-    except ScoringError as error:
-        raise BadInput(str(error)) from None
+        classifier = load_or_train_classifier(study.dataset)
+        record["classifier"] = classifier.summary()
+        if classifier.accuracy < classifier.min_accuracy:
+            raise ScoringError(
+                f"{args.study}: dataset: the domain classifier reaches held-out accuracy "
+                f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
+                "makes its features meaningful; scoring would refuse"
+            )
     write_json(Path(args.out), record)
     print(f"{args.out}: extractors {', '.join(extractors)}")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gan_bench.report import ReportError, build_report
+    from gan_bench.report import build_report
 
-    try:
-        files = build_report(args.results_dir, args.study)
-    except ReportError as error:
-        raise BadInput(str(error)) from None
+    files = build_report(args.results_dir, args.study)
     print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")
     return EXIT_OK
 
@@ -281,12 +267,10 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from gan_bench.train import RunConflict
-
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (StudyError, DataError, BadInput, RunConflict) as error:
+    except BadInput as error:  # StudyError, DataError, ScoringError, ... name key or file
         print(f"gan-bench: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

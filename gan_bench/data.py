@@ -8,8 +8,6 @@ them, and a fixed train / held-out split that does not depend on the run's seed.
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -21,21 +19,18 @@ import torch
 import torch.nn.functional as F
 
 from gan_bench.cache import cache_root, digest
+from gan_bench.dataspec import (
+    SPLIT_SEED,
+    TORCHVISION_SETS,
+    DataError,
+    data_root,
+    dataset_key,
+    folder_files,
+    heldout_fraction,
+    open_maybe_gzip,
+    split_sizes,
+)
 from gan_bench.runfiles import atomic_write
-
-SPLIT_SEED = 20161  # fixed: the held-out split never depends on the run's seed
-DEFAULT_HELDOUT_FRACTION = 0.2
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
-TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-# Training-split sizes of the fixed-size datasets: checked before any loading.
-KNOWN_TRAIN_SIZES = {"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000}
-DIGITS_SIZE = 1797
-IDX_IMAGE_MAGIC = 0x00000803
-IDX_LABEL_MAGIC = 0x00000801
-
-
-class DataError(ValueError):
-    """A dataset cannot be read; the message names the key and the file."""
 
 
 @dataclass(frozen=True)
@@ -92,121 +87,11 @@ def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
     return resized.round().clamp(0, 255).to(torch.uint8)
 
 
-def data_root(spec: dict[str, Any]) -> Path:
-    """Where torchvision datasets live: `root`, else $GAN_BENCH_DATA, else a user cache."""
-    default = Path.home() / ".cache" / "gan-bench" / "data"
-    return Path(spec.get("root") or os.environ.get("GAN_BENCH_DATA") or default).expanduser()
-
-
-def heldout_fraction(spec: dict[str, Any]) -> float:
-    return float(spec.get("heldout_fraction", DEFAULT_HELDOUT_FRACTION))
-
-
-def _split_sizes(total: int, fraction: float) -> tuple[int, int]:
-    heldout = int(round(total * fraction))
-    return total - heldout, heldout
-
-
 def _fixed_split(total: int, fraction: float) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(SPLIT_SEED)
     order = torch.randperm(total, generator=generator)
-    train, _ = _split_sizes(total, fraction)
+    train, _ = split_sizes(total, fraction)
     return order[:train].sort().values, order[train:].sort().values
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _open_maybe_gzip(path: Path):
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else open(path, "rb")
-
-
-def idx_header(path: Path) -> tuple[int, list[int]]:
-    """(magic, dims) of an IDX file, gzip or raw, reading only its header."""
-    with _open_maybe_gzip(path) as handle:
-        head = handle.read(4)
-        if len(head) < 4 or head[0] != 0 or head[1] != 0:
-            raise DataError(f"{path}: not an IDX file (bad magic number)")
-        ndim = head[3]
-        dims_bytes = handle.read(4 * ndim)
-    if len(dims_bytes) < 4 * ndim:
-        raise DataError(f"{path}: truncated IDX header")
-    magic = int.from_bytes(head, "big")
-    dims = [int.from_bytes(dims_bytes[i : i + 4], "big") for i in range(0, 4 * ndim, 4)]
-    return magic, dims
-
-
-def _folder_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
-def _idx_problems(spec: dict[str, Any]) -> tuple[list[tuple[str, str]], int | None]:
-    if "images" not in spec:
-        return [("dataset.images", "dataset 'idx' needs an IDX image file")], None
-    problems: list[tuple[str, str]] = []
-    count = None
-    for key, magic_wanted in (("images", IDX_IMAGE_MAGIC), ("labels", IDX_LABEL_MAGIC)):
-        if key not in spec:
-            continue
-        path = Path(spec[key])
-        if not path.is_file():
-            problems.append((f"dataset.{key}", f"file not found: {path}"))
-            continue
-        try:
-            magic, dims = idx_header(path)
-        except (DataError, OSError, EOFError) as error:
-            problems.append((f"dataset.{key}", str(error)))
-            continue
-        if magic != magic_wanted:
-            kind = "image (N x H x W uint8)" if key == "images" else "label (N uint8)"
-            problems.append(
-                (f"dataset.{key}", f"{path}: not an IDX {kind} file (magic {magic:#010x})")
-            )
-            continue
-        if count is not None and dims[0] != count:
-            problems.append(("dataset.labels", f"{dims[0]} labels for {count} images"))
-        count = dims[0] if count is None else count
-    return problems, count
-
-
-def spec_problems(spec: dict[str, Any], batch_size: int) -> list[tuple[str, str]]:
-    """Cheap checks of a dataset spec (files exist, sizes fit the batch) before any loading."""
-    name = spec["name"]
-    problems: list[tuple[str, str]] = []
-    total: int | None = None
-    train: int | None = None
-    fraction = heldout_fraction(spec)
-    if name == "digits":
-        total = DIGITS_SIZE
-    elif name in KNOWN_TRAIN_SIZES:
-        train = KNOWN_TRAIN_SIZES[name]
-    elif name == "idx":
-        problems, total = _idx_problems(spec)
-    elif name == "folder":
-        if "path" not in spec:
-            return [("dataset.path", "dataset 'folder' needs a path")]
-        folder = Path(spec["path"])
-        if not folder.is_dir():
-            return [("dataset.path", f"folder not found: {folder}")]
-        total = len(_folder_files(folder))
-        if total == 0:
-            return [
-                ("dataset.path", f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
-            ]
-    for key in ("images", "labels") if name != "idx" else ():
-        if key in spec:
-            problems.append((f"dataset.{key}", "only used with dataset 'idx'"))
-    if "path" in spec and name != "folder":
-        problems.append(("dataset.path", "only used with dataset 'folder'"))
-    if total is not None:
-        train, _ = _split_sizes(total, fraction)
-    if train is not None and batch_size > train:
-        problems.append(
-            ("train.batch_size", f"{batch_size} is larger than the training split ({train} images)")
-        )
-    return problems
 
 
 # --------------------------------------------------------------------------- loading
@@ -224,7 +109,7 @@ def _read_idx(path: Path) -> torch.Tensor:
     """An IDX file (gzip or raw) through torchvision's reader."""
     from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
-    with _open_maybe_gzip(path) as source, tempfile.NamedTemporaryFile(suffix=".idx") as raw:
+    with open_maybe_gzip(path) as source, tempfile.NamedTemporaryFile(suffix=".idx") as raw:
         shutil.copyfileobj(source, raw)
         raw.flush()
         return read_sn3_pascalvincent_tensor(raw.name, strict=False)
@@ -269,7 +154,7 @@ def _folder(spec: dict[str, Any]) -> torch.Tensor:
     mode = "L" if spec.get("channels", 3) == 1 else "RGB"
     size = spec.get("image_size", 16)
     images = []
-    for path in _folder_files(Path(spec["path"])):
+    for path in folder_files(Path(spec["path"])):
         try:
             with Image.open(path) as image:
                 pixels = np.asarray(image.convert(mode), dtype=np.uint8)
@@ -288,7 +173,7 @@ def _source_files(spec: dict[str, Any]) -> list[Path]:
     if spec["name"] == "idx":
         return [Path(spec[key]) for key in ("images", "labels") if key in spec]
     if spec["name"] == "folder":
-        return _folder_files(Path(spec["path"]))
+        return folder_files(Path(spec["path"]))
     return []
 
 
@@ -343,12 +228,3 @@ def prepare_dataset(spec: dict[str, Any]) -> ImageData:
     images = resize_uint8(images, size)
     num_classes = int(labels.max().item()) + 1 if labels is not None else 0
     return ImageData(name, images, labels, train_index, heldout_index, num_classes)
-
-
-def dataset_key(spec: dict[str, Any]) -> str:
-    """A short stable name for caches keyed by dataset (name, size, source file)."""
-    parts = [spec["name"], str(spec.get("image_size", 16))]
-    for key in ("images", "path"):
-        if key in spec:
-            parts.append(Path(spec[key]).name.replace(".", "_"))
-    return "-".join(parts)

@@ -35,6 +35,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_featur
 
 from gan_bench.cache import cache_root
 from gan_bench.data import ImageData, dataset_key, load_dataset
+from gan_bench.errors import BadInput
 from gan_bench.runfiles import save_torch
 
 INCEPTION_ENV = "GAN_BENCH_INCEPTION_WEIGHTS"
@@ -49,7 +50,7 @@ FEATURES = ("penultimate", "logits", "logits_unbiased")
 DOWNLOAD_TIMEOUT_S = 60  # a network that drops packets fails the download instead of hanging
 
 
-class ScoringError(ValueError):
+class ScoringError(BadInput):
     """Scoring cannot go ahead; the message names the file, key or setting to fix."""
 
 

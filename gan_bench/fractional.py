@@ -11,7 +11,6 @@ import string
 from dataclasses import dataclass
 
 import numpy as np
-from pyDOE3 import fracfact, fracfact_aliasing
 
 # factors -> [(resolution, generator string)], fewest runs first
 GENERATORS: dict[int, list[tuple[int, str]]] = {
@@ -71,6 +70,8 @@ def _named(word: str, names: list[str]) -> str:
 
 
 def fractional_design(names: list[str], resolution: int) -> FractionalDesign:
+    from pyDOE3 import fracfact, fracfact_aliasing  # slow to import; only fractions need it
+
     found, generators = choose_generators(len(names), resolution)
     matrix = fracfact(generators).astype(int)
     alias_map, _ = fracfact_aliasing(matrix)

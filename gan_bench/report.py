@@ -27,6 +27,7 @@ from gan_bench.analysis import (
     metric_label,
     read_summary,
 )
+from gan_bench.errors import BadInput
 from gan_bench.provenance import git_commit
 from gan_bench.runfiles import RunPaths, atomic_write, read_log
 from gan_bench.study import Study, StudyError, load_study
@@ -35,7 +36,7 @@ from gan_bench.tricks import TRICKS
 REPO_ABLATIONS = Path(__file__).resolve().parent.parent / "ablations"
 
 
-class ReportError(ValueError):
+class ReportError(BadInput):
     """The results folder cannot be reported on (e.g. no summary.csv); names the path."""
 
 

@@ -16,14 +16,15 @@ from typing import Any
 import jsonschema
 import yaml
 
-from gan_bench import data
+from gan_bench import dataspec
+from gan_bench.errors import BadInput
 from gan_bench.tricks import TRICK_ORDER, TRICKS, defaults
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "ablations" / "schema.yaml"
 SECTIONS_WITH_DEFAULTS = ("dataset", "model", "train", "eval")
 
 
-class StudyError(ValueError):
+class StudyError(BadInput):
     """A study file or argument is invalid; the message names the file and the key(s)."""
 
     def __init__(self, source: str, problems: list[tuple[str, str]]):
@@ -179,7 +180,7 @@ def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
             if reason:
                 problems.append((f"factors.{name}[{index}]", reason))
     problems += _design_problems(study)
-    problems += data.spec_problems(study["dataset"], study["train"]["batch_size"])
+    problems += dataspec.spec_problems(study["dataset"], study["train"]["batch_size"])
     return problems
 
 

@@ -21,9 +21,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.utils import save_image
 
 from gan_bench import data
+from gan_bench.errors import BadInput
+from gan_bench.imagegrid import save_grid
 from gan_bench.models import (
     INFOGAN_CATEGORIES,
     Discriminator,
@@ -51,7 +52,7 @@ LOGGED = ("d_loss", "g_loss", "d_real", "d_fake", "info_loss")
 DIVERGED_LOSS = 1e4
 
 
-class RunConflict(ValueError):
+class RunConflict(BadInput):
     """The run folder belongs to a different configuration."""
 
 
@@ -403,7 +404,7 @@ def write_final_files(
     generator.train()
     low, high = data.model_range(config["tricks"]["g_output"])
     grid = ((images - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
-    atomic_write(paths.samples, lambda tmp: save_image(grid, tmp, nrow=8, padding=2, format="png"))
+    atomic_write(paths.samples, lambda tmp: save_grid(grid, tmp, nrow=8, padding=2))
 
 
 def train_run(
