@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STUDY  ?= ablations/default.yaml
 
-.PHONY: test run venv lint format clean
+.PHONY: test test-cluster run venv lint format clean
 
 venv: $(STAMP)
 
@@ -17,16 +17,22 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check gan_bench tests benchmarks
-	$(BIN)/ruff format --check gan_bench tests benchmarks
+	$(BIN)/ruff check gan_bench tests benchmarks .ci/slurm
+	$(BIN)/ruff format --check gan_bench tests benchmarks .ci/slurm
 
 format: $(STAMP)
-	$(BIN)/ruff format gan_bench tests benchmarks
-	$(BIN)/ruff check --fix gan_bench tests benchmarks
+	$(BIN)/ruff format gan_bench tests benchmarks .ci/slurm
+	$(BIN)/ruff check --fix gan_bench tests benchmarks .ci/slurm
 
 test: $(STAMP)
-	$(BIN)/ruff check gan_bench tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check gan_bench tests benchmarks .ci/slurm
+	$(BIN)/python -m pytest -q -m "not cluster"
+
+# A one-node SLURM cluster on this machine (root, Debian): installs Slurm, munge and the
+# SLURM executor plugin, then runs the smoke study through profiles/slurm (several minutes).
+test-cluster: $(STAMP)
+	.ci/slurm/install.sh
+	$(BIN)/python -m pytest -q -m cluster
 
 run: $(STAMP)
 	$(BIN)/gan-bench run $(STUDY)

@@ -182,14 +182,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from filelock import FileLock, Timeout
 
     from gan_bench.pipeline import plan
+    from gan_bench.runfiles import write_json
 
     study_plan = plan(args.study)  # a bad study fails here, before Snakemake starts
     snakefile = Path(__file__).resolve().parent.parent / "Snakefile"
-    base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
-            "--config", f"study={Path(args.study).resolve()}"]  # fmt: skip
-    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     workdir = _workdir(args.snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
+    # the study goes in a config file, not --config: a user's --config (or a profile's
+    # config:) would replace a --config study=... instead of adding to it
+    study_config = workdir / ".snakemake" / "gan-bench-study.yaml"
+    write_json(study_config, {"study": str(Path(args.study).resolve())})  # JSON is YAML
+    base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
+            "--configfile", str(study_config)]  # fmt: skip
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
             directory = ["--directory", str(workdir)]
@@ -200,7 +205,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except Timeout:
         raise BadInput(f"another `gan-bench run` is working in {workdir}") from None
     if code == 0:
-        print(f"gan-bench: results in {(workdir / study_plan.results_dir).resolve()}/")
+        results = (workdir / study_plan.results_dir).resolve()
+        print(f"gan-bench: results in {results}/ (open {results / 'report.html'})")
     return code
 
 

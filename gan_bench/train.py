@@ -139,15 +139,17 @@ class Trainer:
         self.tricks = config["tricks"]
         self.train = config["train"]
         self.device = device
-        self.real = real  # float, model range, on device
+        layout = torch.channels_last if self.train["channels_last"] else torch.contiguous_format
+        self.real = real.contiguous(memory_format=layout)  # float, model range, on device
         self.channels = channels
         self.batch = self.train["batch_size"]
         self.latent_dim = config["model"]["latent_dim"]
 
     def new_state(self) -> TrainState:
         generator, discriminator = build_models(self.config, self.channels)
-        generator.to(self.device)
-        discriminator.to(self.device)
+        layout = torch.channels_last if self.train["channels_last"] else torch.contiguous_format
+        generator.to(self.device, memory_format=layout)
+        discriminator.to(self.device, memory_format=layout)
         betas = (self.train["beta1"], self.train["beta2"])
         opt_g = torch.optim.Adam(generator.parameters(), lr=self.train["lr"], betas=betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=self.train["lr"], betas=betas)
