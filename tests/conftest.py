@@ -132,3 +132,25 @@ def train_smoke_run(out: Path, **tricks: Any) -> Path:
 def smoke_run(tmp_path_factory) -> Path:
     """A trained smoke run folder; tests that write into a run copy it first."""
     return train_smoke_run(tmp_path_factory.mktemp("smoke") / "run")
+
+
+def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> None:
+    """SIGKILL `process`'s process group (started with start_new_session=True) as soon as
+    `ready()` holds; kill it anyway at `timeout`. Asserts it really died by our signal, so a
+    process that finished first fails the test instead of passing it unexamined."""
+    import os
+    import signal
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if ready():
+                os.killpg(process.pid, signal.SIGKILL)
+                break
+            time.sleep(poll)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "it ended before it could be killed"

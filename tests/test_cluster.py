@@ -16,11 +16,9 @@ import importlib.util
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import Any
 import pytest
 import torch
 import yaml
-from conftest import ABLATIONS, REPO
+from conftest import ABLATIONS, REPO, sigkill_group_when
 
 from gan_bench.pipeline import plan
 
@@ -172,19 +170,13 @@ def cluster_study(cluster, tmp_path_factory) -> ClusterStudy:
     with (workdir / "controller-1.out").open("w") as out:
         controller = subprocess.Popen(command, cwd=workdir, env=env, stdout=out,
                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        deadline = time.monotonic() + 600
-        try:  # killed once it has seen a train job finish: other jobs are still to come
-            while time.monotonic() < deadline and controller.poll() is None:
-                if TRAIN_FINISHED.search((workdir / "controller-1.out").read_text()):
-                    os.killpg(controller.pid, signal.SIGKILL)  # the controller, not its jobs
-                    break
-                time.sleep(0.2)
-        finally:
-            if controller.poll() is None:
-                os.killpg(controller.pid, signal.SIGKILL)
-            controller.wait()
+        # killed once it has seen a train job finish: other jobs are still to come; the
+        # SIGKILL hits the controller's group, not its SLURM jobs
+        log = workdir / "controller-1.out"
+        sigkill_group_when(
+            controller, lambda: bool(TRAIN_FINISHED.search(log.read_text())), 600, poll=0.2
+        )
     first = (workdir / "controller-1.out").read_text()
-    assert controller.returncode == -signal.SIGKILL, f"not killed mid-study:\n{first[-3000:]}"
     completed = {
         folder: (torch.load(folder / "generator.pt"), (folder / "log.jsonl").read_text())
         for folder in run_folders(workdir)

@@ -6,16 +6,14 @@ import csv
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
-from conftest import ABLATIONS, REPO, tiny_study
+from conftest import ABLATIONS, REPO, sigkill_group_when, tiny_study
 
 from gan_bench.pipeline import plan
 
@@ -128,24 +126,13 @@ def test_killed_study_resumes_without_retraining_completed_runs(tmp_path):
                "--cores", "1"]  # fmt: skip
     process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 300
 
     def in_flight_with_checkpoint() -> bool:
         done = [f for f in _folders(out) if (f / "run.json").exists()]
         busy = [f for f in _folders(out) if (f / "checkpoint.pt").exists() and f not in done]
         return bool(done) and bool(busy)
 
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            if in_flight_with_checkpoint():
-                os.killpg(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    assert process.returncode == -signal.SIGKILL, "the study ended before it could be killed"
+    sigkill_group_when(process, in_flight_with_checkpoint, timeout=300)
     completed = {
         f: torch.load(f / "generator.pt") for f in _folders(out) if (f / "run.json").exists()
     }

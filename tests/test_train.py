@@ -4,16 +4,13 @@ bit for bit after a crash, and divergence is a result."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import REPO, tiny_study
+from conftest import REPO, sigkill_group_when, tiny_study
 
 from gan_bench import data
 from gan_bench.design import cells
@@ -211,7 +208,8 @@ def _crash_at(monkeypatch, step: int) -> None:
     monkeypatch.setattr(Trainer, "step", step_or_crash)
 
 
-def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monkeypatch):
+def _whole_and_crashed(tmp_path, monkeypatch) -> tuple[dict, Path]:
+    """A 20-step run trained whole (tmp_path/whole) and one crashed at step 10 (returned)."""
     config = make_config(steps=20, checkpoint_every=4)
     train_run(config, tmp_path / "whole", "cpu", progress=False, dataset=DIGITS)
     run = tmp_path / "cut"
@@ -219,6 +217,11 @@ def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monke
         _crash_at(patch, 10)
         with pytest.raises(Crash):
             train_run(config, run, "cpu", progress=False, dataset=DIGITS)
+    return config, run
+
+
+def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monkeypatch):
+    config, run = _whole_and_crashed(tmp_path, monkeypatch)
     checkpoint = run / "checkpoint.pt"
     checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
     train_run(config, run, "cpu", progress=False, dataset=DIGITS)
@@ -228,13 +231,7 @@ def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monke
 
 
 def test_all_checkpoints_unreadable_restarts_from_scratch(tmp_path, monkeypatch):
-    config = make_config(steps=20, checkpoint_every=4)
-    train_run(config, tmp_path / "whole", "cpu", progress=False, dataset=DIGITS)
-    run = tmp_path / "cut"
-    with monkeypatch.context() as patch:
-        _crash_at(patch, 10)
-        with pytest.raises(Crash):
-            train_run(config, run, "cpu", progress=False, dataset=DIGITS)
+    config, run = _whole_and_crashed(tmp_path, monkeypatch)
     (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
     (run / "checkpoint.prev.pt").write_bytes(b"")
     train_run(config, run, "cpu", progress=False, dataset=DIGITS)
@@ -267,18 +264,9 @@ def _train_command(study: Path, out: Path) -> list[str]:
 def _kill_after_log_lines(command: list[str], log: Path, lines: int) -> None:
     """Start the CLI, SIGKILL its process group once `log` has `lines` lines."""
     process = subprocess.Popen(command, cwd=REPO, start_new_session=True)
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            if log.exists() and len(read_log(log)) >= lines:
-                os.killpg(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.005)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    sigkill_group_when(
+        process, lambda: log.exists() and len(read_log(log)) >= lines, timeout=120, poll=0.005
+    )
 
 
 @pytest.mark.slow
