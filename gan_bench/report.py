@@ -302,7 +302,9 @@ def methods(analysis: Analysis) -> list[str]:
         "(statistics on its absolute value); other metrics get no best marking or verdict.",
         DIVERGED_RULE,
     ]
-    if not analysis.layout.separates_interactions:
+    if len(analysis.layout.factors) < 2:
+        lines.append("Interactions are not reported: the study varies fewer than two factors.")
+    elif not analysis.layout.separates_interactions:
         lines.append(
             f"Interactions and ANOVA are not reported: a {analysis.layout.design} design does "
             "not separate two-way interactions from main effects (needs a full factorial or a "
