@@ -58,10 +58,11 @@ rule evaluator:
         study=STUDY,
     log:
         f"{OUT}/logs/evaluator.log",
+    threads: 2  # once per study; Snakemake caps it at --cores and keeps train jobs off them
     conda:
         "envs/gan-bench.yaml"
     shell:
-        "gan-bench evaluator {params.study} --out {output} > {log} 2>&1"
+        "gan-bench evaluator {params.study} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule score:

@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluator.add_argument("study")
     evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
+    evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     aggregate = commands.add_parser("aggregate", help="collect a study's runs into summary.csv")
     aggregate.add_argument("study")
 
@@ -230,11 +231,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_evaluator(args: argparse.Namespace) -> int:
     """Train the domain classifier once per dataset (cached), so score jobs only load it; a
     classifier below its accuracy threshold fails here, before any score job starts."""
+    import torch
+
     from gan_bench.runfiles import write_json
     from gan_bench.scoring import ScoringError, plan_extractors
     from gan_bench.study import load_study
 
     study = load_study(args.study)
+    torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
     extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
     record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
     if "cnn" in extractors:
