@@ -309,15 +309,18 @@ def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
     return styler.to_html(table_attributes=f'class="data" data-table="{table_id}"')
 
 
+def versus(rows: pd.DataFrame) -> list[str]:
+    """'level vs baseline' labels of effect or claim rows."""
+    return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
+
+
 def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
     decimals = effect_decimals(analysis.effects)
     claims = analysis.claims[analysis.claims["metric"] == metric]
     return pd.DataFrame(
         {
             "trick": claims["factor"],
-            "level vs baseline": [
-                f"{lv} vs {b}" for lv, b in zip(claims["level"], claims["baseline"], strict=True)
-            ],
+            "level vs baseline": versus(claims),
             "claim (source)": [
                 f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
             ],
@@ -369,9 +372,7 @@ def effects_display(analysis: Analysis) -> pd.DataFrame:
         {
             "metric": [metric_label(m) for m in effects["metric"]],
             "factor": effects["factor"],
-            "level vs baseline": [
-                f"{lv} vs {b}" for lv, b in zip(effects["level"], effects["baseline"], strict=True)
-            ],
+            "level vs baseline": versus(effects),
             "runs (level / baseline)": [
                 f"{a} / {b}" for a, b in zip(effects["n_level"], effects["n_baseline"], strict=True)
             ],
