@@ -1,6 +1,9 @@
 """gan-bench pipeline: study file -> train, score each cell x seed -> aggregate -> report.
 
-Rules only: gan_bench.pipeline decides which runs exist and where they land.
+Rules only: gan_bench.pipeline decides which runs exist and where they land. Every job
+records its wall time, CPU time and memory under results/<study>/benchmarks/ (Snakemake's
+`benchmark:`), which benchmarks/study.py reads.
+
     snakemake --cores all --config study=ablations/default.yaml
 """
 
@@ -40,6 +43,8 @@ rule train:
         folder=lambda wildcards: PLAN.run_dir(wildcards.cell, wildcards.seed),
     log:
         f"{OUT}/logs/train/{{cell}}/seed-{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/train/{{cell}}/seed-{{seed}}.tsv"
     threads: 1
     resources:
         gpu=1 if DEVICE == "cuda" else 0,
@@ -58,6 +63,8 @@ rule evaluator:
         study=STUDY,
     log:
         f"{OUT}/logs/evaluator.log",
+    benchmark:
+        f"{OUT}/benchmarks/evaluator.tsv"
     threads: 2  # once per study; Snakemake caps it at --cores and keeps train jobs off them
     conda:
         "envs/gan-bench.yaml"
@@ -76,6 +83,8 @@ rule score:
         device=DEVICE,
     log:
         f"{OUT}/logs/score/{{cell}}/seed-{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/score/{{cell}}/seed-{{seed}}.tsv"
     threads: 1
     conda:
         "envs/gan-bench.yaml"
@@ -94,6 +103,8 @@ rule aggregate:
         study=STUDY,
     log:
         f"{OUT}/logs/aggregate.log",
+    benchmark:
+        f"{OUT}/benchmarks/aggregate.tsv"
     conda:
         "envs/gan-bench.yaml"
     shell:
@@ -113,6 +124,8 @@ rule report:
         results=lambda wildcards, input: Path(input.summary).parent,
     log:
         f"{OUT}/logs/report.log",
+    benchmark:
+        f"{OUT}/benchmarks/report.tsv"
     conda:
         "envs/gan-bench.yaml"
     shell:

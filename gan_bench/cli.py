@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", required=True, type=_non_negative)
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--steps", type=_positive, help="override train.steps")
+    train.add_argument(
+        "--precision", choices=("fp32", "bf16"), help="override train.precision (bf16 autocast)"
+    )
+    train.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        help="override train.channels_last (NHWC tensors)",
+    )
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     train.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -130,8 +138,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     study = load_study(args.study)
     cell = find_cell(study, args.cell)
     config = run_config(study, cell.id, cell.tricks, args.seed)
-    if args.steps is not None:
-        config["train"]["steps"] = args.steps
+    overrides = {"steps": args.steps, "precision": args.precision}
+    overrides["channels_last"] = args.channels_last
+    config["train"] |= {key: value for key, value in overrides.items() if value is not None}
     try:
         device = resolve_device(args.device)
     except ValueError as error:

@@ -144,6 +144,12 @@ class Trainer:
         self.channels = channels
         self.batch = self.train["batch_size"]
         self.latent_dim = config["model"]["latent_dim"]
+        self.bf16 = self.train["precision"] == "bf16"
+
+    def autocast(self) -> torch.autocast:
+        """bf16 autocast around forward passes and losses (train.precision: bf16); weights,
+        optimiser state and backward stay fp32, so no loss scaling is needed."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
     def new_state(self) -> TrainState:
         generator, discriminator = build_models(self.config, self.channels)
@@ -167,7 +173,9 @@ class Trainer:
 
     def generate(self, state: TrainState) -> Generated:
         z, categories, continuous = self._latent()
-        return Generated(state.generator(z), categories, continuous)
+        with self.autocast():
+            images = state.generator(z)
+        return Generated(images, categories, continuous)
 
     def d_step(
         self, state: TrainState, real: torch.Tensor, generated: Generated, sigma: float
@@ -176,26 +184,27 @@ class Trainer:
         fake, categories, continuous = generated.images.detach(), *generated[1:]
         real_t, fake_t = d_targets(self.batch, self.tricks, self.device)
         real_in, fake_in = self._noisy(real, sigma), self._noisy(fake, sigma)
-        if self.tricks["batch_mode"] == "mixed":
-            features = D.features(torch.cat([real_in, fake_in]))
-            real_logits, fake_logits = D.logits(features).split(self.batch)
-            fake_features = features[self.batch :]
-        else:
-            real_logits = D(real_in)
-            fake_features = D.features(fake_in)
-            fake_logits = D.logits(fake_features)
-        loss = F.binary_cross_entropy_with_logits(
-            real_logits, real_t
-        ) + F.binary_cross_entropy_with_logits(fake_logits, fake_t)
-        info = torch.zeros((), device=self.device)
-        if D.q_head is not None:
-            info = info_loss(D.q_head(fake_features.flatten(1)), categories, continuous)
-            loss = loss + info
+        with self.autocast():
+            if self.tricks["batch_mode"] == "mixed":
+                features = D.features(torch.cat([real_in, fake_in]))
+                real_logits, fake_logits = D.logits(features).split(self.batch)
+                fake_features = features[self.batch :]
+            else:
+                real_logits = D(real_in)
+                fake_features = D.features(fake_in)
+                fake_logits = D.logits(fake_features)
+            loss = F.binary_cross_entropy_with_logits(
+                real_logits, real_t
+            ) + F.binary_cross_entropy_with_logits(fake_logits, fake_t)
+            info = torch.zeros((), device=self.device)
+            if D.q_head is not None:
+                info = info_loss(D.q_head(fake_features.flatten(1)), categories, continuous)
+                loss = loss + info
         state.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         state.opt_d.step()
-        d_real = torch.sigmoid(real_logits.detach()).mean()
-        d_fake = torch.sigmoid(fake_logits.detach()).mean()
+        d_real = torch.sigmoid(real_logits.detach().float()).mean()
+        d_fake = torch.sigmoid(fake_logits.detach().float()).mean()
         return loss.detach(), d_real, d_fake, info.detach()
 
     def g_step(
@@ -208,16 +217,18 @@ class Trainer:
         """One G update on `generated` (the D step's fakes, as in DCGAN) or on fresh samples."""
         D = state.discriminator
         fake, categories, continuous = generated or self.generate(state)
-        fake_features = D.features(self._noisy(fake, sigma))
-        if self.tricks["feature_matching"]:
-            with torch.no_grad():
-                real_features = D.features(self._noisy(real, sigma))
-            loss = feature_matching_loss(real_features, fake_features)
-        else:
-            logits = D.logits(fake_features)
-            loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        if D.q_head is not None:
-            loss = loss + info_loss(D.q_head(fake_features.flatten(1)), categories, continuous)
+        with self.autocast():
+            fake_features = D.features(self._noisy(fake, sigma))
+            if self.tricks["feature_matching"]:
+                with torch.no_grad():
+                    real_features = D.features(self._noisy(real, sigma))
+                loss = feature_matching_loss(real_features.float(), fake_features.float())
+            else:
+                logits = D.logits(fake_features)
+                loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            if D.q_head is not None:
+                q_out = D.q_head(fake_features.flatten(1))
+                loss = loss + info_loss(q_out, categories, continuous)
         state.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         state.opt_g.step()

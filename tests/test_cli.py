@@ -197,3 +197,15 @@ def test_train_cli_runs_and_reports(capsys, tmp_path, write_study):
     )  # fmt: skip
     assert code == 0 and "completed" in stdout
     assert json.loads((out / "config.json").read_text())["tricks"]["g_output"] == "sigmoid"
+
+
+def test_train_overrides_are_recorded_in_the_run_config(capsys, tmp_path, write_study):
+    study = write_study(tiny_study())
+    out = tmp_path / "run"
+    code, _, _ = run_cli(
+        capsys, "train", str(study), "--cell", "g_output-tanh", "--seed", "0", "--out", str(out),
+        "--no-progress", "--steps", "4", "--precision", "bf16", "--no-channels-last",
+    )  # fmt: skip
+    train = json.loads((out / "config.json").read_text())["train"]
+    assert code == 0
+    assert (train["steps"], train["precision"], train["channels_last"]) == (4, "bf16", False)

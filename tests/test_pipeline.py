@@ -8,12 +8,13 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
-from conftest import ABLATIONS, REPO, sigkill_group_when, tiny_study
+from conftest import ABLATIONS, REPO, load_benchmark, sigkill_group_when, tiny_study
 
 from gan_bench.pipeline import plan
 
@@ -80,7 +81,9 @@ def test_bad_study_fails_before_any_job_naming_key_and_file(tmp_path):
 def test_smoke_study_end_to_end_then_nothing_to_do_then_only_new_seed(tmp_path):
     smoke = yaml.safe_load((ABLATIONS / "smoke.yaml").read_text())
     study = write(tmp_path / "smoke.yaml", smoke)
+    started = time.perf_counter()
     snakemake(tmp_path, study)
+    wall = time.perf_counter() - started
     out = tmp_path / "results" / "smoke"
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert len(rows) == 4 and {r["status"] for r in rows} == {"completed"}
@@ -91,6 +94,11 @@ def test_smoke_study_end_to_end_then_nothing_to_do_then_only_new_seed(tmp_path):
     assert all(float(r["fid_cnn_256"]) > 0 for r in rows)  # scored by the score rule
     assert (out / "report.html").stat().st_size > 10_000
     assert (out / "tables" / "ablation.tex").is_file()
+    # every job's Snakemake benchmark record, which benchmarks/study.py splits the time with
+    split = load_benchmark("study").time_split(out, wall, cores=2)
+    assert len(list((out / "benchmarks" / "train").rglob("seed-*.tsv"))) == 4
+    assert split["training loops"] > 0 and split["scoring (score_run)"] > 0
+    assert all(seconds >= 0 for seconds in split.values()), split  # parts of wall x cores
 
     again = snakemake(tmp_path, study, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -269,6 +269,84 @@ def _kill_after_log_lines(command: list[str], log: Path, lines: int) -> None:
     )
 
 
+# --------------------------------------------------------------------------- optimisations
+
+
+def reference_generator(config: dict, steps: int, channels_last: bool) -> dict[str, torch.Tensor]:
+    """The baseline update written the plain pytorch/examples way (no reused buffers, D weight
+    gradients in the G step, separate backward passes), drawing random numbers in the
+    trainer's order; the trainer's speed-ups must not change what it computes."""
+    from gan_bench.models import build_models
+    from gan_bench.train import seed_everything
+
+    seed_everything(config["seed"])
+    G, D = build_models(config, DIGITS.channels)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    G, D = G.to(memory_format=layout), D.to(memory_format=layout)
+    betas = (config["train"]["beta1"], config["train"]["beta2"])
+    opt_g = torch.optim.Adam(G.parameters(), lr=config["train"]["lr"], betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config["train"]["lr"], betas=betas)
+    images, _ = DIGITS.split("train")
+    real_all = data.to_model_range(images, config["tricks"]["g_output"])
+    real_all = real_all.contiguous(memory_format=layout)
+    batch, latent = config["train"]["batch_size"], config["model"]["latent_dim"]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    for _ in range(steps):
+        real = real_all[torch.randint(0, real_all.shape[0], (batch,))]
+        fake = G(torch.randn(batch, latent).view(batch, latent, 1, 1))
+        opt_d.zero_grad()
+        bce(D(real), torch.ones(batch)).backward()
+        bce(D(fake.detach()), torch.zeros(batch)).backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        bce(D(fake), torch.ones(batch)).backward()
+        opt_g.step()
+    return G.state_dict()
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_trainer_computes_what_the_plain_loop_computes(channels_last):
+    config = make_config(channels_last=channels_last)
+    from gan_bench.train import seed_everything
+
+    seed_everything(config["seed"])
+    images, _ = DIGITS.split("train")
+    real = data.to_model_range(images, config["tricks"]["g_output"])
+    trainer = Trainer(config, torch.device("cpu"), real, DIGITS.channels)
+    state = trainer.new_state()
+    for _ in range(config["train"]["steps"]):
+        trainer.step(state)
+    expected = reference_generator(config, config["train"]["steps"], channels_last)
+    got = state.generator.state_dict()
+    for key, value in expected.items():
+        torch.testing.assert_close(got[key], value, rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_channels_last_leaves_the_generator_unchanged_up_to_rounding(tmp_path):
+    runs = {}
+    for layout in (True, False):
+        folder = tmp_path / str(layout)
+        train_run(make_config(channels_last=layout), folder, "cpu", progress=False, dataset=DIGITS)
+        runs[layout] = generator_tensors(folder)
+    for key, value in runs[True].items():
+        torch.testing.assert_close(value, runs[False][key], rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_bf16_autocast_trains_close_to_fp32():
+    """bf16 changes rounding, not the algorithm: after a few steps G stays near fp32's G."""
+    generators, losses = {}, {}
+    for precision in ("fp32", "bf16"):
+        trainer, state = make_trainer(precision=precision)
+        for _ in range(3):
+            trainer.step(state)
+        generators[precision] = torch.cat([p.flatten() for p in state.generator.parameters()])
+        assert all(p.dtype == torch.float32 for p in state.generator.parameters())
+        losses[precision] = state.sums[:4]  # d_loss, g_loss, D(x), D(G(z)) summed
+    difference = (generators["bf16"] - generators["fp32"]).abs().max().item()
+    assert 0 < difference < 1e-3
+    torch.testing.assert_close(losses["bf16"], losses["fp32"], rtol=0.03, atol=0.0)
+
+
 @pytest.mark.slow
 def test_sigkill_then_rerun_gives_bit_identical_generator(tmp_path, write_study):
     train = {"steps": 400, "batch_size": 16, "log_every": 20, "checkpoint_every": 40}
