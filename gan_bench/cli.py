@@ -273,6 +273,11 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
                 f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
                 "makes its features meaningful; scoring would refuse"
             )
+    if "inception" in extractors:  # fetched once here (where allowed), or fail before training
+        from gan_bench.evaluator import inception_weights
+
+        download = study.eval["extractor"] == "inception"
+        record["inception_weights"] = str(inception_weights(download=download))
     write_json(Path(args.out), record)
     print(f"{args.out}: extractors {', '.join(extractors)}")
     return EXIT_OK
