@@ -1,4 +1,8 @@
-"""gan-bench pipeline: study file -> train, score each cell x seed -> aggregate -> report.
+"""gan-bench pipeline: study file -> train and score each cell x seed -> aggregate -> report.
+
+A train job scores its run in the same process: a separate score job spent ~7 s starting
+Python, torch and torch-fidelity to do ~0.6 s of scoring (benchmarks/RESULTS.md).
+`gan-bench score RUN_DIR` rescores a run by hand (e.g. with --extractor inception).
 
 Rules only: gan_bench.pipeline decides which runs exist and where they land. Every job
 records its wall time, CPU time and memory under results/<study>/benchmarks/ (Snakemake's
@@ -33,10 +37,13 @@ rule all:
 
 
 rule train:
+    input:
+        evaluator=f"{OUT}/evaluator.json",  # the classifier is ready (and good) before training
     output:
         run=f"{OUT}/runs/{{cell}}/seed-{{seed}}/run.json",
         generator=f"{OUT}/runs/{{cell}}/seed-{{seed}}/generator.pt",
         samples=f"{OUT}/runs/{{cell}}/seed-{{seed}}/samples.png",
+        scores=f"{OUT}/runs/{{cell}}/seed-{{seed}}/scores.json",
     params:
         study=STUDY,
         device=DEVICE,
@@ -53,7 +60,7 @@ rule train:
     shell:
         "gan-bench train {params.study} --cell {wildcards.cell} --seed {wildcards.seed}"
         " --out {params.folder} --device {params.device} --threads {threads} --no-progress"
-        " > {log} 2>&1"
+        " --score > {log} 2>&1"
 
 
 rule evaluator:
@@ -70,26 +77,6 @@ rule evaluator:
         "envs/gan-bench.yaml"
     shell:
         "gan-bench evaluator {params.study} --out {output} --threads {threads} > {log} 2>&1"
-
-
-rule score:
-    input:
-        run=f"{OUT}/runs/{{cell}}/seed-{{seed}}/run.json",
-        evaluator=f"{OUT}/evaluator.json",
-    output:
-        f"{OUT}/runs/{{cell}}/seed-{{seed}}/scores.json",
-    params:
-        folder=lambda wildcards, input: Path(input.run).parent,
-        device=DEVICE,
-    log:
-        f"{OUT}/logs/score/{{cell}}/seed-{{seed}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/score/{{cell}}/seed-{{seed}}.tsv"
-    threads: 1
-    conda:
-        "envs/gan-bench.yaml"
-    shell:
-        "gan-bench score {params.folder} --device {params.device} --threads {threads} > {log} 2>&1"
 
 
 rule aggregate:

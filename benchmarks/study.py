@@ -5,9 +5,9 @@ machine's time (wall time x cores) using the Snakefile's per-job `benchmark:` re
 the runs' own clocks:
 
 - training: the training loops (run.json `seconds`);
+- scoring: `score_run`, which a train job runs after training (scores.json `seconds`);
 - train jobs, other: the rest of each train job's wall time (process start-up, imports,
   loading data, final files);
-- scoring: `score_run` itself (scores.json `seconds`), and score jobs' start-up;
 - evaluator, aggregate, report: those jobs' wall time;
 - Snakemake overhead and idle cores: everything else (DAG building, job dispatch, cores
   left idle while the last jobs finish).
@@ -78,9 +78,10 @@ def time_split(results: Path, wall: float, cores: int) -> dict[str, float]:
     scoring = sum(score.get("seconds", 0.0) for score in run_records(results, "scores.json"))
     split = {
         "training loops": training,
-        "train jobs, other (start-up, imports, data, final files)": by_rule["train"] - training,
         "scoring (score_run)": scoring,
-        "score jobs, other (start-up, imports)": by_rule["score"] - scoring,
+        "train jobs, other (start-up, imports, data, final files)": (
+            by_rule["train"] - training - scoring
+        ),
     }
     for rule in ("evaluator", "aggregate", "report"):
         split[f"{rule} job"] = by_rule.get(rule, 0.0)

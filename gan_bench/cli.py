@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     train.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--score",
+        action="store_true",
+        help="then score the run in this process (as `gan-bench score RUN_DIR`)",
+    )
 
     score = commands.add_parser("score", help="score a trained run folder into scores.json")
     score.add_argument("run_dir", help="run folder (config.json, run.json, generator.pt)")
@@ -152,7 +157,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = train_run(config, args.out, device, args.threads, progress, dataset=dataset)
     where = f" at step {result['step']}" if result["status"] == "diverged" else ""
     print(f"{args.out}: {result['status']}{where} ({result['seconds']:.1f} s)")
+    if args.score:  # saves a second process per run: its imports cost ~10x the scoring
+        from gan_bench.scoring import score_run
+
+        _print_scores(args.out, score_run(args.out, device=device, dataset=dataset))
     return EXIT_OK
+
+
+def _print_scores(run_dir: str, scores: dict[str, Any]) -> None:
+    shown = ", ".join(f"{name}={value:.4g}" for name, value in scores["metrics"].items())
+    print(f"{run_dir}: {scores['status']}; {shown}")
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
@@ -231,15 +245,13 @@ def cmd_score(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise BadInput(str(error)) from None
     torch.set_num_threads(args.threads)
-    scores = score_run(args.run_dir, args.extractor, args.samples, device)
-    shown = ", ".join(f"{name}={value:.4g}" for name, value in scores["metrics"].items())
-    print(f"{args.run_dir}: {scores['status']}; {shown}")
+    _print_scores(args.run_dir, score_run(args.run_dir, args.extractor, args.samples, device))
     return EXIT_OK
 
 
 def cmd_evaluator(args: argparse.Namespace) -> int:
-    """Train the domain classifier once per dataset (cached), so score jobs only load it; a
-    classifier below its accuracy threshold fails here, before any score job starts."""
+    """Train the domain classifier once per dataset (cached), so train jobs only load it to
+    score; a classifier below its accuracy threshold fails here, before any run trains."""
     import torch
 
     from gan_bench.runfiles import write_json
@@ -261,6 +273,11 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
                 f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
                 "makes its features meaningful; scoring would refuse"
             )
+    if "inception" in extractors:  # fetched once here (where allowed), or fail before training
+        from gan_bench.evaluator import inception_weights
+
+        download = study.eval["extractor"] == "inception"
+        record["inception_weights"] = str(inception_weights(download=download))
     write_json(Path(args.out), record)
     print(f"{args.out}: extractors {', '.join(extractors)}")
     return EXIT_OK

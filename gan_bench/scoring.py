@@ -266,10 +266,12 @@ def score_run(
     extractor: str | None = None,
     samples: int | None = None,
     device: str | torch.device = "cpu",
+    dataset: data.ImageData | None = None,
 ) -> dict[str, Any]:
     """Score a run folder, write its scores.json atomically and return the content.
 
-    `extractor` and `samples` default to the run's eval.extractor and eval.num_samples.
+    `extractor` and `samples` default to the run's eval.extractor and eval.num_samples;
+    `dataset` is the run's dataset when the caller (a train job) has it in memory already.
     """
     started = time.perf_counter()
     paths = RunPaths(Path(run_dir))
@@ -287,7 +289,7 @@ def score_run(
     device = torch.device(device)
     spec = config["dataset"]
     shorts = plan_extractors(choice, spec)
-    dataset = data.load_dataset(spec)
+    dataset = dataset or data.load_dataset(spec)
     extractors = prepare_extractors(shorts, choice, spec, dataset)
     generated, codes = generate(config, paths.generator, dataset.channels, count, device)
     real = real_reference(dataset, count)

@@ -209,3 +209,17 @@ def test_train_overrides_are_recorded_in_the_run_config(capsys, tmp_path, write_
     train = json.loads((out / "config.json").read_text())["train"]
     assert code == 0
     assert (train["steps"], train["precision"], train["channels_last"]) == (4, "bf16", False)
+
+
+def test_train_with_score_writes_the_scores_the_score_command_writes(capsys, tmp_path, write_study):
+    study = write_study(tiny_study())
+    out = tmp_path / "run"
+    code, stdout, _ = run_cli(
+        capsys, "train", str(study), "--cell", "g_output-tanh", "--seed", "0", "--out", str(out),
+        "--no-progress", "--score",
+    )  # fmt: skip
+    assert code == 0 and "fid_cnn_64=" in stdout
+    in_train = json.loads((out / "scores.json").read_text())
+    code, _, _ = run_cli(capsys, "score", str(out))
+    assert code == 0
+    assert json.loads((out / "scores.json").read_text())["metrics"] == in_train["metrics"]

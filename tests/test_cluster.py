@@ -1,7 +1,8 @@
 """The SLURM profile, really run: a one-node SLURM cluster on this machine (munged, slurmctld
 and slurmd started here, stopped by their pids), the smoke study through
 `gan-bench run ... --workflow-profile profiles/slurm`, its controller SIGKILLed mid-study and
-the same command run again. Every train and score job must have been a SLURM job, and the
+the same command run again. Every train job (and score job, if the Snakefile has
+them) must have been a SLURM job, and the
 results must equal a local run's.
 
 Needs root, Slurm and munge (.ci/slurm/install.sh) and the `slurm` extra; skipped with the

@@ -91,7 +91,7 @@ def test_smoke_study_end_to_end_then_nothing_to_do_then_only_new_seed(tmp_path):
         (c, str(s)) for c in ("g_output-tanh", "g_output-sigmoid") for s in (0, 1)
     }
     assert json.loads((out / "design.json").read_text())["design"] == "full_factorial"
-    assert all(float(r["fid_cnn_256"]) > 0 for r in rows)  # scored by the score rule
+    assert all(float(r["fid_cnn_256"]) > 0 for r in rows)  # scored in the train jobs
     assert (out / "report.html").stat().st_size > 10_000
     assert (out / "tables" / "ablation.tex").is_file()
     # every job's Snakemake benchmark record, which benchmarks/study.py splits the time with

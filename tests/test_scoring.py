@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 import torch
-from conftest import train_smoke_run
+from conftest import tiny_study, train_smoke_run
 
 from gan_bench import evaluator, scoring
 from gan_bench.cli import main
@@ -165,6 +165,16 @@ def test_inception_without_weights_exits_2_with_how_to(run_dir, no_network, caps
     assert no_network  # it did try torch-fidelity's download, and that failed
     assert not (run_dir / "scores.json").exists()
     assert not evaluator.inception_cache_file().exists()  # no half-downloaded file left
+
+
+def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
+    tmp_path, no_network, capsys, write_study
+):
+    study = write_study(tiny_study(eval={"num_samples": 64, "extractor": "inception"}))
+    out = tmp_path / "evaluator.json"
+    assert main(["evaluator", str(study), "--out", str(out)]) == 2
+    assert evaluator.INCEPTION_ENV in capsys.readouterr().err
+    assert not out.exists()  # so Snakemake starts no train job
 
 
 def random_inception_weights(path: Path) -> Path:
