@@ -143,8 +143,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     study = load_study(args.study)
     cell = find_cell(study, args.cell)
     config = run_config(study, cell.id, cell.tricks, args.seed)
-    overrides = {"steps": args.steps, "precision": args.precision}
-    overrides["channels_last"] = args.channels_last
+    overrides = {
+        "steps": args.steps,
+        "precision": args.precision,
+        "channels_last": args.channels_last,
+    }
     config["train"] |= {key: value for key, value in overrides.items() if value is not None}
     try:
         device = resolve_device(args.device)
