@@ -53,6 +53,7 @@ rule train:
     benchmark:
         f"{OUT}/benchmarks/train/{{cell}}/seed-{{seed}}.tsv"
     threads: 1
+    priority: lambda wildcards: PLAN.priority(wildcards.cell)  # dearest runs first
     resources:
         gpu=1 if DEVICE == "cuda" else 0,
     conda:

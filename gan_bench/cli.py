@@ -199,6 +199,19 @@ def _workdir(snakemake_args: list[str]) -> Path:
     return Path.cwd()
 
 
+def _may_hold_stale_lock(workdir: Path, snakemake_args: list[str]) -> bool:
+    """Whether `snakemake --unlock` is needed first. Snakemake's default (file) backend keeps
+    its locks as files in .snakemake/locks; an unlock costs a whole Snakemake start (~2 s),
+    so it runs only when such files exist, or when a database backend may hold the locks."""
+    dot = workdir / ".snakemake"
+    locks = dot / "locks"
+    if locks.is_dir() and any(locks.iterdir()):
+        return True
+    return (dot / "metadata.db").exists() or any(
+        arg.startswith("--persistence-backend") for arg in snakemake_args
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Snakemake over the study. A study killed earlier (even by SIGKILL) just resumes: we
     hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
@@ -224,8 +237,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
-            directory = ["--directory", str(workdir)]
-            subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
+            if _may_hold_stale_lock(workdir, args.snakemake_args):
+                directory = ["--directory", str(workdir)]
+                subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
             code = subprocess.run(
                 [*base, "--cores", "all", *args.snakemake_args], env=env
             ).returncode

@@ -13,9 +13,13 @@ from typing import Any
 import torch
 from torch import nn
 
-INFOGAN_CATEGORIES = 10
-INFOGAN_CONTINUOUS = 2
-INFOGAN_CODE_DIM = INFOGAN_CATEGORIES + INFOGAN_CONTINUOUS
+from gan_bench.tricks import (  # noqa: F401 (re-exported: train.py, tests)
+    INFOGAN_CATEGORIES,
+    INFOGAN_CODE_DIM,
+    INFOGAN_CONTINUOUS,
+    INFOGAN_Q_HIDDEN,
+)
+
 LEAKY_SLOPE = 0.2
 
 
@@ -138,9 +142,9 @@ class Discriminator(nn.Module):
         self.q_head: nn.Module | None = None
         if tricks["infogan"]:
             self.q_head = nn.Sequential(
-                nn.Linear(self.feature_dim, 128),
+                nn.Linear(self.feature_dim, INFOGAN_Q_HIDDEN),
                 nn.LeakyReLU(LEAKY_SLOPE),
-                nn.Linear(128, INFOGAN_CODE_DIM),
+                nn.Linear(INFOGAN_Q_HIDDEN, INFOGAN_CODE_DIM),
             )
         self.apply(init_dcgan_weights)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gan_bench.cost import run_macs
 from gan_bench.design import cells
-from gan_bench.study import Study, load_study
+from gan_bench.study import Study, load_study, run_config
 
 RESULTS_ROOT = Path("results")
 
@@ -22,6 +23,12 @@ class Plan:
     study: Study
     results_dir: str
     runs: list[tuple[str, int]]  # (cell id, seed)
+    cost_rank: dict[str, int]  # cell id -> 0 for the cheapest cells, up to the dearest
+
+    def priority(self, cell: str) -> int:
+        """Snakemake priority of a cell's train jobs: dearest first (gan_bench.cost), so
+        the cores run out of work together instead of one waiting on a long last run."""
+        return self.cost_rank[cell]
 
     @property
     def cell_ids(self) -> list[str]:
@@ -42,5 +49,12 @@ class Plan:
 def plan(study_path: str | Path, results_root: str | Path = RESULTS_ROOT) -> Plan:
     """Validate the study (StudyError names key and file) and list its cell x seed runs."""
     study = load_study(study_path)
-    runs = [(cell.id, seed) for cell in cells(study) for seed in study.seeds]
-    return Plan(study, f"{results_root}/{study.name}", runs)
+    study_cells = cells(study)
+    runs = [(cell.id, seed) for cell in study_cells for seed in study.seeds]
+    costs = {
+        cell.id: run_macs(run_config(study, cell.id, cell.tricks, seed=0)) for cell in study_cells
+    }
+    ranks = {value: rank for rank, value in enumerate(sorted(set(costs.values())))}
+    return Plan(
+        study, f"{results_root}/{study.name}", runs, {c: ranks[m] for c, m in costs.items()}
+    )

@@ -10,9 +10,10 @@ import socket
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # the report job reads the git commit without paying for torch (~3 s)
+    import torch
 
 PACKAGES = ("gan-bench", "torch", "torchvision", "torch-fidelity", "numpy", "scikit-learn")
 
@@ -52,6 +53,8 @@ def git_commit() -> str:
 
 def device_description(device: torch.device) -> str:
     if device.type == "cuda":
+        import torch
+
         return f"cuda:{torch.cuda.get_device_name(device)}"
     return f"cpu:{platform.processor() or platform.machine()}"
 

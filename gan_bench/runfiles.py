@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 
 @dataclass(frozen=True)
 class RunPaths:
@@ -85,6 +83,8 @@ def read_json(path: Path) -> Any:
 
 
 def save_torch(path: Path, payload: Any) -> None:
+    import torch  # here, not at the top: aggregate and report jobs never need torch (~3 s)
+
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 

@@ -268,6 +268,13 @@ _TRICKS: tuple[Trick, ...] = (
     ),
 )
 
+# InfoGAN's codes and Q head (sizes from the paper's MNIST setup); here, torch-free, so that
+# models.py builds them and cost.py counts them from one definition.
+INFOGAN_CATEGORIES = 10
+INFOGAN_CONTINUOUS = 2
+INFOGAN_CODE_DIM = INFOGAN_CATEGORIES + INFOGAN_CONTINUOUS
+INFOGAN_Q_HIDDEN = 128
+
 TRICKS: dict[str, Trick] = {trick.name: trick for trick in _TRICKS}
 TRICK_ORDER: tuple[str, ...] = tuple(TRICKS)
 

@@ -51,6 +51,24 @@ def test_plan_lists_every_cell_and_seed():
     assert study_plan.run_dir("c", 2) == "results/default/runs/c/seed-2"
 
 
+def test_dearest_cells_get_the_highest_priority():
+    """Max-pool D (full-resolution convs) and kernel 4 cost most per step (measured:
+    benchmarks/RESULTS.md), so their train jobs start first."""
+    study_plan = plan(ABLATIONS / "default.yaml")
+    by_cell = {cell: study_plan.priority(cell) for cell in study_plan.cell_ids}
+    assert sorted(set(by_cell.values())) == [0, 1, 2, 3]
+    for cell, priority in by_cell.items():
+        maxpool, kernel4 = "d_downsample-maxpool" in cell, "kernel_size-4" in cell
+        assert priority == 2 * maxpool + kernel4, cell
+
+
+def test_snakemake_starts_the_dearest_runs_first(tmp_path):
+    result = snakemake(tmp_path, ABLATIONS / "quick.yaml", "-n")
+    output = result.stdout + result.stderr
+    priorities = dict(re.findall(r"cell=(\S+), seed=\d+\n\s+priority: (\d+)", output))
+    assert priorities and all("maxpool" in cell for cell in priorities), output[-2000:]
+
+
 def test_default_study_plans_96_train_jobs(tmp_path):
     result = snakemake(tmp_path, ABLATIONS / "default.yaml", "-n")
     jobs = planned_jobs(result.stdout + result.stderr)
