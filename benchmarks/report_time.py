@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from gan_bench import analysis, figures, report, tables
+from gan_bench import analysis, figures, report, summary, tables
 from gan_bench.design import cells
 from gan_bench.study import load_study
 
@@ -89,8 +89,8 @@ def main() -> None:
         folder = Path(args.keep or scratch) / "bench"
         timings: dict[str, float] = {}
         timed("synthetic results", timings, synthetic_results, args.study, folder)
-        summary = analysis.read_summary(folder / "summary.csv")
-        result = timed("analyse", timings, analysis.analyse, summary, load_study(args.study))
+        frame = summary.read_summary(folder / "summary.csv")
+        result = timed("analyse", timings, analysis.analyse, frame, load_study(args.study))
         timed("tables", timings, tables.write_tables, result, folder / "tables")
         figure_dir = folder / "figures"
         timed("forest", timings, figures.forest, result, figure_dir / "effects.png")
@@ -102,7 +102,7 @@ def main() -> None:
         timed("mosaic", timings, figures.mosaic, tiles, figure_dir / "samples.png")
         files = timed("whole report", timings, report.build_report, folder, args.study)
         size = files.html.stat().st_size / 1e6
-        print(f"{len(summary)} runs, {len(result.metrics)} metrics, report.html {size:.1f} MB")
+        print(f"{len(frame)} runs, {len(result.metrics)} metrics, report.html {size:.1f} MB")
         for label, seconds in timings.items():
             print(f"{label:>18}: {seconds:7.2f} s")
 

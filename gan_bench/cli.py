@@ -173,10 +173,10 @@ def _print_scores(run_dir: str, scores: dict[str, Any]) -> None:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
-    from gan_bench.analysis import collect_runs, write_summary
     from gan_bench.design import describe, varied_tricks
     from gan_bench.pipeline import plan
     from gan_bench.runfiles import write_json
+    from gan_bench.summary import collect_runs, write_summary
 
     study_plan = plan(args.study)
     run_dirs = [Path(study_plan.run_dir(cell, seed)) for cell, seed in study_plan.runs]

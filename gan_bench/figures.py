@@ -21,13 +21,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from gan_bench.analysis import (  # noqa: E402
-    ALPHA,
-    Analysis,
-    metric_direction,
-    metric_label,
-    t_interval,
-)
+from gan_bench.analysis import Analysis, t_interval  # noqa: E402
+from gan_bench.layout import metric_direction, metric_label  # noqa: E402
+from gan_bench.linear_model import ALPHA  # noqa: E402
 from gan_bench.runfiles import atomic_write  # noqa: E402
 
 DPI = 100

@@ -19,18 +19,13 @@ import jinja2
 import pandas as pd
 
 from gan_bench import figures, tables
-from gan_bench.analysis import (
-    DIVERGED_RULE,
-    Analysis,
-    analyse,
-    direction_text,
-    metric_label,
-    read_summary,
-)
+from gan_bench.analysis import DIVERGED_RULE, Analysis, analyse
 from gan_bench.errors import BadInput
+from gan_bench.layout import direction_text, metric_label
 from gan_bench.provenance import git_commit
 from gan_bench.runfiles import RunPaths, atomic_write, read_log
 from gan_bench.study import Study, StudyError, load_study
+from gan_bench.summary import read_summary
 from gan_bench.tricks import TRICKS
 
 REPO_ABLATIONS = Path(__file__).resolve().parent.parent / "ablations"

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis import MAX_SEEDS, Analysis, metric_direction, metric_label
+from gan_bench.analysis import Analysis
+from gan_bench.claims import MAX_SEEDS
+from gan_bench.layout import metric_direction, metric_label
 from gan_bench.runfiles import atomic_write
 
 ARROWS = {"lower": "↓", "higher": "↑", "zero": "→0", "unknown": ""}

@@ -1,14 +1,21 @@
-"""Shared fixtures: paths to the repo's studies and a writer for small study files."""
+"""Shared fixtures: paths to the repo's studies, a writer for small study files, and
+planted summary.csv frames (known effects plus seed noise) for the statistics tests."""
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
+from itertools import product
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
+
+from gan_bench.design import cell_id
 
 REPO = Path(__file__).resolve().parent.parent
 ABLATIONS = REPO / "ablations"
@@ -168,3 +175,45 @@ def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> No
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL, "it ended before it could be killed"
+
+
+# --------------------------------------------------------------------------- planted studies
+
+A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
+TWO_BY_TWO = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+
+
+def planted(
+    factors: dict[str, list[Any]],
+    fid: Callable[[dict[str, Any]], float],
+    seeds: int,
+    sd: float = 2.0,
+    rng_seed: int = 0,
+    diverged: Callable[[dict[str, Any], int], bool] = lambda levels, seed: False,
+) -> pd.DataFrame:
+    """A summary.csv frame of a full factorial with a planted FID effect and seed noise."""
+    rng = np.random.default_rng(rng_seed)
+    rows = []
+    for combo in product(*factors.values()):
+        levels = dict(zip(factors, combo, strict=True))
+        for seed in range(seeds):
+            gone = diverged(levels, seed)
+            rows.append(
+                {"cell": cell_id(levels), **levels, "seed": seed}
+                | {"status": "diverged" if gone else "completed", "step": 100, "seconds": 1.0}
+                | {"images_per_second": 50.0, "fid_cnn_2k": fid(levels) + rng.normal(0, sd)}
+                | {"is_cnn_2k": 5.0 + rng.normal(0, 0.3)}
+            )
+    frame = pd.DataFrame(rows)
+    frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
+    return frame
+
+
+def a_plus_interaction(levels: dict[str, Any]) -> float:
+    sign_a = 1 if levels["g_output"] == "sigmoid" else -1
+    sign_b = 1 if levels["latent"] == "uniform" else -1
+    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid") + GAMMA * sign_a * sign_b
+
+
+def a_plus_interaction_a_only(levels: dict[str, Any]) -> float:
+    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid")

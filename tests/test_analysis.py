@@ -3,76 +3,34 @@ interval, diverged runs are excluded and counted, and verdicts follow the regist
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
-from itertools import product
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_study
+from conftest import (
+    A_EFFECT,
+    GAMMA,
+    TWO_BY_TWO,
+    a_plus_interaction,
+    a_plus_interaction_a_only,
+    planted,
+    tiny_study,
+)
 from statsmodels.stats.multitest import multipletests
 
-from gan_bench import analysis
-from gan_bench.analysis import (
-    NO_RUNS,
-    ONE_SEED,
-    analyse,
-    collect_runs,
-    expected_direction,
-    level_label,
-    metric_columns,
-    metric_direction,
-    seeds_needed,
-    verdict,
-)
+from gan_bench.analysis import NO_RUNS, ONE_SEED, analyse
 from gan_bench.design import cell_id
 from gan_bench.study import load_study
-
-
-def planted(
-    factors: dict[str, list[Any]],
-    fid: Callable[[dict[str, Any]], float],
-    seeds: int,
-    sd: float = 2.0,
-    rng_seed: int = 0,
-    diverged: Callable[[dict[str, Any], int], bool] = lambda levels, seed: False,
-) -> pd.DataFrame:
-    """A summary.csv frame of a full factorial with a planted FID effect and seed noise."""
-    rng = np.random.default_rng(rng_seed)
-    rows = []
-    for combo in product(*factors.values()):
-        levels = dict(zip(factors, combo, strict=True))
-        for seed in range(seeds):
-            gone = diverged(levels, seed)
-            rows.append(
-                {"cell": cell_id(levels), **levels, "seed": seed}
-                | {"status": "diverged" if gone else "completed", "step": 100, "seconds": 1.0}
-                | {"images_per_second": 50.0, "fid_cnn_2k": fid(levels) + rng.normal(0, sd)}
-                | {"is_cnn_2k": 5.0 + rng.normal(0, 0.3)}
-            )
-    frame = pd.DataFrame(rows)
-    frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
-    return frame
-
-
-A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
-TWO_BY_TWO = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
-
-
-def a_plus_interaction(levels: dict[str, Any]) -> float:
-    sign_a = 1 if levels["g_output"] == "sigmoid" else -1
-    sign_b = 1 if levels["latent"] == "uniform" else -1
-    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid") + GAMMA * sign_a * sign_b
+from gan_bench.summary import read_summary
 
 
 def roundtrip(frame: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
     """Through summary.csv and back, as the report reads it."""
     frame.to_csv(tmp_path / "summary.csv", index=False)
-    return analysis.read_summary(tmp_path / "summary.csv")
+    return read_summary(tmp_path / "summary.csv")
 
 
 def row(frame: pd.DataFrame, **where: Any) -> pd.Series:
@@ -112,18 +70,6 @@ def test_planted_effects_are_recovered(tmp_path):
     assert math.isnan(claims.loc["g_output", "seeds_needed"])  # decided: nothing to add
 
 
-def test_intervals_cover_the_truth_about_95_percent_of_the_time():
-    covered = 0
-    for rng_seed in range(40):
-        frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=3, sd=3.0, rng_seed=rng_seed)
-        layout = analysis.layout_for(frame)
-        runs = analysis.tidy_runs(frame, layout)
-        fit = analysis.fit_metric(runs, layout, "fid_cnn_2k")
-        effect = analysis.effects_for(fit, layout, runs)[0]
-        covered += effect["ci_low"] <= A_EFFECT <= effect["ci_high"]
-    assert 33 <= covered <= 40  # binomial(40, 0.95): below 33 has probability < 0.01
-
-
 def test_one_seed_per_cell_gives_no_cell_interval():
     result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1))
     assert (result.cells["note"] == ONE_SEED).all()
@@ -142,10 +88,6 @@ def test_a_single_run_per_factor_level_has_no_effect_interval():
     assert "no residual degrees of freedom" in effect["note"]
     claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
     assert claim["verdict"] == "inconclusive"
-
-
-def a_plus_interaction_a_only(levels: dict[str, Any]) -> float:
-    return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid")
 
 
 def test_diverged_runs_are_excluded_from_statistics_and_counted():
@@ -257,30 +199,6 @@ def test_no_direction_claimed_for_g_activation():
     assert claim["expected"] == "none" and claim["verdict"] == "no direction claimed"
 
 
-@pytest.mark.parametrize(
-    ("name", "direction"),
-    [
-        ("fid_cnn_2k", "lower"),
-        ("kid_inception_10k", "lower"),
-        ("mode_kl", "lower"),
-        ("is_cnn_2k", "higher"),
-        ("precision_cnn_2k", "higher"),
-        ("recall_cnn_2k", "higher"),
-        ("modes_hit", "higher"),
-        ("code_accuracy", "higher"),
-        ("checkerboard", "zero"),
-        ("modes_hit_cnn_2k", "higher"),  # the names scoring writes
-        ("mode_kl_cnn_2k", "lower"),
-        ("code_accuracy_cnn_2k", "higher"),
-        ("checkerboard_pixel_2k", "zero"),
-        ("fid_inception_10k", "lower"),
-        ("sharpness", "unknown"),
-    ],
-)
-def test_metric_direction_is_read_from_the_name(name, direction):
-    assert metric_direction(name) == direction
-
-
 def test_checkerboard_statistics_use_its_absolute_value():
     rng = np.random.default_rng(0)
     frame = planted({"g_upsample": ["transposed", "resize"]}, lambda lv: 20.0, seeds=4)
@@ -293,78 +211,6 @@ def test_checkerboard_statistics_use_its_absolute_value():
     assert effect["estimate"] == pytest.approx(-1.0, abs=0.1)  # |x| drops by 1 with resize
     claim = row(result.claims, metric="checkerboard", factor="g_upsample")
     assert claim["verdict"] == "supported"  # resize-conv removes checkerboards
-
-
-def test_level_labels_agree_whatever_type_the_csv_reader_gives():
-    assert level_label("kernel_size", 4.0) == level_label("kernel_size", "4") == "4"
-    assert level_label("d_dropout", 0) == level_label("d_dropout", "0.0") == "0.0"
-    assert level_label("feature_matching", "True") == level_label("feature_matching", True)
-    assert level_label("g_steps", 2.0) == "2"
-
-
-def test_metric_columns_skip_bookkeeping_and_factors():
-    frame = planted({"kernel_size": [4, 3]}, lambda lv: 1.0, seeds=2)
-    frame["checkerboard"] = 0.1
-    assert metric_columns(frame) == ["fid_cnn_2k", "is_cnn_2k", "checkerboard"]
-
-
-@pytest.mark.parametrize(
-    ("trick", "level", "baseline", "expected"),
-    [
-        ("g_output", "sigmoid", "tanh", "worse"),
-        ("g_output", "tanh", "sigmoid", "better"),
-        ("kernel_size", "3", "4", "worse"),
-        ("g_upsample", "resize", "transposed", "better"),
-        ("d_dropout", "0.2", "0.0", "better"),  # dropout on at all: the claim says it helps
-        ("d_dropout", "0.6", "0.4", "worse"),
-        ("g_activation", "leaky_relu", "relu", "none"),
-    ],
-)
-def test_expected_direction_follows_the_registry(trick, level, baseline, expected):
-    assert expected_direction(trick, level, baseline) == expected
-
-
-def test_verdict_needs_holm_significance_and_the_claimed_sign():
-    assert verdict("better", 2.0, 0.01) == "supported"
-    assert verdict("better", -2.0, 0.01) == "contradicted"
-    assert verdict("worse", -2.0, 0.01) == "supported"
-    assert verdict("better", 2.0, 0.2) == "inconclusive"
-    assert verdict("better", 2.0, math.nan) == "inconclusive"
-    assert verdict("none", 2.0, 0.001) == "no direction claimed"
-
-
-def test_seeds_needed_grows_as_the_effect_shrinks():
-    needs = [
-        seeds_needed(effect, se=1.0, sigma=2.0, seeds=3, alpha=0.05)
-        for effect in (4.0, 2.0, 1.0, 0.5)
-    ]
-    assert needs == sorted(needs) and needs[0] >= 2 and needs[-1] > 3
-    assert seeds_needed(0.0, 1.0, 2.0, 3, 0.05) == math.inf
-    assert seeds_needed(1e-6, 1.0, 2.0, 3, 0.05) == math.inf  # beyond any practical study
-    assert math.isnan(seeds_needed(1.0, math.nan, 2.0, 3, 0.05))
-
-
-def test_collect_runs_still_builds_summary_rows(tmp_path):
-    folder = tmp_path / "runs" / "g_output-tanh" / "seed-0"
-    folder.mkdir(parents=True)
-    config = {"cell": "g_output-tanh", "seed": 0, "tricks": {"g_output": "tanh"}}
-    (folder / "config.json").write_text(json.dumps(config))
-    run = {"status": "completed", "step": 5, "seconds": 1.0, "images_per_second": 2.0}
-    (folder / "run.json").write_text(json.dumps(run))
-    (folder / "scores.json").write_text(json.dumps({"metrics": {"fid_cnn_2k": 12.5}}))
-    frame = collect_runs([folder], ["g_output"])
-    assert list(frame.columns[:4]) == ["cell", "g_output", "seed", "status"]
-    assert frame.loc[0, "fid_cnn_2k"] == 12.5
-
-
-def test_holm_matches_statsmodels_and_keeps_nan():
-    rng = np.random.default_rng(5)
-    for size in (1, 2, 7, 20):
-        p = pd.Series(np.concatenate([rng.uniform(0, 0.2, size), [0.01, math.nan]]))
-        adjusted = analysis.holm(p)
-        expected = multipletests(p.dropna().to_numpy(), method="holm")[1]
-        assert np.allclose(adjusted.dropna().to_numpy(), expected)
-        assert math.isnan(adjusted.iloc[-1])
 
 
 def test_cells_design_gets_its_levels_from_the_study(write_study):
