@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gan_bench.cost import run_macs
-from gan_bench.design import cells
+from gan_bench.design import Cell, cells
 from gan_bench.study import Study, load_study, run_config
 
 RESULTS_ROOT = Path("results")
@@ -51,10 +51,11 @@ def plan(study_path: str | Path, results_root: str | Path = RESULTS_ROOT) -> Pla
     study = load_study(study_path)
     study_cells = cells(study)
     runs = [(cell.id, seed) for cell in study_cells for seed in study.seeds]
-    costs = {
-        cell.id: run_macs(run_config(study, cell.id, cell.tricks, seed=0)) for cell in study_cells
-    }
-    ranks = {value: rank for rank, value in enumerate(sorted(set(costs.values())))}
-    return Plan(
-        study, f"{results_root}/{study.name}", runs, {c: ranks[m] for c, m in costs.items()}
-    )
+    return Plan(study, f"{results_root}/{study.name}", runs, _rank_by_cost(study, study_cells))
+
+
+def _rank_by_cost(study: Study, study_cells: list[Cell]) -> dict[str, int]:
+    """Cell id -> rank of its run's work among the study's distinct costs (0: cheapest)."""
+    costs = {c.id: run_macs(run_config(study, c.id, c.tricks, seed=0)) for c in study_cells}
+    distinct = sorted(set(costs.values()))
+    return {cell: distinct.index(cost) for cell, cost in costs.items()}
