@@ -20,10 +20,11 @@ from pathlib import Path
 
 import torch
 
-from gan_bench import data, scoring
-from gan_bench.design import cells
-from gan_bench.study import load_study, run_config
-from gan_bench.train import Trainer, seed_everything
+from gan_bench.score import scorer as scoring
+from gan_bench.study.design import cells
+from gan_bench.study.study_file import load_study, run_config
+from gan_bench.train import data
+from gan_bench.train.trainer import Trainer, seed_everything
 
 
 def integers(text: str) -> list[int]:

@@ -22,9 +22,9 @@ from pathlib import Path
 import torch
 from side_by_side import ready_then_wait, run_together
 
-from gan_bench.design import cells
-from gan_bench.study import load_study, run_config
-from gan_bench.train import Trainer, seed_everything
+from gan_bench.study.design import cells
+from gan_bench.study.study_file import load_study, run_config
+from gan_bench.train.trainer import Trainer, seed_everything
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_IMAGES = 8192

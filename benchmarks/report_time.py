@@ -1,7 +1,7 @@
 """Seconds to analyse and report a study the size of ablations/default.yaml.
 
 A synthetic results folder (the study's cells x seeds, nine metrics, a log.jsonl and a
-samples.png per run) is reported on with gan_bench.report; prints where the time goes.
+samples.png per run) is reported on with gan_bench.report.build; prints where the time goes.
 It is not a test.
 
     .venv/bin/python benchmarks/report_time.py [--study ablations/default.yaml] [--keep DIR]
@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from gan_bench import analysis, figures, report, summary, tables
-from gan_bench.design import cells
-from gan_bench.study import load_study
+from gan_bench.analysis import analyse as analysis
+from gan_bench.analysis import summary
+from gan_bench.report import build as report
+from gan_bench.report import figures, tables
+from gan_bench.study.design import cells
+from gan_bench.study.study_file import load_study
 
 REPO = Path(__file__).resolve().parent.parent
 METRICS = {

@@ -27,9 +27,9 @@ MNIST_T10K = REPO.parent / "shared" / "datasets" / "mnist-t10k"
 
 
 def train_short_run(study_path: str, out: Path, steps: int, mnist: bool) -> None:
-    from gan_bench.design import cells
-    from gan_bench.study import load_study, run_config
-    from gan_bench.train import train_run
+    from gan_bench.study.design import cells
+    from gan_bench.study.study_file import load_study, run_config
+    from gan_bench.train.trainer import train_run
 
     study = load_study(study_path)
     cell = cells(study)[0]
@@ -46,7 +46,7 @@ def train_short_run(study_path: str, out: Path, steps: int, mnist: bool) -> None
 
 
 def timed_score(run: Path, samples: int) -> tuple[float, dict]:
-    from gan_bench.scoring import score_run
+    from gan_bench.score.scorer import score_run
 
     started = time.perf_counter()
     scores = score_run(run, extractor="domain", samples=samples, device="cpu")
@@ -78,7 +78,7 @@ def main() -> None:
         train_short_run(args.study, run, args.steps, args.mnist_t10k)
 
         cold, scores = timed_score(run, args.samples)
-        from gan_bench.evaluator import cache_root
+        from gan_bench.score.classifier import cache_root
 
         # real features cached, classifier cached; drop the real cache to time that case
         warm, _ = timed_score(run, args.samples)

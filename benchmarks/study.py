@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gan_bench.pipeline import plan
+from gan_bench.study.plan import plan
 
 REPO = Path(__file__).resolve().parent.parent
 

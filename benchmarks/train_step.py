@@ -27,10 +27,10 @@ from side_by_side import ready_then_wait, run_together
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from gan_bench import data
-from gan_bench.design import cells
-from gan_bench.study import load_study, run_config
-from gan_bench.train import Trainer, seed_everything
+from gan_bench.study.design import cells
+from gan_bench.study.study_file import load_study, run_config
+from gan_bench.train import data
+from gan_bench.train.trainer import Trainer, seed_everything
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def baseline_config(study_path: str) -> dict:
 
 def plain_loop(config: dict, real: torch.Tensor, channels: int, steps: int) -> float:
     """pytorch/examples/dcgan's loop on our models; returns seconds for `steps` steps."""
-    from gan_bench.models import build_models
+    from gan_bench.train.models import build_models
 
     seed_everything(0)
     G, D = build_models(config, channels)

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cells_table(rows: list[dict[str, Any]], fmt: str) -> str:
-    from gan_bench.tricks import format_level
+    from gan_bench.study.tricks import format_level
 
     if fmt == "json":
         return json.dumps(rows, indent=2)
@@ -124,8 +124,8 @@ def _cells_table(rows: list[dict[str, Any]], fmt: str) -> str:
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
-    from gan_bench.design import cells, varied_tricks
-    from gan_bench.study import load_study
+    from gan_bench.study.design import cells, varied_tricks
+    from gan_bench.study.study_file import load_study
 
     study = load_study(args.study)
     varied = varied_tricks(study)
@@ -135,10 +135,10 @@ def cmd_cells(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from gan_bench.data import load_dataset
-    from gan_bench.design import find_cell
-    from gan_bench.study import load_study, run_config
-    from gan_bench.train import resolve_device, train_run
+    from gan_bench.study.design import find_cell
+    from gan_bench.study.study_file import load_study, run_config
+    from gan_bench.train.data import load_dataset
+    from gan_bench.train.trainer import resolve_device, train_run
 
     study = load_study(args.study)
     cell = find_cell(study, args.cell)
@@ -161,7 +161,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     where = f" at step {result['step']}" if result["status"] == "diverged" else ""
     print(f"{args.out}: {result['status']}{where} ({result['seconds']:.1f} s)")
     if args.score:  # saves a second process per run: its imports cost ~10x the scoring
-        from gan_bench.scoring import score_run
+        from gan_bench.score.scorer import score_run
 
         _print_scores(args.out, score_run(args.out, device=device, dataset=dataset))
     return EXIT_OK
@@ -173,10 +173,10 @@ def _print_scores(run_dir: str, scores: dict[str, Any]) -> None:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
-    from gan_bench.design import describe, varied_tricks
-    from gan_bench.pipeline import plan
-    from gan_bench.runfiles import write_json
-    from gan_bench.summary import collect_runs, write_summary
+    from gan_bench.analysis.summary import collect_runs, write_summary
+    from gan_bench.files import write_json
+    from gan_bench.study.design import describe, varied_tricks
+    from gan_bench.study.plan import plan
 
     study_plan = plan(args.study)
     run_dirs = [Path(study_plan.run_dir(cell, seed)) for cell, seed in study_plan.runs]
@@ -221,11 +221,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from filelock import FileLock, Timeout
 
-    from gan_bench.pipeline import plan
-    from gan_bench.runfiles import write_json
+    from gan_bench.files import write_json
+    from gan_bench.study.plan import plan
 
     study_plan = plan(args.study)  # a bad study fails here, before Snakemake starts
-    snakefile = Path(__file__).resolve().parent.parent / "Snakefile"
+    from gan_bench.resources import SNAKEFILE as snakefile
+
     workdir = _workdir(args.snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's
@@ -254,8 +255,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     import torch
 
-    from gan_bench.scoring import score_run
-    from gan_bench.train import resolve_device
+    from gan_bench.score.scorer import score_run
+    from gan_bench.train.trainer import resolve_device
 
     try:
         device = resolve_device(args.device)
@@ -271,16 +272,16 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     score; a classifier below its accuracy threshold fails here, before any run trains."""
     import torch
 
-    from gan_bench.runfiles import write_json
-    from gan_bench.scoring import ScoringError, plan_extractors
-    from gan_bench.study import load_study
+    from gan_bench.files import write_json
+    from gan_bench.score.scorer import ScoringError, plan_extractors
+    from gan_bench.study.study_file import load_study
 
     study = load_study(args.study)
     torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
     extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
     record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
     if "cnn" in extractors:
-        from gan_bench.evaluator import load_or_train_classifier
+        from gan_bench.score.classifier import load_or_train_classifier
 
         classifier = load_or_train_classifier(study.dataset)
         record["classifier"] = classifier.summary()
@@ -291,7 +292,7 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
                 "makes its features meaningful; scoring would refuse"
             )
     if "inception" in extractors:  # fetched once here (where allowed), or fail before training
-        from gan_bench.evaluator import inception_weights
+        from gan_bench.score.classifier import inception_weights
 
         download = study.eval["extractor"] == "inception"
         record["inception_weights"] = str(inception_weights(download=download))
@@ -301,7 +302,7 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gan_bench.report import build_report
+    from gan_bench.report.build import build_report
 
     files = build_report(args.results_dir, args.study)
     print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")

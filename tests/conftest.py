@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from gan_bench.design import cell_id
+from gan_bench.study.design import cell_id
 
 REPO = Path(__file__).resolve().parent.parent
 ABLATIONS = REPO / "ablations"
@@ -101,7 +101,7 @@ def _scoring_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def digits_data():
-    from gan_bench.data import load_dataset
+    from gan_bench.train.data import load_dataset
 
     return load_dataset(DIGITS_16)
 
@@ -109,7 +109,7 @@ def digits_data():
 @pytest.fixture(scope="session")
 def digits_classifier(digits_data, _scoring_cache):
     """The digits 16x16 domain classifier, trained once per session (a few seconds)."""
-    from gan_bench.evaluator import load_or_train_classifier
+    from gan_bench.score.classifier import load_or_train_classifier
 
     return load_or_train_classifier(DIGITS_16, digits_data)
 
@@ -123,7 +123,7 @@ def mnist_spec() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def mnist_data(mnist_spec):
-    from gan_bench.data import load_dataset
+    from gan_bench.train.data import load_dataset
 
     return load_dataset(mnist_spec)
 
@@ -131,16 +131,16 @@ def mnist_data(mnist_spec):
 @pytest.fixture(scope="session")
 def mnist_classifier(mnist_spec, mnist_data, _scoring_cache):
     """The MNIST-t10k 16x16 classifier (8000 training images, ~5 epochs), once per session."""
-    from gan_bench.evaluator import load_or_train_classifier
+    from gan_bench.score.classifier import load_or_train_classifier
 
     return load_or_train_classifier(mnist_spec, mnist_data)
 
 
 def train_smoke_run(out: Path, **tricks: Any) -> Path:
     """A finished run of ablations/smoke.yaml's g_output-tanh cell (about a second)."""
-    from gan_bench.design import find_cell
-    from gan_bench.study import load_study, run_config
-    from gan_bench.train import train_run
+    from gan_bench.study.design import find_cell
+    from gan_bench.study.study_file import load_study, run_config
+    from gan_bench.train.trainer import train_run
 
     study = load_study(ABLATIONS / "smoke.yaml")
     cell = find_cell(study, "g_output-tanh")
@@ -217,3 +217,16 @@ def a_plus_interaction(levels: dict[str, Any]) -> float:
 
 def a_plus_interaction_a_only(levels: dict[str, Any]) -> float:
     return 30.0 + A_EFFECT * (levels["g_output"] == "sigmoid")
+
+
+def write_idx(path: Path, array: Any, compress: bool) -> None:
+    """An IDX file as MNIST ships them: big-endian magic, dims, then uint8 data."""
+    import gzip
+    import struct
+
+    import torch
+
+    magic = 0x0800 | array.dim()
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
+    payload = header + array.to(torch.uint8).numpy().tobytes()
+    path.write_bytes(gzip.compress(payload) if compress else payload)

@@ -1,0 +1,240 @@
+"""Runs -> summary.csv -> statistics that carry their uncertainty.
+
+GAN metrics move a lot from seed to seed, so every number here comes with a 95% interval
+or says why it has none. The pieces, each a plain DataFrame so tables and figures can share
+them: per-cell means with t-intervals over seeds; per-factor effects (each level against the
+baseline level) from one OLS model over all runs with sum (deviation) coding, Holm-corrected
+across the study's factors; two-way interactions and a Type III ANOVA where the design
+separates them (full factorial, or a fractional design of resolution V or more); divergence
+rates; and the claim-vs-evidence verdicts with the seeds a decision would need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gan_bench.analysis.claims import claims_table
+from gan_bench.analysis.layout import (
+    Layout,
+    cell_label,
+    layout_for,
+    metric_columns,
+    metric_label,
+    primary_metric,
+    tidy_runs,
+    with_cell_levels,
+)
+from gan_bench.analysis.linear_model import (
+    CONFIDENCE,
+    EFFECT_COLUMNS,
+    INTERACTION_COLUMNS,
+    anova_for,
+    effects_for,
+    fit_metric,
+    formula,
+    holm,
+    interactions_for,
+)
+
+ONE_SEED = "n/a — one seed"
+NO_RUNS = "n/a — no completed run"
+DIVERGED_RULE = (
+    "Diverged runs are excluded from every metric statistic (their metrics are undefined) "
+    "and counted in the divergence rate of their cell and of each factor level. A verdict "
+    "speaks for the runs that completed: read it beside the level's divergence rate, which "
+    "the claim table shows."
+)
+
+# --------------------------------------------------------------------------- cells
+
+
+def t_interval(values: np.ndarray) -> tuple[float, float, float, str]:
+    """Mean, 95% t-interval over seeds and a note; no interval is made up from one value."""
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return math.nan, math.nan, math.nan, NO_RUNS
+    mean = float(values.mean())
+    if len(values) == 1:
+        return mean, math.nan, math.nan, ONE_SEED
+    sem = float(stats.sem(values))
+    if sem == 0:
+        return mean, mean, mean, ""
+    low, high = stats.t.interval(CONFIDENCE, df=len(values) - 1, loc=mean, scale=sem)
+    return mean, float(low), float(high), ""
+
+
+def cell_stats(runs: pd.DataFrame, layout: Layout, metrics: list[str]) -> pd.DataFrame:
+    """Per cell and metric: runs, completed values, mean, sd, 95% t-interval over seeds."""
+    rows = []
+    for cell in layout.cell_order:
+        group = runs[runs["cell"] == cell]
+        levels = {name: group[name].iloc[0] for name in layout.factors}
+        for metric in metrics:
+            values = group[metric].to_numpy(dtype=float)
+            mean, low, high, note = t_interval(values)
+            finite = values[np.isfinite(values)]
+            rows.append(
+                {"cell": cell, **levels, "label": cell_label({"cell": cell, **levels}, layout)}
+                | {
+                    "metric": metric,
+                    "runs": len(group),
+                    "diverged": int(group["diverged"].sum()),
+                    "n": len(finite),
+                    "mean": mean,
+                    "sd": float(finite.std(ddof=1)) if len(finite) > 1 else math.nan,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "half_width": (high - low) / 2 if np.isfinite(low) else math.nan,
+                    "note": note,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def level_stats(runs: pd.DataFrame, layout: Layout, metrics: list[str]) -> pd.DataFrame:
+    """Per factor level and metric: the raw mean and t-interval over every run at that level."""
+    rows = []
+    for name, levels in layout.factors.items():
+        for level in levels:
+            group = runs[runs[name] == level]
+            if group.empty:
+                continue
+            for metric in metrics:
+                values = group[metric].to_numpy(dtype=float)
+                mean, low, high, note = t_interval(values)
+                rows.append(
+                    {
+                        "factor": name,
+                        "level": level,
+                        "baseline": level == layout.baseline[name],
+                        "metric": metric,
+                        "runs": len(group),
+                        "diverged": int(group["diverged"].sum()),
+                        "n": int(np.isfinite(values).sum()),
+                        "mean": mean,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "half_width": (high - low) / 2 if np.isfinite(low) else math.nan,
+                        "note": note,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Divergence rate per cell and per factor level (with the steps where runs diverged)."""
+
+    def summarise(group: pd.DataFrame) -> dict[str, Any]:
+        steps = group.loc[group["diverged"], "step"] if "step" in group else pd.Series()
+        return {
+            "runs": len(group),
+            "diverged": int(group["diverged"].sum()),
+            "rate": float(group["diverged"].mean()),
+            "diverged_at": ", ".join(str(int(s)) for s in steps.dropna()),
+        }
+
+    per_cell = []
+    for cell in layout.cell_order:
+        group = runs[runs["cell"] == cell]
+        levels = {name: group[name].iloc[0] for name in layout.factors}
+        label = cell_label({"cell": cell, **levels}, layout)
+        per_cell.append({"cell": cell, "label": label, **levels} | summarise(group))
+    per_level = [
+        {"factor": name, "level": level} | summarise(runs[runs[name] == level])
+        for name, levels in layout.factors.items()
+        for level in levels
+        if (runs[name] == level).any()
+    ]
+    return pd.DataFrame(per_cell), pd.DataFrame(per_level)
+
+
+# --------------------------------------------------------------------------- everything at once
+
+
+@dataclass
+class Analysis:
+    """Every statistic of a study, as DataFrames the tables and figures read."""
+
+    layout: Layout
+    runs: pd.DataFrame
+    metrics: list[str]
+    cells: pd.DataFrame
+    levels: pd.DataFrame
+    effects: pd.DataFrame
+    interactions: pd.DataFrame
+    anova: pd.DataFrame
+    claims: pd.DataFrame
+    divergence_cells: pd.DataFrame
+    divergence_levels: pd.DataFrame
+    models: pd.DataFrame  # per metric: formula, runs, residual df, sigma, note
+
+    @property
+    def primary(self) -> str | None:
+        return primary_metric(self.metrics)
+
+
+def analyse(
+    frame: pd.DataFrame,
+    study: Any = None,
+    resolution: int | None = None,
+    design: str | None = None,
+) -> Analysis:
+    """All statistics of a summary.csv frame; `study` (a gan_bench.study.study_file.Study) supplies
+    baseline, level order and design, otherwise they are read off the runs."""
+    frame = with_cell_levels(frame, study)
+    layout = layout_for(frame, study, resolution, design)
+    runs = tidy_runs(frame, layout)
+    metrics = metric_columns(frame)
+    effects, interactions, anovas, models = [], [], [], []
+    for metric in metrics:
+        fit = fit_metric(runs, layout, metric)
+        effects += effects_for(fit, layout, runs)
+        interactions += interactions_for(fit, layout)
+        if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
+            anovas.append(anova_for(fit))
+        models.append(
+            {
+                "metric": metric,
+                "formula": formula(fit.factors, fit.interactions).replace(
+                    "y", metric_label(metric), 1
+                ),
+                "runs": len(fit.data),
+                "df_resid": fit.df_resid,
+                "sigma": fit.sigma,
+                "interactions": fit.interactions,
+                "note": fit.note,
+            }
+        )
+    effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
+    effects_frame["p_holm"] = math.nan
+    for _, index in effects_frame.groupby("metric").groups.items():
+        effects_frame.loc[index, "p_holm"] = holm(effects_frame.loc[index, "p"])
+    effects_frame = effects_frame[EFFECT_COLUMNS]
+    inter_frame = pd.DataFrame(
+        interactions, columns=[c for c in INTERACTION_COLUMNS if c != "p_holm"]
+    )
+    inter_frame["p_holm"] = math.nan
+    for _, index in inter_frame.groupby("metric").groups.items():
+        inter_frame.loc[index, "p_holm"] = holm(inter_frame.loc[index, "p"])
+    div_cells, div_levels = divergence(runs, layout)
+    anova = pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame()
+    return Analysis(
+        layout=layout,
+        runs=runs,
+        metrics=metrics,
+        cells=cell_stats(runs, layout, metrics),
+        levels=level_stats(runs, layout, metrics),
+        effects=effects_frame,
+        interactions=inter_frame[INTERACTION_COLUMNS],
+        anova=anova,
+        claims=claims_table(effects_frame, div_levels),
+        divergence_cells=div_cells,
+        divergence_levels=div_levels,
+        models=pd.DataFrame(models),
+    )

@@ -1,0 +1,303 @@
+"""Figures of an Analysis (seaborn on matplotlib's Agg backend), written as PNG files.
+
+Each figure shows the spread, not just the means: effects with their 95% intervals, every
+seed of every cell, training curves with bands over runs, and one sample grid per cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a display
+
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from gan_bench.analysis.analyse import Analysis, t_interval  # noqa: E402
+from gan_bench.analysis.layout import metric_direction, metric_label  # noqa: E402
+from gan_bench.analysis.linear_model import ALPHA  # noqa: E402
+from gan_bench.files import atomic_write  # noqa: E402
+
+DPI = 100
+CURVES = (
+    ("d_loss", "D loss"),
+    ("g_loss", "G loss"),
+    ("d_real", "D(x)"),
+    ("d_fake", "D(G(z))"),
+)
+MAX_INTERACTION_PANELS = 12
+COLOURS = {"better": "#1a9850", "worse": "#d73027", "unclear": "#555555"}
+
+
+def _theme() -> None:
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.0)
+
+
+def slug(name: str) -> str:
+    """A file-name-safe version of a metric or factor name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "x"
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Write a figure atomically as PNG and free it."""
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+    plt.close(fig)
+    return path
+
+
+def _effect_colour(metric: str, estimate: float, p_holm: float) -> str:
+    if not np.isfinite(p_holm) or p_holm >= ALPHA:
+        return COLOURS["unclear"]
+    direction = metric_direction(metric)
+    if direction == "unknown":
+        return COLOURS["unclear"]
+    improves = estimate < 0 if direction in ("lower", "zero") else estimate > 0
+    return COLOURS["better"] if improves else COLOURS["worse"]
+
+
+def forest(analysis: Analysis, path: Path) -> Path | None:
+    """Each level against its baseline, one panel per metric, 95% CI bars (coloured when the
+    Holm-corrected test decides: green better, red worse, grey undecided)."""
+    effects = analysis.effects
+    if effects.empty:
+        return None
+    _theme()
+    metrics = list(dict.fromkeys(effects["metric"]))
+    columns = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / columns)
+    labels = list(
+        dict.fromkeys(
+            f"{f}: {lv} vs {b}"
+            for f, lv, b in zip(
+                effects["factor"], effects["level"], effects["baseline"], strict=True
+            )
+        )
+    )
+    height = max(2.0, 0.35 * len(labels) + 1.0)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, height * rows), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        sub = effects[effects["metric"] == metric]
+        for row in sub.itertuples():
+            y = labels.index(f"{row.factor}: {row.level} vs {row.baseline}")
+            colour = _effect_colour(metric, row.estimate, row.p_holm)
+            if np.isfinite(row.ci_low):
+                ax.errorbar(
+                    row.estimate,
+                    y,
+                    xerr=[[row.estimate - row.ci_low], [row.ci_high - row.estimate]],
+                    fmt="o",
+                    color=colour,
+                    capsize=3,
+                )
+            elif np.isfinite(row.estimate):
+                ax.plot(row.estimate, y, "o", mfc="none", color=colour)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.set_title(f"{metric_label(metric)} ({_arrow(metric)})", fontsize=9)
+        ax.set_xlabel("effect (level − baseline), 95% CI")
+    for ax in axes.flat[len(metrics) :]:
+        ax.set_visible(False)
+    fig.suptitle("Effects against the baseline level (hollow: no interval)", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def _arrow(metric: str, raw: bool = False) -> str:
+    """Which way is better; for |checkerboard| lower, for raw checkerboard closer to 0."""
+    if metric_direction(metric) == "zero":
+        return "closer to 0 is better" if raw else "lower is better"
+    return {
+        "lower": "lower is better",
+        "higher": "higher is better",
+        "unknown": "direction unknown",
+    }[metric_direction(metric)]
+
+
+def strips(analysis: Analysis, folder: Path) -> list[Path]:
+    """Per metric: every seed of every cell as a dot, the cell's mean and 95% CI as a bar."""
+    _theme()
+    written = []
+    cells = analysis.cells
+    for metric in analysis.metrics:
+        sub = cells[cells["metric"] == metric]
+        labels = [
+            f"{label} ({d} diverged)" if d else str(label)
+            for label, d in zip(sub["label"], sub["diverged"], strict=True)
+        ]
+        order = dict(zip(sub["cell"], labels, strict=True))
+        runs = analysis.runs[["cell", metric]].dropna()
+        runs = runs.assign(label=runs["cell"].map(order))
+        fig, ax = plt.subplots(figsize=(7, max(2.0, 0.32 * len(labels) + 1.2)))
+        sns.stripplot(
+            data=runs,
+            x=metric,
+            y="label",
+            order=labels,
+            ax=ax,
+            color="#4c72b0",
+            alpha=0.7,
+            size=5,
+            jitter=0.15,
+        )
+        for y, row in enumerate(sub.itertuples()):
+            if np.isfinite(row.ci_low):
+                ax.errorbar(
+                    row.mean,
+                    y,
+                    xerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]],
+                    fmt="|",
+                    color="black",
+                    capsize=4,
+                    ms=12,
+                )
+            elif np.isfinite(row.mean):
+                ax.plot(row.mean, y, "|", color="black", ms=12)
+        factorial = analysis.layout.design in ("full_factorial", "fractional")
+        ax.set_ylabel(" · ".join(analysis.layout.factors) if factorial else "cell")
+        ax.set_xlabel(f"{metric} ({_arrow(metric, raw=True)})")
+        ax.set_title("Every seed (dots); mean and 95% CI (black)", fontsize=9)
+        fig.tight_layout()
+        written.append(save(fig, folder / f"cells_{slug(metric)}.png"))
+    return written
+
+
+def interactions(analysis: Analysis, folder: Path) -> list[Path]:
+    """The interaction heatmap (metrics x factor pairs, coloured by the Holm-corrected p of
+    each two-way interaction) and, for the primary metric, A x B heatmaps of mean values."""
+    table = analysis.interactions
+    if table.empty:
+        return []
+    _theme()
+    written = [_interaction_overview(table, folder / "interactions.png")]
+    primary = analysis.primary
+    if primary in set(table["metric"]):
+        written.append(_pair_means(analysis, primary, folder / f"interactions_{slug(primary)}.png"))
+    return written
+
+
+def _interaction_overview(table: pd.DataFrame, path: Path) -> Path:
+    pairs = list(
+        dict.fromkeys(
+            f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
+        )
+    )
+    metrics = list(dict.fromkeys(table["metric"]))
+    strength = pd.DataFrame(np.nan, index=metrics, columns=pairs)
+    labels = pd.DataFrame("", index=metrics, columns=pairs)
+    for row in table.itertuples():
+        pair = f"{row.factor_a} × {row.factor_b}"
+        strength.loc[row.metric, pair] = min(4.0, -math.log10(max(row.p_holm, 1e-300)))
+        labels.loc[row.metric, pair] = _p_text(row.p_holm)
+    fig, ax = plt.subplots(
+        figsize=(max(5.0, 0.9 * len(pairs) + 2.5), max(2.2, 0.45 * len(metrics) + 1.6))
+    )
+    sns.heatmap(
+        strength,
+        annot=labels,
+        fmt="",
+        cmap="rocket_r",
+        vmin=0,
+        vmax=4,
+        ax=ax,
+        cbar_kws={"label": "−log10 p (Holm), capped at 4"},
+    )
+    ax.set_title("Two-way interactions: Holm-corrected p (dark: strong evidence)", fontsize=9)
+    ax.tick_params(axis="x", labelrotation=45)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def _pair_means(analysis: Analysis, metric: str, path: Path) -> Path:
+    table = analysis.interactions
+    pairs = table[table["metric"] == metric].sort_values("p").head(MAX_INTERACTION_PANELS)
+    columns = min(4, len(pairs))
+    rows = math.ceil(len(pairs) / columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(max(5.0, 3.4 * columns), 2.8 * rows + 0.4), squeeze=False
+    )
+    for ax, pair in zip(axes.flat, pairs.itertuples(), strict=False):
+        a, b = pair.factor_a, pair.factor_b
+        means = (
+            analysis.runs.groupby([a, b], observed=True)[metric]
+            .mean()
+            .unstack(b)
+            .reindex(index=analysis.layout.factors[a], columns=analysis.layout.factors[b])
+        )
+        sns.heatmap(means, annot=True, fmt=".3g", cmap="viridis", cbar=False, ax=ax)
+        ax.set_title(f"{a} × {b}\ninteraction p (Holm) = {_p_text(pair.p_holm)}", fontsize=8)
+    for ax in axes.flat[len(pairs) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"{metric}: mean over runs at each pair of levels", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _t_band(values: pd.Series) -> tuple[float, float]:
+    """The 95% t-interval over runs at one step (no band from a single run)."""
+    mean, low, high, _ = t_interval(np.asarray(values, dtype=float))
+    return (mean, mean) if not np.isfinite(low) else (low, high)
+
+
+def curves(logs: pd.DataFrame, analysis: Analysis, folder: Path) -> list[Path]:
+    """Per factor: losses and D(x), D(G(z)) against step, one line per level, bands = 95%
+    t-interval over runs; one figure by cell when nothing varies."""
+    if logs.empty:
+        return []
+    _theme()
+    written = []
+    groups = list(analysis.layout.factors) or ["cell"]
+    present = [(key, title) for key, title in CURVES if key in logs.columns]
+    for factor in groups:
+        fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present), 3.0), squeeze=False)
+        hue_order = analysis.layout.factors.get(factor) or list(dict.fromkeys(logs["cell"]))
+        for ax, (key, title) in zip(axes.flat, present, strict=True):
+            data = logs[np.isfinite(logs[key].astype(float))]
+            sns.lineplot(
+                data=data, x="step", y=key, hue=factor, hue_order=hue_order, ax=ax, errorbar=_t_band
+            )
+            ax.set_title(title, fontsize=9)
+            ax.set_ylabel("")
+            if ax is not axes.flat[-1] and ax.get_legend() is not None:
+                ax.get_legend().remove()
+        fig.suptitle(f"Training curves by {factor} (bands: 95% CI over runs)", fontsize=10)
+        fig.tight_layout()
+        written.append(save(fig, folder / f"curves_{slug(factor)}.png"))
+    return written
+
+
+def mosaic(samples: list[tuple[str, Path | None]], path: Path) -> Path | None:
+    """One sample grid per cell, labelled; a blank tile says a cell has no samples.png."""
+    if not samples:
+        return None
+    _theme()
+    columns = min(6, len(samples))
+    rows = math.ceil(len(samples) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.7 * rows), squeeze=False)
+    for ax, (label, image_path) in zip(axes.flat, samples, strict=False):
+        ax.set_axis_off()
+        ax.set_title("\n".join(textwrap.wrap(label, 28)), fontsize=7)
+        if image_path is not None and image_path.exists():
+            ax.imshow(mpimg.imread(image_path), cmap="gray", interpolation="nearest")
+        else:
+            ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
+    for ax in axes.flat[len(samples) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return save(fig, path)

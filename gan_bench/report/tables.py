@@ -1,0 +1,474 @@
+"""Paper-style tables of an Analysis: Markdown, LaTeX (booktabs) and HTML, plus CSV files.
+
+Every number is printed as mean ± 95% half-width with as many decimals as the intervals
+warrant; a cell with one seed prints "± n/a" instead of an invented interval, and the best
+mean per metric is bold (only for metrics whose name says which way is better). The
+report page's other tables (claims, effects, ANOVA, divergences) are formatted here too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gan_bench.analysis.analyse import Analysis
+from gan_bench.analysis.claims import MAX_SEEDS
+from gan_bench.analysis.layout import metric_direction, metric_label
+from gan_bench.files import atomic_write
+
+ARROWS = {"lower": "↓", "higher": "↑", "zero": "→0", "unknown": ""}
+LATEX_ARROWS = {
+    "lower": r"$\downarrow$",
+    "higher": r"$\uparrow$",
+    "zero": r"$\to 0$",
+    "unknown": "",
+}
+MISSING = "—"
+FOOTNOTE = (
+    "mean ± half-width of the 95% t-interval over seeds; ± n/a: one seed, no interval; "
+    "— : no completed run; bold: best mean per metric. Diverged runs are excluded from "
+    "the means and counted in 'runs'."
+)
+
+
+def decimals_for(half_widths: pd.Series, means: pd.Series) -> int:
+    """Decimals that give the typical interval two significant digits (0 to 4)."""
+    halves = half_widths[np.isfinite(half_widths) & (half_widths > 0)]
+    if len(halves):
+        scale, digits = float(halves.median()), 2
+    else:
+        finite = means[np.isfinite(means) & (means != 0)].abs()
+        if not len(finite):
+            return 2
+        scale, digits = float(finite.median()), 3
+    return int(min(4, max(0, digits - 1 - math.floor(math.log10(scale)))))
+
+
+def mean_ci_text(mean: float, half: float, n: int, decimals: int, pm: str = "±") -> str:
+    """'12.3 ± 1.2', '12.3 ± n/a' (one seed) or '—' (no completed run)."""
+    if n == 0 or not np.isfinite(mean):
+        return MISSING
+    if not np.isfinite(half):
+        return f"{mean:.{decimals}f} {pm} n/a"
+    return f"{mean:.{decimals}f} {pm} {half:.{decimals}f}"
+
+
+def best_rows(means: pd.Series, metric: str) -> pd.Series:
+    """Which rows hold the best mean of this metric (ties all bold; none for unknown metrics)."""
+    direction = metric_direction(metric)
+    best = pd.Series(False, index=means.index)
+    finite = means[np.isfinite(means)]
+    if direction == "unknown" or finite.empty:
+        return best
+    score = {"lower": finite, "higher": -finite, "zero": finite.abs()}[direction]
+    best[score.index[np.isclose(score, score.min())]] = True
+    return best
+
+
+@dataclass
+class Table:
+    """A table before rendering: label columns, then per metric means, half-widths and n."""
+
+    labels: pd.DataFrame  # strings, one column per label (factor levels, runs)
+    means: pd.DataFrame  # rows x metrics
+    halves: pd.DataFrame
+    counts: pd.DataFrame
+    best: pd.DataFrame  # bool, rows x metrics
+    decimals: dict[str, int]
+    caption: str
+
+    def cell_texts(self, pm: str = "±") -> pd.DataFrame:
+        texts = pd.DataFrame(index=self.means.index, columns=self.means.columns, dtype=object)
+        for metric in self.means.columns:
+            for row in self.means.index:
+                texts.loc[row, metric] = mean_ci_text(
+                    self.means.loc[row, metric],
+                    self.halves.loc[row, metric],
+                    int(self.counts.loc[row, metric]),
+                    self.decimals[metric],
+                    pm,
+                )
+        return texts
+
+
+def _runs_text(runs: int, diverged: int) -> str:
+    return f"{runs} ({diverged} diverged)" if diverged else str(runs)
+
+
+def _build(
+    rows: pd.DataFrame,
+    stats: pd.DataFrame,
+    keys: list[str],
+    label_columns: dict[str, str],
+    caption: str,
+    best_within: str | None = None,
+) -> Table:
+    """One table row per row of `rows` (labels, runs, diverged), metrics from the long
+    per-metric `stats`; `best_within` bolds the best per group (e.g. per factor)."""
+    first = rows.set_index(keys, drop=False)
+    metrics = list(dict.fromkeys(stats["metric"])) if len(stats) else []
+    keyed = stats.set_index(keys) if len(stats) else stats
+
+    def wide(column: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {m: keyed.loc[keyed["metric"] == m, column].reindex(first.index) for m in metrics},
+            index=first.index,
+        )
+
+    means, halves = wide("mean"), wide("half_width")
+    counts = wide("n").fillna(0).astype(int)
+    labels = pd.DataFrame(index=first.index)
+    for column, source in label_columns.items():
+        labels[column] = [str(v) for v in first[source]]
+    labels["runs"] = [
+        _runs_text(int(r), int(d)) for r, d in zip(first["runs"], first["diverged"], strict=True)
+    ]
+    best = pd.DataFrame(False, index=first.index, columns=metrics)
+    for metric in metrics:
+        if best_within is None:
+            best[metric] = best_rows(means[metric], metric)
+            continue
+        groups = first.index.get_level_values(best_within)
+        for group in dict.fromkeys(groups):
+            mask = groups == group
+            best.loc[mask, metric] = best_rows(means.loc[mask, metric], metric).to_numpy()
+    decimals = {m: decimals_for(halves[m], means[m]) for m in metrics}
+    return Table(labels, means, halves, counts, best, decimals, caption)
+
+
+def cell_table(analysis: Analysis) -> Table:
+    """Rows = cells (their factor levels, or ids for non-factorial designs), columns = metrics."""
+    layout = analysis.layout
+    factorial = layout.design in ("full_factorial", "fractional") and layout.factors
+    label_columns = {name: name for name in layout.factors} if factorial else {"cell": "cell"}
+    design = layout.design.replace("_", " ")
+    caption = f"Ablation: every cell, mean ± 95% CI over seeds ({design} design)."
+    return _build(analysis.divergence_cells, analysis.cells, ["cell"], label_columns, caption)
+
+
+def level_table(analysis: Analysis) -> Table:
+    """Rows = factor levels (pooled over the other factors), columns = metrics."""
+    rows = analysis.divergence_levels.copy()
+    rows["level_text"] = [
+        f"{level} (baseline)" if level == analysis.layout.baseline[factor] else str(level)
+        for factor, level in zip(rows["factor"], rows["level"], strict=True)
+    ]
+    caption = "Ablation by factor level: every run at that level, mean ± 95% CI."
+    return _build(
+        rows,
+        analysis.levels,
+        ["factor", "level"],
+        {"factor": "factor", "level": "level_text"},
+        caption,
+        best_within="factor",
+    )
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _headers(table: Table, arrows: dict[str, str]) -> list[str]:
+    metrics = [f"{m} {arrows[metric_direction(m)]}".rstrip() for m in table.means.columns]
+    return [*table.labels.columns, *metrics]
+
+
+def to_markdown(table: Table) -> str:
+    texts = table.cell_texts()
+    body = pd.concat([table.labels, texts.where(~table.best, "**" + texts + "**")], axis=1)
+    body.columns = _headers(table, ARROWS)
+    return body.to_markdown(index=False, disable_numparse=True) + f"\n\n{FOOTNOTE}\n"
+
+
+def _styler(table: Table, texts: pd.DataFrame, arrows: dict[str, str]):
+    body = pd.concat([table.labels, texts], axis=1).reset_index(drop=True)
+    body.columns = _headers(table, arrows)
+    best = pd.concat(
+        [pd.DataFrame(False, index=table.labels.index, columns=table.labels.columns), table.best],
+        axis=1,
+    ).reset_index(drop=True)
+    best.columns = body.columns
+    styles = best.map(lambda bold: "font-weight: bold;" if bold else "")
+    return body.style.hide(axis="index").apply(lambda _: styles, axis=None), body
+
+
+def to_latex(table: Table, label: str = "tab:ablation") -> str:
+    """A booktabs table (pandas Styler): \\toprule, \\midrule, \\bottomrule, bold best."""
+    texts = table.cell_texts(pm=r"$\pm$").map(lambda s: s.replace(MISSING, "---"))
+    styler, body = _styler(table, texts, ARROWS)
+    label_columns = list(body.columns[: table.labels.shape[1]])
+    styler = styler.format(escape="latex", subset=label_columns)
+    styler = styler.format_index(escape="latex", axis=1)
+    caption = f"{table.caption} {FOOTNOTE}".replace("_", " ").replace("%", r"\%")
+    caption = caption.replace("±", r"$\pm$").replace(MISSING, "---")
+    latex = styler.to_latex(
+        hrules=True,
+        convert_css=True,
+        column_format="l" * table.labels.shape[1] + "r" * table.means.shape[1],
+        caption=caption,
+        label=label,
+        position_float="centering",
+    )
+    for direction, arrow in ARROWS.items():  # Unicode arrows survive escaping; swap them now
+        if arrow:
+            latex = latex.replace(f" {arrow}", f" {LATEX_ARROWS[direction]}")
+    return latex
+
+
+def to_html(table: Table, table_id: str = "ablation") -> str:
+    """An HTML table (pandas Styler) with the best mean per metric in bold."""
+    styler, body = _styler(table, table.cell_texts(), ARROWS)
+    styler = styler.format(escape="html").format_index(escape="html", axis=1)
+    styler = styler.set_uuid(table_id).set_caption(table.caption)
+    return styler.to_html(table_attributes=f'class="ablation" data-table="{table_id}"')
+
+
+def write_table(table: Table, stem: Path, latex_label: str) -> list[Path]:
+    """stem.md, stem.tex and stem.html (a standalone page) from one Table."""
+    html = (
+        "<!doctype html>\n<html><head><meta charset='utf-8'><title>"
+        f"{stem.name}</title></head><body>\n{to_html(table, stem.name)}\n"
+        f"<p>{FOOTNOTE}</p>\n</body></html>\n"
+    )
+    outputs = {
+        stem.with_suffix(".md"): to_markdown(table),
+        stem.with_suffix(".tex"): to_latex(table, latex_label),
+        stem.with_suffix(".html"): html,
+    }
+    for path, text in outputs.items():
+        atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+    return list(outputs)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return path
+
+
+def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
+    """Every table of the report into `folder` (tables/): ablation, levels and the CSVs."""
+    written = write_table(cell_table(analysis), folder / "ablation", "tab:ablation")
+    if analysis.layout.factors:
+        written += write_table(level_table(analysis), folder / "levels", "tab:levels")
+    csvs = {
+        "effects.csv": analysis.effects,
+        "claims.csv": analysis.claims,
+        "cells.csv": analysis.cells,
+        "interactions.csv": analysis.interactions,
+        "anova.csv": analysis.anova,
+        "divergence.csv": analysis.divergence_cells,
+        "models.csv": analysis.models,
+    }
+    written += [write_csv(frame, folder / name) for name, frame in csvs.items()]
+    return written
+
+
+# --------------------------------------------------------------------------- the report's tables
+
+
+def p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def ci_text(estimate: float, low: float, high: float, decimals: int) -> str:
+    if not np.isfinite(estimate):
+        return "n/a"
+    if not np.isfinite(low):
+        return f"{estimate:+.{decimals}f} [no CI]"
+    return f"{estimate:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]"
+
+
+def effect_decimals(frame: pd.DataFrame) -> dict[str, int]:
+    """Per metric, the decimals that give its effects' typical interval two digits."""
+    halves = (frame["ci_high"] - frame["ci_low"]) / 2
+    return {
+        metric: decimals_for(halves[group.index], group["estimate"])
+        for metric, group in frame.groupby("metric")
+    }
+
+
+def seeds_text(needed: float, now: float) -> str:
+    """'12 (now 3)'; '> 1000 (now 3)' when no practical study decides; '—' when decided."""
+    if math.isnan(needed):
+        return "—"
+    shown = f"> {MAX_SEEDS}" if needed == math.inf else str(int(needed))
+    return f"{shown} (now {now:.3g})"
+
+
+def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
+    """A plain HTML table (pandas Styler), every value escaped."""
+    styler = (
+        frame.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+    )
+    styler = styler.set_uuid(table_id)
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler.to_html(table_attributes=f'class="data" data-table="{table_id}"')
+
+
+def versus(rows: pd.DataFrame) -> list[str]:
+    """'level vs baseline' labels of effect or claim rows."""
+    return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
+
+
+def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.effects)
+    claims = analysis.claims[analysis.claims["metric"] == metric]
+    return pd.DataFrame(
+        {
+            "trick": claims["factor"],
+            "level vs baseline": versus(claims),
+            "claim (source)": [
+                f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
+            ],
+            "expected": [
+                "no direction claimed" if e == "none" else f"{lv} {e} than {b}"
+                for e, lv, b in zip(
+                    claims["expected"], claims["level"], claims["baseline"], strict=True
+                )
+            ],
+            f"effect on {metric_label(metric)} [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(metric, 2))
+                for r in claims.itertuples()
+            ],
+            "p (Holm)": [p_text(p) for p in claims["p_holm"]],
+            "verdict": claims["verdict"],
+            "seeds/cell for a decision": [
+                seeds_text(n, s)
+                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
+            ],
+            "diverged (level / baseline)": [
+                f"{a} vs {b}"
+                for a, b in zip(claims["diverged_level"], claims["diverged_baseline"], strict=True)
+            ],
+        }
+    )
+
+
+def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
+    """Verdicts for every directed metric: rows = trick levels, columns = metrics."""
+    claims = analysis.claims
+    if claims.empty:
+        return pd.DataFrame()
+    claims = claims.assign(
+        row=[
+            f"{f}: {lv} vs {b}"
+            for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
+        ]
+    )
+    matrix = claims.pivot_table(
+        index="row", columns="metric", values="verdict", aggfunc="first", sort=False
+    )
+    return matrix.reset_index().rename(columns={"row": "trick level"})
+
+
+def effects_display(analysis: Analysis) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.effects)
+    effects = analysis.effects
+    return pd.DataFrame(
+        {
+            "metric": [metric_label(m) for m in effects["metric"]],
+            "factor": effects["factor"],
+            "level vs baseline": versus(effects),
+            "runs (level / baseline)": [
+                f"{a} / {b}" for a, b in zip(effects["n_level"], effects["n_baseline"], strict=True)
+            ],
+            "effect [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
+                for r in effects.itertuples()
+            ],
+            "p": [p_text(p) for p in effects["p"]],
+            "p (Holm)": [p_text(p) for p in effects["p_holm"]],
+            "note": effects["note"],
+        }
+    )
+
+
+def interactions_display(analysis: Analysis) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.interactions)
+    table = analysis.interactions
+    return pd.DataFrame(
+        {
+            "metric": [metric_label(m) for m in table["metric"]],
+            "pair": [
+                f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
+            ],
+            "difference of differences [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
+                if r.level_a
+                else "multi-level: see F"
+                for r in table.itertuples()
+            ],
+            "F (df)": [f"{f:.2f} ({d:g})" for f, d in zip(table["F"], table["df"], strict=True)],
+            "p": [p_text(p) for p in table["p"]],
+            "p (Holm)": [p_text(p) for p in table["p_holm"]],
+        }
+    )
+
+
+def anova_display(anova: pd.DataFrame, metric: str) -> pd.DataFrame:
+    sub = anova[anova["metric"] == metric]
+    return pd.DataFrame(
+        {
+            "term": sub["term"],
+            "sum of squares": [f"{v:.4g}" for v in sub["sum_sq"]],
+            "df": [f"{v:g}" for v in sub["df"]],
+            "F": ["" if not np.isfinite(v) else f"{v:.2f}" for v in sub["F"]],
+            "p": [
+                "" if t == "Residual" else p_text(p)
+                for t, p in zip(sub["term"], sub["p"], strict=True)
+            ],
+            "p (Holm)": [
+                "" if t == "Residual" else p_text(p)
+                for t, p in zip(sub["term"], sub["p_holm"], strict=True)
+            ],
+        }
+    )
+
+
+def divergence_display(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    levels = analysis.divergence_levels
+    per_level = pd.DataFrame(
+        {
+            "factor": levels.get("factor", pd.Series(dtype=str)),
+            "level": levels.get("level", pd.Series(dtype=str)),
+            "diverged / runs": [
+                f"{d} / {r}"
+                for d, r in zip(levels.get("diverged", []), levels.get("runs", []), strict=True)
+            ],
+            "rate": [f"{x:.0%}" for x in levels.get("rate", [])],
+        }
+    )
+    cells = analysis.divergence_cells
+    cells = cells[cells["diverged"] > 0]
+    per_cell = pd.DataFrame(
+        {
+            "cell": cells["label"],
+            "diverged / runs": [
+                f"{d} / {r}" for d, r in zip(cells["diverged"], cells["runs"], strict=True)
+            ],
+            "diverged at step": cells["diverged_at"],
+        }
+    )
+    return per_level, per_cell
+
+
+def models_display(analysis: Analysis) -> pd.DataFrame:
+    models = analysis.models
+    if models.empty:
+        return pd.DataFrame({"model": ["no metric columns"]})
+    return pd.DataFrame(
+        {
+            "metric": [metric_label(m) for m in models["metric"]],
+            "OLS formula": models["formula"],
+            "runs": models["runs"],
+            "residual df": [f"{v:g}" for v in models["df_resid"]],
+            "residual sd": [f"{v:.4g}" if np.isfinite(v) else "n/a" for v in models["sigma"]],
+            "note": models["note"],
+        }
+    )

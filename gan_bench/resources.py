@@ -1,0 +1,22 @@
+"""Where the package's data files live: the Snakefile and its profiles, the study schema,
+the built-in studies and the report template.
+
+They ship inside the package (not beside a checkout), so an installed gan-bench finds them
+from any folder; the repo's top-level `ablations/` and `profiles/` are links to these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+SNAKEFILE = PACKAGE / "workflow" / "Snakefile"
+PROFILES = PACKAGE / "workflow" / "profiles"
+SCHEMA = PACKAGE / "study" / "schema.yaml"
+STUDIES = PACKAGE / "studies"
+REPORT_TEMPLATE = PACKAGE / "report" / "template.html"
+
+
+def builtin_studies() -> dict[str, Path]:
+    """Built-in study name -> its file, e.g. 'smoke' -> .../studies/smoke.yaml."""
+    return {path.stem: path for path in sorted(STUDIES.glob("*.yaml"))}

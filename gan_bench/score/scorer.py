@@ -1,0 +1,320 @@
+"""Score one run folder: generated samples -> metrics -> scores.json.
+
+The generator is sampled in eval mode from a fixed seed, so scoring the same run twice
+gives the same numbers. A diverged run gets a scores.json too (status kept, metrics NaN,
+under the same names a completed run would have), so a study's summary never breaks on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gan_bench.files import RunPaths, read_json, write_json
+from gan_bench.score import metrics
+from gan_bench.score.classifier import (
+    Classifier,
+    Extractor,
+    ScoringError,
+    cache_root,
+    domain_extractor,
+    inception_extractor,
+    inception_weights,
+    load_or_train_classifier,
+    local_inception_weights,
+    predict_logits,
+)
+from gan_bench.train import data
+from gan_bench.train.models import Generator, sample_latent
+
+EXTRACTORS = ("auto", "domain", "inception")
+SAMPLE_SEED = 8191  # the latent noise of every scoring: same run -> same samples
+REAL_SUBSET_SEED = 4093  # which held-out images form the real reference when there are more
+REAL_SPLIT = "heldout"  # images the classifier never saw, like the generator's samples
+MIN_SAMPLES = 10
+GENERATE_BATCH = 500
+LABELLED_DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+
+__all__ = ["EXTRACTORS", "ScoringError", "score_run"]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _read(path: Path, what: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScoringError(f"{path}: not found ({what})")
+    try:
+        content = read_json(path)
+    except (OSError, json.JSONDecodeError) as error:
+        raise ScoringError(f"{path}: cannot read: {error}") from None
+    if not isinstance(content, dict):
+        raise ScoringError(f"{path}: expected a JSON object")
+    return content
+
+
+def read_run(paths: RunPaths) -> tuple[dict[str, Any], dict[str, Any]]:
+    """config.json and run.json of a finished run; ScoringError naming the file otherwise."""
+    config = _read(paths.config, "is this a run folder made by `gan-bench train`?")
+    run = _read(paths.run, "the run has not finished training")
+    for key in ("dataset", "model", "tricks", "eval"):
+        if key not in config:
+            raise ScoringError(f"{paths.config}: {key}: required key is missing")
+    status = run.get("status")
+    if status not in ("completed", "diverged"):
+        raise ScoringError(
+            f"{paths.run}: status: {status!r}; only completed or diverged runs are scored"
+        )
+    return config, run
+
+
+def has_labels(spec: dict[str, Any]) -> bool:
+    return spec["name"] in LABELLED_DATASETS or (spec["name"] == "idx" and "labels" in spec)
+
+
+def plan_extractors(choice: str, spec: dict[str, Any], strict: bool = True) -> list[str]:
+    """Short names of the extractors to use: auto = the domain CNN (labelled data), plus
+    Inception when its weights are already on disk; never a network attempt for auto."""
+    if choice not in EXTRACTORS:
+        raise ScoringError(
+            f"--extractor: unknown extractor {choice!r} (known: {', '.join(EXTRACTORS)})"
+        )
+    if choice == "domain":
+        return ["cnn"]
+    if choice == "inception":
+        return ["inception"]
+    try:
+        inception = local_inception_weights() is not None
+    except ScoringError:
+        if strict:
+            raise
+        inception = False
+    planned = (["cnn"] if has_labels(spec) else []) + (["inception"] if inception else [])
+    if not planned:
+        raise ScoringError(
+            f"dataset.name: {spec['name']!r} has no labels for the domain extractor and no "
+            "Inception weights are on disk; provide labels or Inception weights "
+            "(see --extractor inception)"
+        )
+    return planned
+
+
+def metric_names(extractors: list[str], count: int, infogan: bool) -> list[str]:
+    """Every metric a run scored this way reports, in scores.json order."""
+    names = []
+    for short in extractors:
+        names += [metrics.metric_name(m, short, count) for m in metrics.FIDELITY_KEYS]
+        if short == "cnn":
+            names += [metrics.metric_name(m, short, count) for m in ("modes_hit", "mode_kl")]
+            if infogan:
+                names.append(metrics.metric_name("code_accuracy", short, count))
+    names.append(metrics.metric_name("checkerboard", "pixel", count))
+    return names
+
+
+def metric_info(names: list[str], count: int) -> dict[str, dict[str, Any]]:
+    """name -> {metric, extractor, samples}: what each name states, spelled out."""
+    info = {}
+    for name in names:
+        metric, extractor, _ = name.rsplit("_", 2)
+        info[name] = {"metric": metric, "extractor": extractor, "samples": count}
+    return info
+
+
+# --------------------------------------------------------------------------- images
+
+
+def real_reference(dataset: data.ImageData, count: int) -> torch.Tensor:
+    """Up to `count` held-out images, a fixed subset when there are more."""
+    images, _ = dataset.split(REAL_SPLIT)
+    if images.shape[0] > count:
+        generator = torch.Generator().manual_seed(REAL_SUBSET_SEED)
+        index = torch.randperm(images.shape[0], generator=generator)[:count].sort().values
+        images = images[index]
+    return images.contiguous()
+
+
+def real_cache_name(spec: dict[str, Any], real: torch.Tensor) -> str:
+    """torch-fidelity cache name of the real reference: dataset, content hash, split, count."""
+    digest = hashlib.sha256(real.numpy().tobytes()).hexdigest()[:12]
+    return f"{data.dataset_key(spec)}-{digest}-{REAL_SPLIT}{real.shape[0]}"
+
+
+@torch.no_grad()
+def generate(
+    config: dict[str, Any], weights: Path, channels: int, count: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`count` uint8 samples from the run's generator (eval mode, fixed noise) and, for
+    InfoGAN runs, the categorical code of each."""
+    if not weights.is_file():
+        raise ScoringError(f"{weights}: not found (the run's final generator weights)")
+    tricks, model = config["tricks"], config["model"]
+    generator = Generator(
+        tricks,
+        config["dataset"]["image_size"],
+        channels,
+        model["latent_dim"],
+        model["base_channels"],
+    )
+    try:
+        generator.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    except Exception as error:  # noqa: BLE001 - a wrong or truncated file is bad input
+        raise ScoringError(f"{weights}: cannot load generator weights: {error}") from None
+    generator.to(device).eval()
+    noise = torch.Generator().manual_seed(SAMPLE_SEED)
+    images, codes = [], []
+    for start in range(0, count, GENERATE_BATCH):
+        batch = min(GENERATE_BATCH, count - start)
+        z, categories, _ = sample_latent(
+            batch, model["latent_dim"], tricks["latent"], tricks["infogan"], "cpu", noise
+        )
+        images.append(data.to_uint8(generator(z.to(device)).float().cpu(), tricks["g_output"]))
+        if categories is not None:
+            codes.append(categories)
+    return torch.cat(images), (torch.cat(codes) if codes else None)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _domain_scores(
+    classifier: Classifier, generated: torch.Tensor, codes: torch.Tensor | None
+) -> dict[str, float]:
+    predicted = predict_logits(classifier.network, generated).argmax(1)
+    p_gen = metrics.class_histogram(predicted, classifier.num_classes)
+    scores = {
+        "modes_hit": float(metrics.modes_hit(p_gen)),
+        "mode_kl": metrics.mode_kl(p_gen, classifier.real_histogram),
+    }
+    if codes is not None:
+        scores["code_accuracy"] = metrics.code_accuracy(codes, predicted)
+    return scores
+
+
+def _diverged(
+    config: dict[str, Any], run: dict[str, Any], choice: str, count: int
+) -> dict[str, Any]:
+    """scores.json of a diverged run: the names a completed run would have, all NaN."""
+    shorts = plan_extractors(choice, config["dataset"], strict=False)
+    names = metric_names(shorts, count, bool(config["tricks"].get("infogan")))
+    return {
+        "status": "diverged",
+        "reason": run.get("reason", "diverged during training"),
+        "cell": config.get("cell"),
+        "seed": config.get("seed"),
+        "extractor": choice,
+        "extractors": shorts,
+        "samples": count,
+        "metrics": dict.fromkeys(names, float("nan")),
+        "metric_info": metric_info(names, count),
+    }
+
+
+def prepare_extractors(
+    shorts: list[str], choice: str, spec: dict[str, Any], dataset: data.ImageData | None = None
+) -> list[tuple[Extractor, Classifier | None]]:
+    """The planned extractors, ready for torch-fidelity (with their classifier, if any).
+
+    Inception is resolved first: it fails fast, while the classifier may have to train.
+    Only an explicit `inception` may download its weights; `auto` uses local files only.
+    """
+    inception_file = None
+    if "inception" in shorts:
+        inception_file = inception_weights(download=choice == "inception")
+    extractors: list[tuple[Extractor, Classifier | None]] = []
+    if "cnn" in shorts:
+        classifier = load_or_train_classifier(spec, dataset)
+        classifier.check()
+        extractors.append((domain_extractor(classifier), classifier))
+    if inception_file is not None:
+        extractors.append((inception_extractor(inception_file), None))
+    return extractors
+
+
+def measure(
+    extractors: list[tuple[Extractor, Classifier | None]],
+    generated: torch.Tensor,
+    codes: torch.Tensor | None,
+    real: torch.Tensor,
+    cache_name: str,
+    cuda: bool,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(metrics, spreads) under their full names, e.g. fid_cnn_2k."""
+    count = generated.shape[0]
+    values: dict[str, float] = {}
+    spread: dict[str, float] = {}
+    for extractor, classifier in extractors:
+        found, deviations = metrics.fidelity_metrics(
+            generated, real, extractor, cache_name, cache_root() / "fidelity", cuda
+        )
+        if classifier is not None:
+            found |= _domain_scores(classifier, generated, codes)
+        values |= {metrics.metric_name(k, extractor.short, count): v for k, v in found.items()}
+        spread |= {metrics.metric_name(k, extractor.short, count): v for k, v in deviations.items()}
+    checkerboard = metrics.metric_name("checkerboard", "pixel", count)
+    values[checkerboard] = metrics.checkerboard_score(generated, real)
+    return values, spread
+
+
+def score_run(
+    run_dir: str | Path,
+    extractor: str | None = None,
+    samples: int | None = None,
+    device: str | torch.device = "cpu",
+    dataset: data.ImageData | None = None,
+) -> dict[str, Any]:
+    """Score a run folder, write its scores.json atomically and return the content.
+
+    `extractor` and `samples` default to the run's eval.extractor and eval.num_samples;
+    `dataset` is the run's dataset when the caller (a train job) has it in memory already.
+    """
+    started = time.perf_counter()
+    paths = RunPaths(Path(run_dir))
+    config, run = read_run(paths)
+    choice = extractor or config["eval"].get("extractor", "auto")
+    count = samples if samples is not None else config["eval"].get("num_samples", 2000)
+    if count < MIN_SAMPLES:
+        source = "--samples" if samples is not None else f"{paths.config}: eval.num_samples"
+        raise ScoringError(f"{source}: {count} samples; scoring needs at least {MIN_SAMPLES}")
+    if run["status"] == "diverged":
+        payload = _diverged(config, run, choice, count)
+        write_json(paths.scores, payload)
+        return payload
+
+    device = torch.device(device)
+    spec = config["dataset"]
+    shorts = plan_extractors(choice, spec)
+    dataset = dataset or data.load_dataset(spec)
+    extractors = prepare_extractors(shorts, choice, spec, dataset)
+    generated, codes = generate(config, paths.generator, dataset.channels, count, device)
+    real = real_reference(dataset, count)
+    cache_name = real_cache_name(spec, real)
+    values, spread = measure(extractors, generated, codes, real, cache_name, device.type == "cuda")
+    names = metric_names(shorts, count, codes is not None)
+    classifier = next((c for _, c in extractors if c is not None), None)
+    inception = next((e.weights_path for e, _ in extractors if e.weights_path), None)
+    payload = {
+        "status": "completed",
+        "cell": config.get("cell"),
+        "seed": config.get("seed"),
+        "extractor": choice,
+        "extractors": shorts,
+        "samples": count,
+        "real": {"split": REAL_SPLIT, "samples": int(real.shape[0]), "cache_name": cache_name},
+        "metrics": {name: values[name] for name in names},
+        "spread": spread,
+        "metric_info": metric_info(names, count),
+        "classifier": classifier.summary() if classifier else None,
+        "inception_weights": inception,
+        "device": str(device),
+        "seconds": round(time.perf_counter() - started, 3),
+        "torch_fidelity": metadata.version("torch-fidelity"),
+    }
+    write_json(paths.scores, payload)
+    return payload

@@ -1,0 +1,125 @@
+"""Turn a study's design into cells with stable, readable ids.
+
+A cell id is derived only from the factor levels (in registry order), never from list
+positions or hashes, so the same study always yields the same ids and a run folder can be
+found again from its settings alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from gan_bench.study.fractional import fractional_design
+from gan_bench.study.study_file import Study, StudyError
+from gan_bench.study.tricks import TRICK_ORDER, format_level
+
+BASELINE_ID = "baseline"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination of trick levels; `tricks` holds every trick, `levels` the varied ones."""
+
+    id: str
+    levels: dict[str, Any]
+    tricks: dict[str, Any]
+
+
+def cell_id(levels: dict[str, Any]) -> str:
+    """`name-level` pairs in registry order joined by `__`; `baseline` when nothing varies."""
+    parts = [f"{name}-{format_level(levels[name])}" for name in TRICK_ORDER if name in levels]
+    return "__".join(parts) or BASELINE_ID
+
+
+def _make_cell(study: Study, levels: dict[str, Any], *, cell_name: str | None = None) -> Cell:
+    return Cell(cell_name or cell_id(levels), dict(levels), study.baseline | levels)
+
+
+def full_factorial(study: Study) -> list[Cell]:
+    names = list(study.factors)
+    combos = itertools.product(*(study.factors[name] for name in names))
+    return [_make_cell(study, dict(zip(names, combo, strict=True))) for combo in combos]
+
+
+def one_at_a_time(study: Study) -> list[Cell]:
+    """The baseline cell, then each factor's non-baseline levels with everything else fixed."""
+    cells = [_make_cell(study, {}, cell_name=BASELINE_ID)]
+    for name, levels in study.factors.items():
+        for level in levels:
+            if level != study.baseline[name]:
+                cells.append(_make_cell(study, {name: level}))
+    return cells
+
+
+def explicit_cells(study: Study) -> list[Cell]:
+    return [
+        _make_cell(study, {n: cell[n] for n in TRICK_ORDER if n in cell}) for cell in study.cells
+    ]
+
+
+def fractional(study: Study) -> list[Cell]:
+    """Rows of the standard 2^(k-p) design: -1 -> a factor's first level, +1 -> its second."""
+    names = list(study.factors)
+    design = fractional_design(names, study.resolution)
+    return [
+        _make_cell(
+            study, {n: study.factors[n][(v + 1) // 2] for n, v in zip(names, row, strict=True)}
+        )
+        for row in design.matrix
+    ]
+
+
+DESIGNS = {
+    "fractional": fractional,
+    "full_factorial": full_factorial,
+    "one_at_a_time": one_at_a_time,
+    "cells": explicit_cells,
+}
+
+
+def cells(study: Study) -> list[Cell]:
+    """All cells of the study, in a stable order."""
+    return DESIGNS[study.design](study)
+
+
+def varied_tricks(study: Study) -> list[str]:
+    """The tricks whose level differs between cells: the factors, or for `design: cells`
+    the tricks that differ between the listed cells (registry order)."""
+    if study.design != "cells":
+        return list(study.factors)
+    all_cells = cells(study)
+    return [n for n in TRICK_ORDER if len({repr(c.tricks[n]) for c in all_cells}) > 1]
+
+
+def describe(study: Study) -> dict[str, Any]:
+    """The design as data (design.json): its kind, cells, seeds and, for fractions, aliases."""
+    summary: dict[str, Any] = {
+        "study": study.name,
+        "design": study.design,
+        "factors": study.factors,
+        "seeds": study.seeds,
+        "cells": [{"id": cell.id} | cell.levels for cell in cells(study)],
+    }
+    if study.design == "fractional":
+        design = fractional_design(list(study.factors), study.resolution)
+        summary |= {
+            "resolution": design.resolution,
+            "generators": design.generators,
+            "aliases": design.aliases,
+        }
+    return summary
+
+
+def find_cell(study: Study, wanted: str) -> Cell:
+    """The cell with this id, or a StudyError naming `--cell` and the ids that exist."""
+    all_cells = cells(study)
+    for cell in all_cells:
+        if cell.id == wanted:
+            return cell
+    preview = ", ".join(cell.id for cell in all_cells[:5])
+    more = f" (and {len(all_cells) - 5} more)" if len(all_cells) > 5 else ""
+    raise StudyError(
+        study.path, [("--cell", f"no cell {wanted!r} in this study; cells: {preview}{more}")]
+    )

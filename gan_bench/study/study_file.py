@@ -1,0 +1,253 @@
+"""Load and validate study files; resolve one run's full settings.
+
+Validation happens in two passes, both before any expensive work: the JSON Schema in
+`ablations/schema.yaml` (shape and types), then semantic checks against the trick registry
+and the dataset (levels, files, sizes). Every problem names its key and the file.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from gan_bench.errors import BadInput
+from gan_bench.resources import SCHEMA
+from gan_bench.study import dataspec
+from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults
+
+SCHEMA_PATH = SCHEMA
+SECTIONS_WITH_DEFAULTS = ("dataset", "model", "train", "eval")
+
+
+class StudyError(BadInput):
+    """A study file or argument is invalid; the message names the file and the key(s)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {key}: {message}" for key, message in problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study with every default filled in."""
+
+    path: str
+    name: str
+    dataset: dict[str, Any]
+    model: dict[str, Any]
+    train: dict[str, Any]
+    eval: dict[str, Any]
+    seeds: list[int]
+    baseline: dict[str, Any]  # every trick: registry default, overridden by the study's baseline
+    design: str
+    factors: dict[str, list[Any]]  # in registry order
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+    resolution: int = 0  # fractional designs only
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The study JSON Schema (shipped in ablations/, next to the studies it describes)."""
+    with open(SCHEMA_PATH, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def read_study_file(path: str | Path) -> Any:
+    """The parsed YAML of a study file; StudyError when it is missing or not YAML."""
+    source = str(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise StudyError(source, [("study", "file not found")]) from None
+    except OSError as error:
+        raise StudyError(source, [("study", f"cannot read: {error}")]) from None
+    except yaml.YAMLError as error:
+        raise StudyError(source, [("yaml", f"not valid YAML: {error}")]) from None
+
+
+def load_study(path: str | Path) -> Study:
+    """Read, validate and complete a study file. Raises StudyError naming file and key."""
+    return study_from_dict(read_study_file(path), str(path))
+
+
+def study_from_dict(raw: Any, source: str) -> Study:
+    """Validate an already-parsed study (e.g. Snakemake's config) and fill its defaults."""
+    if not isinstance(raw, dict):
+        raise StudyError(source, [("study", "must be a mapping of keys to values")])
+    problems = schema_problems(raw)
+    if problems:
+        raise StudyError(source, problems)
+    completed = with_defaults(raw)
+    problems = semantic_problems(completed)
+    if problems:
+        raise StudyError(source, problems)
+    baseline = defaults() | completed.get("baseline", {})
+    factors = {
+        name: completed["factors"][name]
+        for name in TRICK_ORDER
+        if name in completed.get("factors", {})
+    }
+    return Study(
+        path=source,
+        name=completed["name"],
+        dataset=completed["dataset"],
+        model=completed["model"],
+        train=completed["train"],
+        eval=completed["eval"],
+        seeds=list(completed["seeds"]),
+        baseline=baseline,
+        design=completed["design"],
+        factors=factors,
+        cells=list(completed.get("cells", [])),
+        description=completed.get("description", ""),
+        resolution=completed.get("resolution", 0),
+    )
+
+
+def _key_path(parts: Any) -> str:
+    key = ""
+    for part in parts:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "study"
+
+
+def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """Schema violations as (key, message), unknown keys named as keys of their own."""
+    validator = jsonschema.Draft202012Validator(load_schema())
+    problems = []
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for extra in sorted(set(error.instance) - allowed):
+                problems.append((_key_path([*path, extra]), "unknown key"))
+            continue
+        if error.validator == "required":
+            missing = [k for k in error.validator_value if k not in error.instance]
+            for key in missing:
+                problems.append((_key_path([*path, key]), "required key is missing"))
+            continue
+        problems.append((_key_path(path), error.message))
+    return problems
+
+
+def schema_defaults(section: str) -> dict[str, Any]:
+    """Defaults of one section, read from the schema so they live in one place."""
+    properties = load_schema()["properties"][section]["properties"]
+    return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
+
+
+def with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of `raw` with schema defaults filled into each section."""
+    completed = copy.deepcopy(raw)
+    for section in SECTIONS_WITH_DEFAULTS:
+        completed[section] = schema_defaults(section) | completed.get(section, {})
+    completed.setdefault("design", load_schema()["properties"]["design"]["default"])
+    return completed
+
+
+def _trick_settings_problems(key: str, settings: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    for name, value in settings.items():
+        if name not in TRICKS:
+            problems.append((f"{key}.{name}", f"unknown trick (known: {', '.join(TRICK_ORDER)})"))
+            continue
+        reason = TRICKS[name].check(value)
+        if reason:
+            problems.append((f"{key}.{name}", reason))
+    return problems
+
+
+def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
+    """Registry and dataset checks that a JSON Schema cannot express."""
+    problems = _trick_settings_problems("baseline", study.get("baseline", {}))
+    factors = study.get("factors", {})
+    for name, levels in factors.items():
+        if name not in TRICKS:
+            problems.append((f"factors.{name}", f"unknown trick (known: {', '.join(TRICK_ORDER)})"))
+            continue
+        for index, level in enumerate(levels):
+            reason = TRICKS[name].check(level)
+            if reason:
+                problems.append((f"factors.{name}[{index}]", reason))
+    problems += _design_problems(study)
+    problems += dataspec.spec_problems(study["dataset"], study["train"]["batch_size"])
+    return problems
+
+
+def _design_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
+    design = study["design"]
+    factors = study.get("factors", {})
+    if design == "cells":
+        if "cells" not in study:
+            return [("cells", "design 'cells' needs a list of cells")]
+        if factors:
+            return [("factors", "design 'cells' takes its levels from 'cells', not 'factors'")]
+        problems = []
+        seen: dict[str, int] = {}
+        for index, cell in enumerate(study["cells"]):
+            problems += _trick_settings_problems(f"cells[{index}]", cell)
+            canonical = repr(sorted(cell.items()))
+            if canonical in seen:
+                problems.append((f"cells[{index}]", f"duplicates cells[{seen[canonical]}]"))
+            seen[canonical] = index
+        return problems
+    if "cells" in study:
+        return [("cells", f"only used with design: cells (this study's design is {design})")]
+    if not factors:
+        return [("factors", f"design '{design}' needs at least one factor")]
+    if design == "fractional":
+        return _fractional_problems(study)
+    if "resolution" in study:
+        return [("resolution", f"only used with design: fractional (this study's is {design})")]
+    if design == "one_at_a_time":
+        baseline = defaults() | study.get("baseline", {})
+        if all(level == baseline.get(name) for name, levels in factors.items() for level in levels):
+            return [("factors", "one_at_a_time: every level equals the baseline; nothing varies")]
+    return []
+
+
+def _fractional_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
+    from gan_bench.study.fractional import choose_generators
+
+    if "resolution" not in study:
+        return [("resolution", "design 'fractional' needs a resolution: 3, 4 or 5")]
+    problems = [
+        (
+            f"factors.{name}",
+            f"fractional designs take two-level factors; this one has {len(levels)}",
+        )
+        for name, levels in study["factors"].items()
+        if len(levels) != 2
+    ]
+    if not problems:
+        try:
+            choose_generators(len(study["factors"]), study["resolution"])
+        except ValueError as error:
+            problems.append(("resolution", str(error)))
+    return problems
+
+
+def run_config(study: Study, cell_id: str, tricks: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The fully resolved settings of one run: what config.json records."""
+    return {
+        "study": study.name,
+        "study_file": study.path,
+        "cell": cell_id,
+        "seed": seed,
+        "dataset": dict(study.dataset),
+        "model": dict(study.model),
+        "train": dict(study.train),
+        "eval": dict(study.eval),
+        "tricks": {name: tricks[name] for name in TRICK_ORDER},
+    }

@@ -1,0 +1,233 @@
+"""The statistics: planted effects are recovered with honest intervals, one seed gives no
+interval, diverged runs are excluded and counted, and verdicts follow the registry's claims."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import (
+    A_EFFECT,
+    GAMMA,
+    TWO_BY_TWO,
+    a_plus_interaction,
+    a_plus_interaction_a_only,
+    planted,
+    tiny_study,
+)
+from statsmodels.stats.multitest import multipletests
+
+from gan_bench.analysis.analyse import NO_RUNS, ONE_SEED, analyse
+from gan_bench.analysis.summary import read_summary
+from gan_bench.study.design import cell_id
+from gan_bench.study.study_file import load_study
+
+
+def roundtrip(frame: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
+    """Through summary.csv and back, as the report reads it."""
+    frame.to_csv(tmp_path / "summary.csv", index=False)
+    return read_summary(tmp_path / "summary.csv")
+
+
+def row(frame: pd.DataFrame, **where: Any) -> pd.Series:
+    mask = np.ones(len(frame), dtype=bool)
+    for key, value in where.items():
+        mask &= frame[key] == value
+    assert mask.sum() == 1, where
+    return frame[mask].iloc[0]
+
+
+def test_planted_effects_are_recovered(tmp_path):
+    result = analyse(roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path))
+
+    a = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert a["level"] == "sigmoid" and a["baseline"] == "tanh"
+    assert a["estimate"] > 0 and a["ci_low"] <= A_EFFECT <= a["ci_high"]
+    assert a["p_holm"] < 0.001
+    b = row(result.effects, metric="fid_cnn_2k", factor="latent")
+    assert b["ci_low"] < 0 < b["ci_high"] and b["p_holm"] >= 0.05
+
+    inter = row(result.interactions, metric="fid_cnn_2k")
+    assert inter["p_holm"] < 0.001
+    assert inter["ci_low"] <= 4 * GAMMA <= inter["ci_high"]  # difference of differences
+    assert row(result.interactions, metric="is_cnn_2k")["p_holm"] >= 0.05
+
+    anova = result.anova[result.anova["metric"] == "fid_cnn_2k"].set_index("term")
+    assert list(anova.index) == ["g_output", "latent", "g_output × latent", "Residual"]
+    assert anova.loc["Residual", "df"] == 24 - 4
+    assert anova.loc["g_output", "p_holm"] < 0.001 and anova.loc["latent", "p_holm"] >= 0.05
+
+    claims = result.claims[result.claims["metric"] == "fid_cnn_2k"].set_index("factor")
+    # the claim: tanh beats sigmoid; sigmoid is 10 FID worse: supported
+    assert claims.loc["g_output", "expected"] == "worse"
+    assert claims.loc["g_output", "verdict"] == "supported"
+    assert claims.loc["latent", "verdict"] == "inconclusive"
+    assert claims.loc["latent", "seeds_needed"] > 6  # more seeds than it has
+    assert math.isnan(claims.loc["g_output", "seeds_needed"])  # decided: nothing to add
+
+
+def test_one_seed_per_cell_gives_no_cell_interval():
+    result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1))
+    assert (result.cells["note"] == ONE_SEED).all()
+    assert result.cells[["ci_low", "ci_high", "half_width", "sd"]].isna().all().all()
+    # interactions cannot be separated from the error with one seed per cell: pooled, said so
+    assert result.interactions.empty
+    assert "pooled into the error term" in result.models.set_index("metric").loc["fid_cnn_2k"].note
+
+
+def test_a_single_run_per_factor_level_has_no_effect_interval():
+    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=1)
+    result = analyse(frame)
+    effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert np.isfinite(effect["estimate"])
+    assert math.isnan(effect["ci_low"]) and math.isnan(effect["p"])
+    assert "no residual degrees of freedom" in effect["note"]
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["verdict"] == "inconclusive"
+
+
+def test_diverged_runs_are_excluded_from_statistics_and_counted():
+    frame = planted(
+        TWO_BY_TWO,
+        a_plus_interaction,
+        seeds=3,
+        diverged=lambda lv, seed: (
+            lv["g_output"] == "sigmoid" and (lv["latent"] == "uniform" or seed == 0)
+        ),
+    )
+    frame.loc[frame["status"] == "diverged", "fid_cnn_2k"] = 1e6  # must be ignored anyway
+    result = analyse(frame)
+    cells = result.cells[result.cells["metric"] == "fid_cnn_2k"].set_index("cell")
+    dead = cell_id({"g_output": "sigmoid", "latent": "uniform"})
+    half = cell_id({"g_output": "sigmoid", "latent": "normal"})
+    assert cells.loc[dead, "n"] == 0 and cells.loc[dead, "note"] == NO_RUNS
+    assert cells.loc[half, "n"] == 2 and cells.loc[half, "mean"] < 1e3
+    by_cell = result.divergence_cells.set_index("cell")
+    assert by_cell.loc[dead, "rate"] == 1.0 and by_cell.loc[half, "diverged"] == 1
+    by_level = result.divergence_levels.set_index(["factor", "level"])
+    assert by_level.loc[("g_output", "sigmoid"), "rate"] == pytest.approx(4 / 6)
+    assert by_level.loc[("g_output", "tanh"), "rate"] == 0.0
+    # a missing cell: no interactions modelled, and the model says why
+    assert result.interactions.empty
+    assert "no completed run" in result.models.set_index("metric").loc["fid_cnn_2k", "note"]
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["diverged_level"] == "4 of 6" and claim["diverged_baseline"] == "0 of 6"
+
+
+def test_multi_level_factor_reports_each_level_against_baseline():
+    effects = {4: 0.0, 3: 5.0, 5: 0.0}
+    frame = planted({"kernel_size": [4, 3, 5]}, lambda lv: 20 + effects[lv["kernel_size"]], 6)
+    result = analyse(frame)
+    rows = result.effects[result.effects["metric"] == "fid_cnn_2k"].set_index("level")
+    assert list(rows.index) == ["3", "5"] and set(rows["baseline"]) == {"4"}
+    assert rows.loc["3", "ci_low"] <= 5.0 <= rows.loc["3", "ci_high"]
+    assert rows.loc["3", "p_holm"] < 0.05 and rows.loc["5", "p_holm"] >= 0.05
+    claims = result.claims[result.claims["metric"] == "fid_cnn_2k"].set_index("level")
+    assert claims.loc["3", "verdict"] == "supported"  # 3 is not divisible by the stride
+    assert claims.loc["5", "verdict"] == "inconclusive"
+
+
+def test_holm_correction_is_applied_across_factors_per_metric():
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+    result = analyse(planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4))
+    for metric, group in result.effects.groupby("metric"):
+        expected = multipletests(group["p"], method="holm")[1]
+        assert np.allclose(group["p_holm"], expected), metric
+        assert (group["p_holm"] >= group["p"] - 1e-12).all()
+
+
+def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
+    plus = {"d_dropout": 3.0, "label_smoothing": -2.0}
+    rng = np.random.default_rng(3)
+    rows = []
+    cells = [
+        ("baseline", {}),
+        ("d_dropout-0.4", {"d_dropout": 0.4}),
+        ("label_smoothing-0.9", {"label_smoothing": 0.9}),
+    ]
+    for cell, changed in cells:
+        for seed in range(4):
+            levels = {"d_dropout": 0.0, "label_smoothing": 1.0} | changed
+            fid = 20 + sum(plus[name] for name in changed) + rng.normal(0, 0.5)
+            rows.append(
+                {
+                    "cell": cell,
+                    **levels,
+                    "seed": seed,
+                    "status": "completed",
+                    "step": 10,
+                    "fid_cnn_2k": fid,
+                }
+            )
+    result = analyse(pd.DataFrame(rows))
+    assert result.layout.design == "one_at_a_time" and not result.layout.separates_interactions
+    assert result.interactions.empty and result.anova.empty
+    effects = result.effects.set_index("factor")
+    frame = pd.DataFrame(rows)
+    for name, cell in (("d_dropout", "d_dropout-0.4"), ("label_smoothing", "label_smoothing-0.9")):
+        means = frame.groupby("cell")["fid_cnn_2k"].mean()
+        raw = means[cell] - means["baseline"]
+        assert effects.loc[name, "estimate"] == pytest.approx(raw)
+    claims = result.claims.set_index("factor")
+    assert claims.loc["d_dropout", "expected"] == "better"  # 0.4 is the Keras value
+    assert claims.loc["d_dropout", "verdict"] == "contradicted"  # it made FID 3 worse
+    assert claims.loc["label_smoothing", "verdict"] == "supported"
+
+
+def test_study_file_supplies_baseline_and_level_order(write_study):
+    study = load_study(
+        write_study(
+            tiny_study(baseline={"g_output": "sigmoid"}, factors={"g_output": ["tanh", "sigmoid"]})
+        )
+    )
+    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=3)
+    result = analyse(frame, study)
+    effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
+    assert (effect["level"], effect["baseline"]) == ("tanh", "sigmoid")
+    assert effect["estimate"] < 0  # tanh is 10 FID better than the sigmoid baseline
+    claim = row(result.claims, metric="fid_cnn_2k", factor="g_output")
+    assert claim["expected"] == "better" and claim["verdict"] == "supported"
+
+
+def test_no_direction_claimed_for_g_activation():
+    frame = planted({"g_activation": ["relu", "leaky_relu"]}, lambda lv: 20.0, seeds=3)
+    claim = row(analyse(frame).claims, metric="fid_cnn_2k", factor="g_activation")
+    assert claim["expected"] == "none" and claim["verdict"] == "no direction claimed"
+
+
+def test_checkerboard_statistics_use_its_absolute_value():
+    rng = np.random.default_rng(0)
+    frame = planted({"g_upsample": ["transposed", "resize"]}, lambda lv: 20.0, seeds=4)
+    frame["checkerboard"] = [
+        (1.0 if g == "transposed" else 0.0) * (-1) ** s + rng.normal(0, 0.05)
+        for g, s in zip(frame["g_upsample"], frame["seed"], strict=True)
+    ]
+    result = analyse(frame)
+    effect = row(result.effects, metric="checkerboard", factor="g_upsample")
+    assert effect["estimate"] == pytest.approx(-1.0, abs=0.1)  # |x| drops by 1 with resize
+    claim = row(result.claims, metric="checkerboard", factor="g_upsample")
+    assert claim["verdict"] == "supported"  # resize-conv removes checkerboards
+
+
+def test_cells_design_gets_its_levels_from_the_study(write_study):
+    cells = [{}, {"g_output": "sigmoid"}, {"g_output": "sigmoid", "latent": "uniform"}]
+    raw = tiny_study(design="cells", cells=cells)
+    del raw["factors"]
+    study = load_study(write_study(raw))
+    rows = [
+        {"cell": cell_id(c), "seed": s, "status": "completed", "fid_cnn_2k": 20.0 + 5 * len(c) + s}
+        for c in cells
+        for s in range(3)
+    ]  # no level columns: aggregate has no factors to write for a cells design
+    result = analyse(pd.DataFrame(rows), study)
+    assert result.layout.factors == {
+        "g_output": ["tanh", "sigmoid"],
+        "latent": ["normal", "uniform"],
+    }
+    effects = result.effects.set_index("factor")
+    assert effects.loc["g_output", "estimate"] == pytest.approx(5.0)
+    assert effects.loc["latent", "estimate"] == pytest.approx(5.0)

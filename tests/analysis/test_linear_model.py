@@ -1,0 +1,36 @@
+"""The per-metric OLS model: its intervals cover the truth at the stated rate, and Holm's
+adjustment matches statsmodels'."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from conftest import A_EFFECT, TWO_BY_TWO, a_plus_interaction, planted
+from statsmodels.stats.multitest import multipletests
+
+from gan_bench.analysis.layout import layout_for, tidy_runs
+from gan_bench.analysis.linear_model import effects_for, fit_metric, holm
+
+
+def test_intervals_cover_the_truth_about_95_percent_of_the_time():
+    covered = 0
+    for rng_seed in range(40):
+        frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=3, sd=3.0, rng_seed=rng_seed)
+        layout = layout_for(frame)
+        runs = tidy_runs(frame, layout)
+        fit = fit_metric(runs, layout, "fid_cnn_2k")
+        effect = effects_for(fit, layout, runs)[0]
+        covered += effect["ci_low"] <= A_EFFECT <= effect["ci_high"]
+    assert 33 <= covered <= 40  # binomial(40, 0.95): below 33 has probability < 0.01
+
+
+def test_holm_matches_statsmodels_and_keeps_nan():
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 7, 20):
+        p = pd.Series(np.concatenate([rng.uniform(0, 0.2, size), [0.01, math.nan]]))
+        adjusted = holm(p)
+        expected = multipletests(p.dropna().to_numpy(), method="holm")[1]
+        assert np.allclose(adjusted.dropna().to_numpy(), expected)
+        assert math.isnan(adjusted.iloc[-1])

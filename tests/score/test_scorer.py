@@ -1,0 +1,229 @@
+"""Scoring run folders end to end: scores.json, determinism, diverged runs, bad input,
+offline behaviour of auto / inception, InfoGAN code accuracy, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+from dataclasses import replace
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import torch
+from conftest import tiny_study, train_smoke_run
+
+from gan_bench.cli import main
+from gan_bench.files import RunPaths, read_json, write_json
+from gan_bench.score import classifier as evaluator
+from gan_bench.score import scorer as scoring
+from gan_bench.score.classifier import inception_extractor
+from gan_bench.score.scorer import ScoringError, metric_names, score_run
+
+CNN_METRICS = ("fid", "is", "kid", "precision", "recall", "modes_hit", "mode_kl")
+
+
+def expected_names(count: str, extractors: tuple[str, ...] = ("cnn",)) -> list[str]:
+    names = []
+    for short in extractors:
+        metrics = CNN_METRICS if short == "cnn" else CNN_METRICS[:5]
+        names += [f"{metric}_{short}_{count}" for metric in metrics]
+    return [*names, f"checkerboard_pixel_{count}"]
+
+
+@pytest.fixture
+def run_dir(smoke_run, tmp_path) -> Path:
+    """A private copy of the session's trained smoke run."""
+    return Path(shutil.copytree(smoke_run, tmp_path / "run"))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every way out of this process fails; the list records each attempt."""
+    attempts: list[str] = []
+
+    def refuse(what):
+        def refused(*args, **kwargs):
+            attempts.append(what)
+            raise OSError(f"network disabled in this test ({what})")
+
+        return refused
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
+    monkeypatch.setattr("urllib.request.urlopen", refuse("urlopen"))
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse("load_state_dict_from_url"))
+    return attempts
+
+
+def test_score_writes_scores_json(run_dir):
+    scores = score_run(run_dir)  # smoke.yaml: eval.num_samples 256, extractor domain
+    on_disk = read_json(RunPaths(run_dir).scores)
+    assert on_disk == json.loads(json.dumps(scores))
+    assert scores["status"] == "completed" and scores["samples"] == 256
+    assert list(scores["metrics"]) == expected_names("256")
+    assert all(math.isfinite(value) for value in scores["metrics"].values())
+    assert scores["metric_info"]["fid_cnn_256"] == {
+        "metric": "fid",
+        "extractor": "cnn",
+        "samples": 256,
+    }
+    assert scores["classifier"]["accuracy"] >= scores["classifier"]["min_accuracy"]
+    assert scores["real"] == {
+        "split": "heldout",
+        "samples": 256,
+        "cache_name": scores["real"]["cache_name"],
+    }
+    assert 1 <= scores["metrics"]["modes_hit_cnn_256"] <= 10
+    assert scores["metrics"]["fid_cnn_256"] > 0
+
+
+def test_scoring_is_deterministic_and_reads_the_real_cache(run_dir):
+    first = score_run(run_dir, samples=64)
+    cache = evaluator.cache_root() / "fidelity"
+    cached = sorted(cache.glob(f"{first['real']['cache_name']}-*"))
+    assert cached, "the real side's features are cached"
+    stamps = [path.stat().st_mtime_ns for path in cached]
+    second = score_run(run_dir, samples=64)
+    assert second["metrics"] == first["metrics"]
+    assert [path.stat().st_mtime_ns for path in cached] == stamps  # read, not rewritten
+    assert list(first["metrics"]) == expected_names("64")
+
+
+def test_cli_score(run_dir, digits_data, capsys):
+    assert main(["score", str(run_dir), "--samples", "2000", "--extractor", "domain"]) == 0
+    scores = read_json(RunPaths(run_dir).scores)
+    assert list(scores["metrics"]) == expected_names("2k")
+    assert scores["real"]["samples"] == len(digits_data.heldout_index)  # all of it (359)
+    assert "fid_cnn_2k=" in capsys.readouterr().out
+
+
+def test_diverged_run_gets_nan_scores(run_dir):
+    paths = RunPaths(run_dir)
+    run = read_json(paths.run)
+    write_json(paths.run, run | {"status": "diverged", "reason": "non-finite loss at step 7"})
+    paths.generator.unlink()  # nothing is sampled from a diverged run
+    assert main(["score", str(run_dir)]) == 0
+    scores = read_json(paths.scores)
+    assert scores["status"] == "diverged" and "step 7" in scores["reason"]
+    assert list(scores["metrics"]) == expected_names("256")
+    assert all(math.isnan(value) for value in scores["metrics"].values())
+    assert "NaN" in paths.scores.read_text()
+
+
+@pytest.mark.parametrize("missing", ["config.json", "run.json", "generator.pt"])
+def test_missing_file_exits_2_naming_it(run_dir, missing, capsys):
+    (run_dir / missing).unlink()
+    assert main(["score", str(run_dir)]) == 2
+    assert missing in capsys.readouterr().err
+    assert not (run_dir / "scores.json").exists()
+
+
+def test_unfinished_run_exits_2(run_dir, capsys):
+    paths = RunPaths(run_dir)
+    write_json(paths.run, read_json(paths.run) | {"status": "running"})
+    assert main(["score", str(run_dir)]) == 2
+    assert "run.json: status" in capsys.readouterr().err
+
+
+def test_unknown_extractor_exits_2(run_dir, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["score", str(run_dir), "--extractor", "vgg16"])
+    assert caught.value.code == 2
+    assert "--extractor" in capsys.readouterr().err
+    with pytest.raises(ScoringError, match="--extractor"):
+        score_run(run_dir, extractor="vgg16")
+
+
+def test_too_few_samples_exits_2(run_dir, capsys):
+    assert main(["score", str(run_dir), "--samples", "3"]) == 2
+    assert "--samples" in capsys.readouterr().err
+
+
+def test_classifier_below_threshold_exits_2(run_dir, monkeypatch, capsys):
+    monkeypatch.setitem(evaluator.MIN_ACCURACY, "digits", 1.01)
+    assert main(["score", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "classifiers" in err and ".pt" in err and "accuracy" in err and "digits" in err
+    assert not (run_dir / "scores.json").exists()
+
+
+def test_auto_scores_offline_without_trying_the_network(run_dir, no_network):
+    scores = score_run(run_dir, extractor="auto", samples=64)
+    assert scores["extractors"] == ["cnn"]
+    assert list(scores["metrics"]) == expected_names("64")
+    assert no_network == []  # not even an attempt
+
+
+def test_inception_without_weights_exits_2_with_how_to(run_dir, no_network, capsys):
+    assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
+    err = capsys.readouterr().err
+    assert evaluator.INCEPTION_ENV in err and evaluator.INCEPTION_URL in err
+    assert "--extractor domain" in err
+    assert no_network  # it did try torch-fidelity's download, and that failed
+    assert not (run_dir / "scores.json").exists()
+    assert not evaluator.inception_cache_file().exists()  # no half-downloaded file left
+
+
+def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
+    tmp_path, no_network, capsys, write_study
+):
+    study = write_study(tiny_study(eval={"num_samples": 64, "extractor": "inception"}))
+    out = tmp_path / "evaluator.json"
+    assert main(["evaluator", str(study), "--out", str(out)]) == 2
+    assert evaluator.INCEPTION_ENV in capsys.readouterr().err
+    assert not out.exists()  # so Snakemake starts no train job
+
+
+def random_inception_weights(path: Path) -> Path:
+    """A weights file with Inception's exact layout and random values (no download)."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    empty = path.with_suffix(".empty")
+    torch.save({}, empty)
+    with mock.patch.object(FeatureExtractorInceptionV3, "load_state_dict", lambda *a, **k: None):
+        torch.manual_seed(0)
+        network = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], str(empty))
+    torch.save(network.state_dict(), path)
+    return path
+
+
+@pytest.mark.slow
+def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeypatch, no_network):
+    weights = random_inception_weights(tmp_path / "inception.pth")
+    monkeypatch.setenv(evaluator.INCEPTION_ENV, str(weights))
+    # Inception is slow on a CPU: few samples, and its 64-d layer rather than 2048-d for
+    # FID / KID / PR (FID's 2048x2048 eigenvalues alone take ~10 s here).
+    monkeypatch.setattr(scoring, "MIN_SAMPLES", 5)
+    small = {"isc": "logits_unbiased", "fid": "64", "kid": "64", "prc": "64"}
+    monkeypatch.setattr(
+        scoring, "inception_extractor", lambda w: replace(inception_extractor(w), layers=small)
+    )
+    scores = score_run(run_dir, extractor="auto", samples=5)
+    assert scores["extractors"] == ["cnn", "inception"]
+    assert scores["inception_weights"] == str(weights)
+    assert list(scores["metrics"]) == expected_names("5", ("cnn", "inception"))
+    for name in ("fid_inception_5", "is_inception_5", "kid_inception_5"):
+        assert math.isfinite(scores["metrics"][name])
+    assert no_network == []
+
+
+def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(evaluator.INCEPTION_ENV, str(tmp_path / "nope.pth"))
+    assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
+    assert evaluator.INCEPTION_ENV in capsys.readouterr().err
+
+
+def test_infogan_run_reports_code_accuracy(tmp_path):
+    run = train_smoke_run(tmp_path / "infogan", infogan=True)
+    scores = score_run(run, samples=100)
+    assert 0.0 < scores["metrics"]["code_accuracy_cnn_100"] <= 1.0
+    assert list(scores["metrics"]) == metric_names(["cnn"], 100, infogan=True)
+    # the same names for a diverged InfoGAN run
+    paths = RunPaths(run)
+    write_json(paths.run, read_json(paths.run) | {"status": "diverged"})
+    diverged = score_run(run, samples=100)
+    assert list(diverged["metrics"]) == list(scores["metrics"])

@@ -1,0 +1,55 @@
+"""The trick registry: complete, consistent, and the one source of levels."""
+
+from __future__ import annotations
+
+import pytest
+
+from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults, format_level
+
+DESIGN_TABLE = {  # name -> default, from DESIGN.md's registry table (a contract)
+    "g_output": "tanh", "latent": "normal", "d_downsample": "strided",
+    "g_upsample": "transposed", "d_activation": "leaky_relu", "g_activation": "relu",
+    "kernel_size": 4, "d_dropout": 0.0, "label_noise": 0.0, "label_flip": 0.0,
+    "label_smoothing": 1.0, "instance_noise": 0.0, "batch_mode": "separate", "g_steps": 1,
+    "feature_matching": False, "infogan": False,
+}  # fmt: skip
+
+
+def test_registry_holds_the_16_tricks_of_the_design_in_order():
+    assert TRICK_ORDER == tuple(DESIGN_TABLE)
+    assert defaults() == DESIGN_TABLE
+
+
+@pytest.mark.parametrize("name", TRICK_ORDER)
+def test_every_trick_is_documented_and_its_default_is_valid(name):
+    trick = TRICKS[name]
+    assert trick.claim and trick.source and trick.where
+    assert trick.check(trick.default) is None
+    if trick.recommended is not None:
+        assert trick.check(trick.recommended) is None
+        assert trick.recommended != trick.default or trick.kind == "choice"
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [
+        ("g_output", ["tanh", "sigmoid"], ["relu", 1, True]),
+        ("kernel_size", [3, 4, 5], [2, 6, "4", 4.0]),
+        ("d_dropout", [0.0, 0.4, 0.99], [1.0, -0.1, "0.4", float("nan")]),
+        ("label_smoothing", [0.51, 0.9, 1.0], [0.5, 1.01]),
+        ("label_flip", [0.0, 0.49], [0.5, -0.01]),
+        ("g_steps", [1, 2, 5], [0, 1.5, True]),
+        ("feature_matching", [True, False], [0, "yes"]),
+    ],
+)
+def test_levels_are_checked(name, good, bad):
+    for value in good:
+        assert TRICKS[name].check(value) is None, value
+    for value in bad:
+        assert TRICKS[name].check(value) is not None, value
+
+
+def test_levels_render_the_same_everywhere():
+    assert [format_level(v) for v in (True, False, 0.4, 1.0, 3, "tanh")] == [
+        "true", "false", "0.4", "1.0", "3", "tanh"
+    ]  # fmt: skip
