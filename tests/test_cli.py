@@ -223,19 +223,3 @@ def test_train_with_score_writes_the_scores_the_score_command_writes(capsys, tmp
     code, _, _ = run_cli(capsys, "score", str(out))
     assert code == 0
     assert json.loads((out / "scores.json").read_text())["metrics"] == in_train["metrics"]
-
-
-def test_run_unlocks_only_when_snakemake_may_hold_a_stale_lock(tmp_path):
-    """`snakemake --unlock` costs a Snakemake start (~2 s), so it runs only where needed."""
-    from gan_bench.cli import _may_hold_stale_lock
-
-    assert not _may_hold_stale_lock(tmp_path, [])  # never run here
-    locks = tmp_path / ".snakemake" / "locks"
-    locks.mkdir(parents=True)
-    assert not _may_hold_stale_lock(tmp_path, [])  # a clean exit leaves the folder empty
-    assert _may_hold_stale_lock(tmp_path, ["--persistence-backend", "db"])
-    (locks / "0.output.lock").write_text("results/x\n")  # what a killed run leaves
-    assert _may_hold_stale_lock(tmp_path, [])
-    (locks / "0.output.lock").unlink()
-    (tmp_path / ".snakemake" / "metadata.db").write_bytes(b"")  # the database backend
-    assert _may_hold_stale_lock(tmp_path, [])
