@@ -9,8 +9,10 @@ import scipy.linalg
 import torch
 from torchvision.transforms.functional import gaussian_blur
 
+from gan_bench.cache import cache_root
 from gan_bench.score import metrics
-from gan_bench.score.classifier import cache_root, domain_extractor, predict_logits
+from gan_bench.score.classifier import predict_logits
+from gan_bench.score.extractors import domain_extractor
 
 BLURS = (0.5, 1.0, 1.5, 2.5)
 
