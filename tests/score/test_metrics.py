@@ -136,14 +136,6 @@ def test_real_statistics_are_cached_by_torch_fidelity(digits_data, digits_classi
     assert again["fid"] == first["fid"]
 
 
-def test_metric_names_state_extractor_and_count():
-    assert metrics.metric_name("fid", "cnn", 256) == "fid_cnn_256"
-    assert metrics.metric_name("fid", "cnn", 2000) == "fid_cnn_2k"
-    assert metrics.metric_name("is", "cnn", 2000) == "is_cnn_2k"
-    assert metrics.metric_name("kid", "inception", 10000) == "kid_inception_10k"
-    assert metrics.metric_name("fid", "cnn", 2500) == "fid_cnn_2500"
-
-
 def test_grey_images_are_tiled_to_rgb_only_when_asked(digits_data):
     heldout, _ = digits_data.split("heldout")
     assert metrics.UInt8Images(heldout)[0].shape == (1, 16, 16)

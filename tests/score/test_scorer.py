@@ -18,9 +18,10 @@ from conftest import tiny_study, train_smoke_run
 from gan_bench.cli import main
 from gan_bench.files import RunPaths, read_json, write_json
 from gan_bench.score import classifier as evaluator
-from gan_bench.score import extractors
+from gan_bench.score import extractors, registry
 from gan_bench.score import scorer as scoring
 from gan_bench.score.extractors import inception_extractor
+from gan_bench.score.registry import UnknownMetric
 from gan_bench.score.scorer import ScoringError, metric_names, score_run
 
 CNN_METRICS = ("fid", "is", "kid", "precision", "recall", "modes_hit", "mode_kl")
@@ -228,3 +229,22 @@ def test_infogan_run_reports_code_accuracy(tmp_path):
     write_json(paths.run, read_json(paths.run) | {"status": "diverged"})
     diverged = score_run(run, samples=100)
     assert list(diverged["metrics"]) == list(scores["metrics"])
+
+
+def test_a_metric_without_a_registry_entry_is_refused(run_dir, monkeypatch):
+    real = scoring._domain_scores
+
+    def with_sharpness(*args):
+        return real(*args) | {"sharpness": 1.0}  # a new number nobody registered
+
+    monkeypatch.setattr(scoring, "_domain_scores", with_sharpness)
+    with pytest.raises(UnknownMetric, match="'sharpness': not in the metric registry"):
+        score_run(run_dir, samples=64)
+    assert not RunPaths(run_dir).scores.exists()  # nothing half-described is written
+
+
+def test_a_registered_metric_the_plan_lacks_is_refused():
+    planned = registry.planned_columns(["cnn"], 64, codes=False)
+    values = dict.fromkeys((c.name for c in planned), 1.0) | {"code_accuracy_cnn_64": 0.5}
+    with pytest.raises(UnknownMetric, match="code_accuracy_cnn_64: scored but not planned"):
+        scoring.scored_metrics(values, planned)
