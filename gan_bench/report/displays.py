@@ -233,7 +233,7 @@ def metric_lines(analysis: Analysis) -> list[str]:
             continue
         entry = column.metric
         lines.append(
-            f"{', '.join(names)}: {entry.title}, {entry.meaning} ({entry.unit}); "
+            f"{', '.join(names)}: {entry.title}, {entry.meaning}. Unit: {entry.unit}; "
             f"{entry.direction_text}."
         )
     return lines
