@@ -23,21 +23,24 @@ from gan_bench.analysis import analyse as analysis
 from gan_bench.analysis import summary
 from gan_bench.report import build as report
 from gan_bench.report import figures, tables
+from gan_bench.score.registry import planned_columns
 from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study
 
 REPO = Path(__file__).resolve().parent.parent
-METRICS = {
-    "fid_cnn_2k": (40.0, 8.0),
-    "is_cnn_2k": (6.0, 0.5),
-    "kid_cnn_2k": (0.03, 0.01),
-    "precision_cnn_2k": (0.6, 0.05),
-    "recall_cnn_2k": (0.4, 0.05),
-    "modes_hit_cnn_2k": (9.0, 0.8),
-    "mode_kl_cnn_2k": (0.1, 0.05),
-    "checkerboard_pixel_2k": (0.2, 0.1),
-    "code_accuracy_cnn_2k": (0.5, 0.1),
+COLUMNS = planned_columns(["cnn"], 2000, codes=True)  # the nine metrics, as scoring names them
+SPREAD = {  # registry key -> (mean, sd)
+    "fid": (40.0, 8.0),
+    "is": (6.0, 0.5),
+    "kid": (0.03, 0.01),
+    "precision": (0.6, 0.05),
+    "recall": (0.4, 0.05),
+    "modes_hit": (9.0, 0.8),
+    "mode_kl": (0.1, 0.05),
+    "code_accuracy": (0.5, 0.1),
+    "checkerboard": (0.2, 0.1),
 }
+METRICS = {c.name: SPREAD[c.metric.key] for c in COLUMNS}
 
 
 def synthetic_results(study_path: str, folder: Path) -> Path:
@@ -72,7 +75,7 @@ def synthetic_results(study_path: str, folder: Path) -> Path:
             (run / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in log))
             pixels = (rng.random((8 * 18, 8 * 18)) * 255).astype("uint8")
             Image.fromarray(pixels).save(run / "samples.png")
-    pd.DataFrame(rows).to_csv(folder / "summary.csv", index=False)
+    summary.write_summary(pd.DataFrame(rows), folder / "summary.csv", COLUMNS)
     return folder
 
 
@@ -93,7 +96,9 @@ def main() -> None:
         timings: dict[str, float] = {}
         timed("synthetic results", timings, synthetic_results, args.study, folder)
         frame = summary.read_summary(folder / "summary.csv")
-        result = timed("analyse", timings, analysis.analyse, frame, load_study(args.study))
+        columns = summary.read_metric_columns(folder / "summary.csv")
+        study = load_study(args.study)
+        result = timed("analyse", timings, lambda: analysis.analyse(frame, study, metrics=columns))
         timed("tables", timings, tables.write_tables, result, folder / "tables")
         figure_dir = folder / "figures"
         timed("forest", timings, figures.forest, result, figure_dir / "effects.png")

@@ -78,7 +78,7 @@ def main() -> None:
         train_short_run(args.study, run, args.steps, args.mnist_t10k)
 
         cold, scores = timed_score(run, args.samples)
-        from gan_bench.score.classifier import cache_root
+        from gan_bench.cache import cache_root
 
         # real features cached, classifier cached; drop the real cache to time that case
         warm, _ = timed_score(run, args.samples)

@@ -237,7 +237,7 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
                 "makes its features meaningful; scoring would refuse"
             )
     if "inception" in extractors:  # fetched once here (where allowed), or fail before training
-        from gan_bench.score.classifier import inception_weights
+        from gan_bench.score.extractors import inception_weights
 
         download = study.eval["extractor"] == "inception"
         record["inception_weights"] = str(inception_weights(download=download))

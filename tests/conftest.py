@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from gan_bench.score.registry import column
 from gan_bench.study.design import cell_id
 
 REPO = Path(__file__).resolve().parent.parent
@@ -179,6 +180,7 @@ def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> No
 
 # --------------------------------------------------------------------------- planted studies
 
+PLANTED_METRICS = [column("fid", "cnn", 2000), column("is", "cnn", 2000)]  # planted()'s metrics
 A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
 TWO_BY_TWO = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 

@@ -25,8 +25,7 @@ from gan_bench.analysis.layout import (
     cell_label,
     layout_for,
     metric_columns,
-    metric_label,
-    primary_metric,
+    statistic_runs,
     tidy_runs,
     with_cell_levels,
 )
@@ -41,6 +40,7 @@ from gan_bench.analysis.linear_model import (
     holm,
     interactions_for,
 )
+from gan_bench.score.registry import MetricColumn, lead_column
 
 ONE_SEED = "n/a — one seed"
 NO_RUNS = "n/a — no completed run"
@@ -157,13 +157,38 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 # --------------------------------------------------------------------------- everything at once
 
 
+def _fit_all(
+    runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn]
+) -> tuple[list, list, list, list]:
+    """Per metric (on its statistic's values): effects, interactions, ANOVA and the model."""
+    effects, interactions, anovas, models = [], [], [], []
+    for metric, column in columns.items():
+        fit = fit_metric(runs, layout, metric)
+        effects += effects_for(fit, layout, runs)
+        interactions += interactions_for(fit, layout)
+        if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
+            anovas.append(anova_for(fit))
+        models.append(
+            {
+                "metric": metric,
+                "formula": formula(fit.factors, fit.interactions).replace("y", column.label, 1),
+                "runs": len(fit.data),
+                "df_resid": fit.df_resid,
+                "sigma": fit.sigma,
+                "interactions": fit.interactions,
+                "note": fit.note,
+            }
+        )
+    return effects, interactions, anovas, models
+
+
 @dataclass
 class Analysis:
     """Every statistic of a study, as DataFrames the tables and figures read."""
 
     layout: Layout
     runs: pd.DataFrame
-    metrics: list[str]
+    columns: dict[str, MetricColumn]  # metric column name -> what it is (the registry's)
     cells: pd.DataFrame
     levels: pd.DataFrame
     effects: pd.DataFrame
@@ -175,8 +200,15 @@ class Analysis:
     models: pd.DataFrame  # per metric: formula, runs, residual df, sigma, note
 
     @property
+    def metrics(self) -> list[str]:
+        """The metric columns' names, in summary.csv order."""
+        return list(self.columns)
+
+    @property
     def primary(self) -> str | None:
-        return primary_metric(self.metrics)
+        """The metric verdicts lead with (the registry's lead metric, else the first)."""
+        lead = lead_column(self.columns.values())
+        return lead.name if lead else None
 
 
 def analyse(
@@ -184,33 +216,20 @@ def analyse(
     study: Any = None,
     resolution: int | None = None,
     design: str | None = None,
+    *,
+    metrics: list[MetricColumn],
 ) -> Analysis:
-    """All statistics of a summary.csv frame; `study` (a gan_bench.study.study_file.Study) supplies
-    baseline, level order and design, otherwise they are read off the runs."""
+    """All statistics of a summary.csv frame whose metric columns are `metrics` (from
+    metrics.json, see gan_bench.analysis.summary.read_metric_columns); `study` (a
+    gan_bench.study.study_file.Study) supplies baseline, level order and design, otherwise
+    they are read off the runs."""
     frame = with_cell_levels(frame, study)
     layout = layout_for(frame, study, resolution, design)
-    runs = tidy_runs(frame, layout)
-    metrics = metric_columns(frame)
-    effects, interactions, anovas, models = [], [], [], []
-    for metric in metrics:
-        fit = fit_metric(runs, layout, metric)
-        effects += effects_for(fit, layout, runs)
-        interactions += interactions_for(fit, layout)
-        if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
-            anovas.append(anova_for(fit))
-        models.append(
-            {
-                "metric": metric,
-                "formula": formula(fit.factors, fit.interactions).replace(
-                    "y", metric_label(metric), 1
-                ),
-                "runs": len(fit.data),
-                "df_resid": fit.df_resid,
-                "sigma": fit.sigma,
-                "interactions": fit.interactions,
-                "note": fit.note,
-            }
-        )
+    names = metric_columns(frame, metrics)
+    columns = {column.name: column for column in metrics}
+    columns = {name: columns[name] for name in names}
+    runs = tidy_runs(frame, layout, names)
+    effects, interactions, anovas, models = _fit_all(statistic_runs(runs, columns), layout, columns)
     effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
     effects_frame["p_holm"] = math.nan
     for _, index in effects_frame.groupby("metric").groups.items():
@@ -227,13 +246,13 @@ def analyse(
     return Analysis(
         layout=layout,
         runs=runs,
-        metrics=metrics,
-        cells=cell_stats(runs, layout, metrics),
-        levels=level_stats(runs, layout, metrics),
+        columns=columns,
+        cells=cell_stats(runs, layout, names),
+        levels=level_stats(runs, layout, names),
         effects=effects_frame,
         interactions=inter_frame[INTERACTION_COLUMNS],
         anova=anova,
-        claims=claims_table(effects_frame, div_levels),
+        claims=claims_table(effects_frame, div_levels, columns),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),

@@ -11,8 +11,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis.layout import level_label, metric_direction
+from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
+from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICKS
 
 POWER = 0.8
@@ -72,14 +73,15 @@ def verdict(expected: str, improvement: float, p_holm: float) -> str:
     return "supported" if np.sign(improvement) == wanted else "contradicted"
 
 
-def claims_table(effects: pd.DataFrame, divergence_levels: pd.DataFrame) -> pd.DataFrame:
-    """Claim vs evidence: every factor level against baseline, for every directed metric."""
+def claims_table(
+    effects: pd.DataFrame, divergence_levels: pd.DataFrame, columns: dict[str, MetricColumn]
+) -> pd.DataFrame:
+    """Claim vs evidence: every factor level against baseline, for every metric (which way
+    is better is the metric registry's word, through `columns`)."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
     for effect in effects.itertuples():
-        direction = metric_direction(effect.metric)
-        if direction == "unknown":
-            continue
+        direction = columns[effect.metric].direction
         spec = TRICKS[effect.factor]
         expected = expected_direction(effect.factor, effect.level, effect.baseline)
         sign = -1.0 if direction in ("lower", "zero") else 1.0

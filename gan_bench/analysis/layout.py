@@ -1,23 +1,28 @@
 """What the columns of summary.csv mean to the statistics: which are factors and which
-metrics, which way each metric is better, how a level is written, and the study's layout
-(levels with the baseline first, design, cell order).
+metrics (those metrics.json describes; their meaning is the metric registry's, see
+gan_bench/score/registry.py), how a level is written, and the study's layout (levels with
+the baseline first, design, cell order).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.summary import RUN_COLUMNS
+from gan_bench.errors import BadInput
+from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICK_ORDER, TRICKS, format_level
 
 NOT_METRICS = frozenset({*RUN_COLUMNS, "steps", "diverged"})
 
-Direction = Literal["lower", "higher", "zero", "unknown"]
+
+class MetricError(BadInput):
+    """summary.csv's metric columns and metrics.json disagree; names the columns."""
 
 
 def factor_columns(frame: pd.DataFrame) -> list[str]:
@@ -25,56 +30,30 @@ def factor_columns(frame: pd.DataFrame) -> list[str]:
     return [name for name in TRICK_ORDER if name in frame.columns]
 
 
-def metric_columns(frame: pd.DataFrame) -> list[str]:
-    """Every numeric column that is neither run bookkeeping nor a factor."""
+def metric_columns(frame: pd.DataFrame, columns: list[MetricColumn]) -> list[str]:
+    """The metric columns of a summary frame: those metrics.json describes, in the frame's
+    order. MetricError when one of them is missing from the frame, or when a numeric column
+    is neither bookkeeping, a factor nor described (its meaning would be a guess)."""
+    described = {column.name for column in columns}
+    absent = sorted(described - set(frame.columns))
+    if absent:
+        raise MetricError(f"{', '.join(absent)}: in metrics.json but not in summary.csv")
     factors = set(factor_columns(frame))
-    return [
-        column
-        for column in frame.columns
-        if column not in NOT_METRICS
-        and column not in factors
-        and pd.api.types.is_numeric_dtype(frame[column])
-        and not pd.api.types.is_bool_dtype(frame[column])
+    unknown = [
+        name
+        for name in frame.columns
+        if name not in NOT_METRICS
+        and name not in factors
+        and name not in described
+        and pd.api.types.is_numeric_dtype(frame[name])
+        and not pd.api.types.is_bool_dtype(frame[name])
     ]
-
-
-def metric_direction(name: str) -> Direction:
-    """Which way is better, read from the metric's name (fid_cnn_2k: lower; is_cnn_2k: higher)."""
-    lowered = name.lower()
-    if lowered.startswith("checkerboard"):
-        return "zero"
-    if lowered.startswith(("fid", "kid")) or "kl" in lowered:
-        return "lower"
-    if lowered.startswith(("is_", "precision", "recall", "modes_hit", "code_accuracy")):
-        return "higher"
-    if lowered == "is":
-        return "higher"
-    return "unknown"
-
-
-def metric_label(name: str) -> str:
-    """How a metric is named where its statistics are taken: |checkerboard| for 'closer to 0'."""
-    return f"|{name}|" if metric_direction(name) == "zero" else name
-
-
-def direction_text(name: str) -> str:
-    return {
-        "lower": "lower is better",
-        "higher": "higher is better",
-        "zero": "closer to 0 is better (statistics on |value|)",
-        "unknown": "direction unknown",
-    }[metric_direction(name)]
-
-
-def primary_metric(metrics: list[str]) -> str | None:
-    """The metric verdicts lead with: the first FID, else the first with a known direction."""
-    for metric in metrics:
-        if metric.lower().startswith("fid"):
-            return metric
-    for metric in metrics:
-        if metric_direction(metric) != "unknown":
-            return metric
-    return metrics[0] if metrics else None
+    if unknown:
+        raise MetricError(
+            f"{', '.join(unknown)}: a summary.csv column that metrics.json does not describe "
+            "(re-run `gan-bench aggregate STUDY`)"
+        )
+    return [name for name in frame.columns if name in described]
 
 
 def level_label(trick: str, value: Any) -> str:
@@ -106,10 +85,12 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def metric_values(runs: pd.DataFrame, metric: str) -> pd.Series:
-    """The values statistics are taken on: |x| for closer-to-0 metrics, x otherwise."""
-    values = runs[metric].astype(float)
-    return values.abs() if metric_direction(metric) == "zero" else values
+def statistic_runs(runs: pd.DataFrame, columns: dict[str, MetricColumn]) -> pd.DataFrame:
+    """The runs with each metric as statistics take it: |x| for towards-zero metrics."""
+    runs = runs.copy()
+    for name, column in columns.items():
+        runs[name] = column.statistic(runs[name])
+    return runs
 
 
 # --------------------------------------------------------------------------- the study's layout
@@ -190,7 +171,7 @@ def _guess_design(frame: pd.DataFrame, factors: dict[str, list[str]]) -> str:
     return "unknown"
 
 
-def tidy_runs(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+def tidy_runs(frame: pd.DataFrame, layout: Layout, metrics: list[str]) -> pd.DataFrame:
     """One row per run: factor levels as labels, metrics as floats (NaN for diverged runs)."""
     runs = frame.copy()
     runs["cell"] = runs["cell"].astype(str)
@@ -199,7 +180,7 @@ def tidy_runs(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     for name in layout.factors:
         runs[name] = [level_label(name, value) for value in runs[name]]
     runs["diverged"] = runs["status"].eq("diverged")
-    for metric in metric_columns(frame):
+    for metric in metrics:
         runs[metric] = runs[metric].astype(float)
         runs.loc[runs["diverged"], metric] = np.nan  # the stated rule, enforced
     return runs

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis.layout import Layout, metric_values
+from gan_bench.analysis.layout import Layout
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
@@ -77,11 +77,12 @@ def _categorical(values: list[str], levels: list[str]) -> pd.Categorical:
 
 def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
     """OLS over every completed run of one metric: main effects, plus two-way interactions
-    where the design separates them and the seeds leave residual degrees of freedom."""
+    where the design separates them and the seeds leave residual degrees of freedom.
+    `runs` holds the statistic's values (layout.statistic_runs: |x| for towards-zero)."""
     import statsmodels.formula.api as smf
 
-    valid = runs[np.isfinite(metric_values(runs, metric))]
-    data = pd.DataFrame({"y": metric_values(valid, metric).to_numpy()})
+    valid = runs[np.isfinite(runs[metric].astype(float))]
+    data = pd.DataFrame({"y": valid[metric].astype(float).to_numpy()})
     factors = []
     for name, levels in layout.factors.items():
         present = [level for level in levels if (valid[name] == level).any()]
@@ -231,10 +232,10 @@ def effects_for(fit: Fit, layout: Layout, runs: pd.DataFrame) -> list[dict[str, 
                 "level": level,
                 "baseline": base,
                 "n_level": int(
-                    np.isfinite(metric_values(runs[runs[name] == level], fit.metric)).sum()
+                    np.isfinite(runs.loc[runs[name] == level, fit.metric].astype(float)).sum()
                 ),
                 "n_baseline": int(
-                    np.isfinite(metric_values(runs[runs[name] == base], fit.metric)).sum()
+                    np.isfinite(runs.loc[runs[name] == base, fit.metric].astype(float)).sum()
                 ),
             }
             missing = [lv for lv in (level, base) if not row[f"n_{_side(lv, base)}"]]

@@ -1,5 +1,7 @@
 """summary.csv: one row per run of a study (its cell, seed, factor levels, status and
-metrics), collected from the run folders by `gan-bench aggregate`.
+metrics), collected from the run folders by `gan-bench aggregate`, and metrics.json beside
+it: what each metric column is ({metric, extractor, samples}, from the runs' scores.json),
+resolved through the metric registry (gan_bench/score/registry.py) by whoever reads it.
 
 Apart from the statistics so that the aggregate job imports pandas only.
 """
@@ -12,9 +14,19 @@ from typing import Any
 
 import pandas as pd
 
-from gan_bench.files import RunPaths, atomic_write
+from gan_bench.errors import BadInput
+from gan_bench.files import RunPaths, atomic_write, write_json
+from gan_bench.score import registry
+from gan_bench.score.registry import MetricColumn
+from gan_bench.study.tricks import TRICKS
 
 RUN_COLUMNS = ("cell", "seed", "status", "step", "seconds", "images_per_second")
+METRICS_FILE = "metrics.json"
+INFO_ATTR = "metric_info"  # collect_runs leaves the columns' descriptions in frame.attrs
+
+
+class SummaryError(BadInput):
+    """summary.csv or metrics.json cannot be written or read as they are; names the file."""
 
 
 def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
@@ -31,18 +43,112 @@ def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
     return row
 
 
+def run_metric_info(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """column -> {metric, extractor, samples} of a run's scores.json (empty without one),
+    every column resolved through the registry; SummaryError naming the file otherwise."""
+    path = RunPaths(run_dir).scores
+    if not path.exists():
+        return {}
+    scores = json.loads(path.read_text())
+    infos = scores.get("metric_info") or {}
+    missing = [name for name in scores.get("metrics", {}) if name not in infos]
+    if missing:
+        raise SummaryError(
+            f"{path}: metric_info: no description of {', '.join(missing)} "
+            "(scored by an older gan-bench: re-score the run with `gan-bench score`)"
+        )
+    try:
+        registry.resolve_all(infos)
+    except registry.UnknownMetric as error:
+        raise SummaryError(f"{path}: metric_info: {error}") from None
+    return {name: dict(infos[name]) for name in scores.get("metrics", {})}
+
+
+def collect_metric_info(run_dirs: list[Path]) -> dict[str, dict[str, Any]]:
+    """The metric_info of every run, merged; runs that describe a column differently are
+    refused, naming the second run's scores.json."""
+    merged: dict[str, dict[str, Any]] = {}
+    for run_dir in run_dirs:
+        for name, info in run_metric_info(Path(run_dir)).items():
+            if merged.setdefault(name, info) != info:
+                raise SummaryError(
+                    f"{RunPaths(Path(run_dir)).scores}: metric_info: {name} is {info}, "
+                    f"another run of the study has {merged[name]}"
+                )
+    return merged
+
+
 def collect_runs(run_dirs: list[Path], factors: list[str]) -> pd.DataFrame:
-    """The tidy DataFrame of a study: columns cell, seed, factors..., status, ..., metrics."""
+    """The tidy DataFrame of a study: columns cell, seed, factors..., status, ..., metrics;
+    its metric columns' descriptions in `frame.attrs["metric_info"]` (for write_summary)."""
     rows = [run_row(Path(run_dir), factors) for run_dir in run_dirs]
     frame = pd.DataFrame(rows)
     leading = ["cell", *factors, "seed", "status"]
-    return frame[leading + [c for c in frame.columns if c not in leading]]
+    frame = frame[leading + [c for c in frame.columns if c not in leading]]
+    infos = collect_metric_info(run_dirs)
+    frame.attrs[INFO_ATTR] = {name: infos[name] for name in frame.columns if name in infos}
+    return frame
 
 
-def write_summary(frame: pd.DataFrame, path: Path) -> None:
+def metrics_path(summary: str | Path) -> Path:
+    return Path(summary).with_name(METRICS_FILE)
+
+
+def write_metrics(path: Path, columns: list[MetricColumn] | dict[str, dict[str, Any]]) -> Path:
+    """metrics.json: column -> {metric, extractor, samples}, in column order."""
+    infos = columns if isinstance(columns, dict) else {c.name: c.info() for c in columns}
+    write_json(path, infos)
+    return path
+
+
+def write_summary(
+    frame: pd.DataFrame,
+    path: Path,
+    metrics: list[MetricColumn] | dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """summary.csv and, beside it, metrics.json (the metric columns' descriptions: `metrics`,
+    else those collect_runs left in frame.attrs)."""
+    infos = metrics if metrics is not None else frame.attrs.get(INFO_ATTR)
+    if infos is None:
+        raise ValueError("write_summary: no metric descriptions (use collect_runs' frame)")
+    write_metrics(metrics_path(path), infos)
     atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def read_summary(path: str | Path) -> pd.DataFrame:
     """summary.csv as written by `gan-bench aggregate` (levels still as pandas parsed them)."""
     return pd.read_csv(path)
+
+
+def read_metric_columns(summary: str | Path) -> list[MetricColumn]:
+    """The metric columns of summary.csv, from metrics.json beside it, resolved through the
+    registry; SummaryError naming the file when it is missing or does not resolve."""
+    path = metrics_path(summary)
+    if not path.is_file():
+        raise SummaryError(
+            f"{path}: not found; {Path(summary).name} predates metrics.json (what each metric "
+            "column means): re-run `gan-bench aggregate STUDY` to write it"
+        )
+    try:
+        infos = json.loads(path.read_text(encoding="utf-8"))
+        return list(registry.resolve_all(infos).values())
+    except (ValueError, AttributeError) as error:  # bad JSON, or UnknownMetric
+        raise SummaryError(f"{path}: {error}") from None
+
+
+def backfill_metrics(results_dir: Path, samples: int, codes: bool = False) -> Path:
+    """metrics.json for a study folder aggregated before it existed: the columns the
+    scorer makes with the extractors its evaluator.json records and `samples` (the study's
+    eval.num_samples), constructed from the registry; it must name exactly the metric
+    columns of summary.csv, else SummaryError naming both."""
+    summary_path = results_dir / "summary.csv"
+    extractors = json.loads((results_dir / "evaluator.json").read_text())["extractors"]
+    columns = registry.planned_columns(extractors, samples, codes)
+    header = list(pd.read_csv(summary_path, nrows=0).columns)
+    present = [c for c in header if c not in RUN_COLUMNS and c not in TRICKS]
+    if present != [c.name for c in columns]:
+        raise SummaryError(
+            f"{summary_path}: metric columns {present} are not the registry's "
+            f"{[c.name for c in columns]} for extractors {extractors}, {samples} samples"
+        )
+    return write_metrics(metrics_path(summary_path), columns)

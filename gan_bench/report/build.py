@@ -19,12 +19,11 @@ import jinja2
 import pandas as pd
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis, analyse
-from gan_bench.analysis.layout import direction_text, metric_label
-from gan_bench.analysis.summary import read_summary
+from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
 from gan_bench.files import RunPaths, atomic_write, read_log
 from gan_bench.provenance import git_commit
-from gan_bench.report import figures, tables
+from gan_bench.report import displays, figures, tables
 from gan_bench.resources import STUDIES
 from gan_bench.study.study_file import Study, StudyError, load_study
 from gan_bench.study.tricks import TRICKS
@@ -170,8 +169,9 @@ def bottom_line(analysis: Analysis) -> list[str]:
         return [f"No factor varies in this study, so no claim can be tested on {metric}."]
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+    column = analysis.columns[metric]
     lines = [
-        f"On {metric_label(metric)} ({direction_text(metric)}), {len(claims)} comparisons "
+        f"On {column.label} ({column.direction_text}), {len(claims)} comparisons "
         f"against the baseline: {', '.join(parts)} at 95% (Holm-corrected across factors)"
         + (
             f"; {counts.get('no direction claimed')} without a claimed direction."
@@ -183,7 +183,7 @@ def bottom_line(analysis: Analysis) -> list[str]:
     if len(undecided):
         needs = [
             f"{r.factor} = {r.level} "
-            f"({tables.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
+            f"({displays.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
             for r in undecided.itertuples()
         ]
         lines.append(
@@ -293,9 +293,7 @@ def methods(analysis: Analysis) -> list[str]:
         "Seeds needed: seeds per cell for 80% power at α = 0.05 / (comparisons of the metric), "
         "taking the observed effect and residual spread as true (statsmodels.stats.power); "
         "a rough guide, optimistic when the observed effect is a lucky draw.",
-        "Metric direction comes from its name: fid*, kid*, *kl* lower is better; is_*, "
-        "precision*, recall*, modes_hit, code_accuracy higher; checkerboard closer to 0 "
-        "(statistics on its absolute value); other metrics get no best marking or verdict.",
+        *displays.metric_lines(analysis),
         DIVERGED_RULE,
     ]
     if len(analysis.layout.factors) < 2:
@@ -422,12 +420,15 @@ def build_report(results_dir: str | Path, study: str | Path | None = None) -> Re
     if not summary_path.is_file():
         raise ReportError(f"{summary_path}: not found (run `gan-bench aggregate STUDY` first)")
     summary = read_summary(summary_path)
+    metric_columns = read_metric_columns(summary_path)
     if summary.empty:
         raise ReportError(f"{summary_path}: no runs")
     inputs = gather(results_dir, summary, study)
     info = inputs.design_info or {}
     resolution = info.get("resolution") if info.get("design") == "fractional" else None
-    analysis = analyse(summary, inputs.study, resolution, info.get("design"))
+    analysis = analyse(
+        summary, inputs.study, resolution, info.get("design"), metrics=metric_columns
+    )
 
     table_files = tables.write_tables(analysis, results_dir / "tables")
     figure_dir = results_dir / "figures"
@@ -440,21 +441,21 @@ def build_report(results_dir: str | Path, study: str | Path | None = None) -> Re
     cell_table = tables.cell_table(analysis)
     primary = analysis.primary
     lead_strip = f"cells_{figures.slug(primary)}" if primary else ""
-    per_level, per_cell = tables.divergence_display(analysis)
-    matrix = tables.verdict_matrix(analysis)
-    claims = tables.claims_display(analysis, primary) if primary else pd.DataFrame()
+    per_level, per_cell = displays.divergence_display(analysis)
+    matrix = displays.verdict_matrix(analysis)
+    claims = displays.claims_display(analysis, primary) if primary else pd.DataFrame()
     html = TEMPLATE.render(
         title=analysis_title(inputs, analysis),
         bottom=bottom_line(analysis),
         facts=study_facts(inputs, analysis),
         aliases=_aliases(info),
-        claims=tables.html_table(claims, "claims") if len(claims) else "",
+        claims=displays.html_table(claims, "claims") if len(claims) else "",
         no_claims="no factor varies, or the runs have no directed metric yet",
-        matrix=tables.html_table(matrix, "verdicts")
+        matrix=displays.html_table(matrix, "verdicts")
         if len(matrix) and len(analysis.metrics) > 1
         else "",
-        primary=metric_label(primary) if primary else "",
-        effects=tables.html_table(tables.effects_display(analysis), "effects")
+        primary=analysis.columns[primary].label if primary else "",
+        effects=displays.html_table(displays.effects_display(analysis), "effects")
         if len(analysis.effects)
         else "",
         forest=_images([forest], "effect forest plot"),
@@ -467,15 +468,15 @@ def build_report(results_dir: str | Path, study: str | Path | None = None) -> Re
         more_strips=_images([p for p in strips if p.stem != lead_strip], "every seed per cell"),
         anova=[
             {
-                "metric": metric_label(m),
-                "table": tables.html_table(
-                    tables.anova_display(analysis.anova, m), f"anova-{figures.slug(m)}"
+                "metric": analysis.columns[m].label,
+                "table": displays.html_table(
+                    displays.anova_display(analysis.anova, m), f"anova-{figures.slug(m)}"
                 ),
             }
             for m in sorted(analysis.metrics, key=lambda m: m != primary)
             if len(analysis.anova) and (analysis.anova["metric"] == m).any()
         ],
-        interactions=tables.html_table(tables.interactions_display(analysis), "interactions")
+        interactions=displays.html_table(displays.interactions_display(analysis), "interactions")
         if len(analysis.interactions)
         else "",
         heatmaps=_images(heatmaps, "interaction heatmap"),
@@ -484,12 +485,12 @@ def build_report(results_dir: str | Path, study: str | Path | None = None) -> Re
         curves=_images(curves, "training curves"),
         samples=_images([mosaic], "samples per cell"),
         diverged_rule=DIVERGED_RULE,
-        divergence_levels=tables.html_table(per_level, "divergence-levels")
+        divergence_levels=displays.html_table(per_level, "divergence-levels")
         if len(per_level)
         else "",
-        divergence_cells=tables.html_table(per_cell, "divergence-cells") if len(per_cell) else "",
+        divergence_cells=displays.html_table(per_cell, "divergence-cells") if len(per_cell) else "",
         methods=methods(analysis),
-        models=tables.html_table(tables.models_display(analysis), "models"),
+        models=displays.html_table(displays.models_display(analysis), "models"),
     )
     target = results_dir / "report.html"
     atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))

@@ -22,9 +22,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from gan_bench.analysis.analyse import Analysis, t_interval  # noqa: E402
-from gan_bench.analysis.layout import metric_direction, metric_label  # noqa: E402
 from gan_bench.analysis.linear_model import ALPHA  # noqa: E402
 from gan_bench.files import atomic_write  # noqa: E402
+from gan_bench.score.registry import MetricColumn  # noqa: E402
 
 DPI = 100
 CURVES = (
@@ -53,13 +53,10 @@ def save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def _effect_colour(metric: str, estimate: float, p_holm: float) -> str:
+def _effect_colour(column: MetricColumn, estimate: float, p_holm: float) -> str:
     if not np.isfinite(p_holm) or p_holm >= ALPHA:
         return COLOURS["unclear"]
-    direction = metric_direction(metric)
-    if direction == "unknown":
-        return COLOURS["unclear"]
-    improves = estimate < 0 if direction in ("lower", "zero") else estimate > 0
+    improves = estimate < 0 if column.direction in ("lower", "zero") else estimate > 0
     return COLOURS["better"] if improves else COLOURS["worse"]
 
 
@@ -84,10 +81,11 @@ def forest(analysis: Analysis, path: Path) -> Path | None:
     height = max(2.0, 0.35 * len(labels) + 1.0)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, height * rows), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):
+        column = analysis.columns[metric]
         sub = effects[effects["metric"] == metric]
         for row in sub.itertuples():
             y = labels.index(f"{row.factor}: {row.level} vs {row.baseline}")
-            colour = _effect_colour(metric, row.estimate, row.p_holm)
+            colour = _effect_colour(column, row.estimate, row.p_holm)
             if np.isfinite(row.ci_low):
                 ax.errorbar(
                     row.estimate,
@@ -102,7 +100,7 @@ def forest(analysis: Analysis, path: Path) -> Path | None:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(len(labels) - 0.5, -0.5)
-        ax.set_title(f"{metric_label(metric)} ({_arrow(metric)})", fontsize=9)
+        ax.set_title(f"{column.label} ({_arrow(column)})", fontsize=9)
         ax.set_xlabel("effect (level − baseline), 95% CI")
     for ax in axes.flat[len(metrics) :]:
         ax.set_visible(False)
@@ -111,15 +109,11 @@ def forest(analysis: Analysis, path: Path) -> Path | None:
     return save(fig, path)
 
 
-def _arrow(metric: str, raw: bool = False) -> str:
+def _arrow(column: MetricColumn, raw: bool = False) -> str:
     """Which way is better; for |checkerboard| lower, for raw checkerboard closer to 0."""
-    if metric_direction(metric) == "zero":
+    if column.direction == "zero":
         return "closer to 0 is better" if raw else "lower is better"
-    return {
-        "lower": "lower is better",
-        "higher": "higher is better",
-        "unknown": "direction unknown",
-    }[metric_direction(metric)]
+    return column.direction_text
 
 
 def strips(analysis: Analysis, folder: Path) -> list[Path]:
@@ -163,7 +157,7 @@ def strips(analysis: Analysis, folder: Path) -> list[Path]:
                 ax.plot(row.mean, y, "|", color="black", ms=12)
         factorial = analysis.layout.design in ("full_factorial", "fractional")
         ax.set_ylabel(" · ".join(analysis.layout.factors) if factorial else "cell")
-        ax.set_xlabel(f"{metric} ({_arrow(metric, raw=True)})")
+        ax.set_xlabel(f"{metric} ({_arrow(analysis.columns[metric], raw=True)})")
         ax.set_title("Every seed (dots); mean and 95% CI (black)", fontsize=9)
         fig.tight_layout()
         written.append(save(fig, folder / f"cells_{slug(metric)}.png"))

@@ -2,8 +2,8 @@
 
 Every number is printed as mean ± 95% half-width with as many decimals as the intervals
 warrant; a cell with one seed prints "± n/a" instead of an invented interval, and the best
-mean per metric is bold (only for metrics whose name says which way is better). The
-report page's other tables (claims, effects, ANOVA, divergences) are formatted here too.
+mean per metric is bold (which way is better is the metric registry's word). The report
+page's other tables (claims, effects, ANOVA, divergences) are gan_bench/report/displays.py.
 """
 
 from __future__ import annotations
@@ -16,17 +16,11 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import MAX_SEEDS
-from gan_bench.analysis.layout import metric_direction, metric_label
 from gan_bench.files import atomic_write
+from gan_bench.score.registry import MetricColumn
 
-ARROWS = {"lower": "↓", "higher": "↑", "zero": "→0", "unknown": ""}
-LATEX_ARROWS = {
-    "lower": r"$\downarrow$",
-    "higher": r"$\uparrow$",
-    "zero": r"$\to 0$",
-    "unknown": "",
-}
+ARROWS = {"lower": "↓", "higher": "↑", "zero": "→0"}
+LATEX_ARROWS = {"lower": r"$\downarrow$", "higher": r"$\uparrow$", "zero": r"$\to 0$"}
 MISSING = "—"
 FOOTNOTE = (
     "mean ± half-width of the 95% t-interval over seeds; ± n/a: one seed, no interval; "
@@ -57,14 +51,13 @@ def mean_ci_text(mean: float, half: float, n: int, decimals: int, pm: str = "±"
     return f"{mean:.{decimals}f} {pm} {half:.{decimals}f}"
 
 
-def best_rows(means: pd.Series, metric: str) -> pd.Series:
-    """Which rows hold the best mean of this metric (ties all bold; none for unknown metrics)."""
-    direction = metric_direction(metric)
+def best_rows(means: pd.Series, column: MetricColumn) -> pd.Series:
+    """Which rows hold the best mean of this metric column (ties all bold)."""
     best = pd.Series(False, index=means.index)
     finite = means[np.isfinite(means)]
-    if direction == "unknown" or finite.empty:
+    if finite.empty:
         return best
-    score = {"lower": finite, "higher": -finite, "zero": finite.abs()}[direction]
+    score = {"lower": finite, "higher": -finite, "zero": finite.abs()}[column.direction]
     best[score.index[np.isclose(score, score.min())]] = True
     return best
 
@@ -80,6 +73,7 @@ class Table:
     best: pd.DataFrame  # bool, rows x metrics
     decimals: dict[str, int]
     caption: str
+    columns: dict[str, MetricColumn]  # what each metric column is (its direction)
 
     def cell_texts(self, pm: str = "±") -> pd.DataFrame:
         texts = pd.DataFrame(index=self.means.index, columns=self.means.columns, dtype=object)
@@ -105,6 +99,7 @@ def _build(
     keys: list[str],
     label_columns: dict[str, str],
     caption: str,
+    columns: dict[str, MetricColumn],
     best_within: str | None = None,
 ) -> Table:
     """One table row per row of `rows` (labels, runs, diverged), metrics from the long
@@ -130,14 +125,14 @@ def _build(
     best = pd.DataFrame(False, index=first.index, columns=metrics)
     for metric in metrics:
         if best_within is None:
-            best[metric] = best_rows(means[metric], metric)
+            best[metric] = best_rows(means[metric], columns[metric])
             continue
         groups = first.index.get_level_values(best_within)
         for group in dict.fromkeys(groups):
             mask = groups == group
-            best.loc[mask, metric] = best_rows(means.loc[mask, metric], metric).to_numpy()
+            best.loc[mask, metric] = best_rows(means.loc[mask, metric], columns[metric]).to_numpy()
     decimals = {m: decimals_for(halves[m], means[m]) for m in metrics}
-    return Table(labels, means, halves, counts, best, decimals, caption)
+    return Table(labels, means, halves, counts, best, decimals, caption, columns)
 
 
 def cell_table(analysis: Analysis) -> Table:
@@ -147,7 +142,14 @@ def cell_table(analysis: Analysis) -> Table:
     label_columns = {name: name for name in layout.factors} if factorial else {"cell": "cell"}
     design = layout.design.replace("_", " ")
     caption = f"Ablation: every cell, mean ± 95% CI over seeds ({design} design)."
-    return _build(analysis.divergence_cells, analysis.cells, ["cell"], label_columns, caption)
+    return _build(
+        analysis.divergence_cells,
+        analysis.cells,
+        ["cell"],
+        label_columns,
+        caption,
+        analysis.columns,
+    )
 
 
 def level_table(analysis: Analysis) -> Table:
@@ -164,6 +166,7 @@ def level_table(analysis: Analysis) -> Table:
         ["factor", "level"],
         {"factor": "factor", "level": "level_text"},
         caption,
+        analysis.columns,
         best_within="factor",
     )
 
@@ -172,7 +175,7 @@ def level_table(analysis: Analysis) -> Table:
 
 
 def _headers(table: Table, arrows: dict[str, str]) -> list[str]:
-    metrics = [f"{m} {arrows[metric_direction(m)]}".rstrip() for m in table.means.columns]
+    metrics = [f"{m} {arrows[table.columns[m].direction]}" for m in table.means.columns]
     return [*table.labels.columns, *metrics]
 
 
@@ -264,211 +267,3 @@ def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
     }
     written += [write_csv(frame, folder / name) for name, frame in csvs.items()]
     return written
-
-
-# --------------------------------------------------------------------------- the report's tables
-
-
-def p_text(p: float) -> str:
-    if not np.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def ci_text(estimate: float, low: float, high: float, decimals: int) -> str:
-    if not np.isfinite(estimate):
-        return "n/a"
-    if not np.isfinite(low):
-        return f"{estimate:+.{decimals}f} [no CI]"
-    return f"{estimate:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]"
-
-
-def effect_decimals(frame: pd.DataFrame) -> dict[str, int]:
-    """Per metric, the decimals that give its effects' typical interval two digits."""
-    halves = (frame["ci_high"] - frame["ci_low"]) / 2
-    return {
-        metric: decimals_for(halves[group.index], group["estimate"])
-        for metric, group in frame.groupby("metric")
-    }
-
-
-def seeds_text(needed: float, now: float) -> str:
-    """'12 (now 3)'; '> 1000 (now 3)' when no practical study decides; '—' when decided."""
-    if math.isnan(needed):
-        return "—"
-    shown = f"> {MAX_SEEDS}" if needed == math.inf else str(int(needed))
-    return f"{shown} (now {now:.3g})"
-
-
-def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
-    """A plain HTML table (pandas Styler), every value escaped."""
-    styler = (
-        frame.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
-    )
-    styler = styler.set_uuid(table_id)
-    if caption:
-        styler = styler.set_caption(caption)
-    return styler.to_html(table_attributes=f'class="data" data-table="{table_id}"')
-
-
-def versus(rows: pd.DataFrame) -> list[str]:
-    """'level vs baseline' labels of effect or claim rows."""
-    return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
-
-
-def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
-    decimals = effect_decimals(analysis.effects)
-    claims = analysis.claims[analysis.claims["metric"] == metric]
-    return pd.DataFrame(
-        {
-            "trick": claims["factor"],
-            "level vs baseline": versus(claims),
-            "claim (source)": [
-                f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
-            ],
-            "expected": [
-                "no direction claimed" if e == "none" else f"{lv} {e} than {b}"
-                for e, lv, b in zip(
-                    claims["expected"], claims["level"], claims["baseline"], strict=True
-                )
-            ],
-            f"effect on {metric_label(metric)} [95% CI]": [
-                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(metric, 2))
-                for r in claims.itertuples()
-            ],
-            "p (Holm)": [p_text(p) for p in claims["p_holm"]],
-            "verdict": claims["verdict"],
-            "seeds/cell for a decision": [
-                seeds_text(n, s)
-                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
-            ],
-            "diverged (level / baseline)": [
-                f"{a} vs {b}"
-                for a, b in zip(claims["diverged_level"], claims["diverged_baseline"], strict=True)
-            ],
-        }
-    )
-
-
-def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
-    """Verdicts for every directed metric: rows = trick levels, columns = metrics."""
-    claims = analysis.claims
-    if claims.empty:
-        return pd.DataFrame()
-    claims = claims.assign(
-        row=[
-            f"{f}: {lv} vs {b}"
-            for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
-        ]
-    )
-    matrix = claims.pivot_table(
-        index="row", columns="metric", values="verdict", aggfunc="first", sort=False
-    )
-    return matrix.reset_index().rename(columns={"row": "trick level"})
-
-
-def effects_display(analysis: Analysis) -> pd.DataFrame:
-    decimals = effect_decimals(analysis.effects)
-    effects = analysis.effects
-    return pd.DataFrame(
-        {
-            "metric": [metric_label(m) for m in effects["metric"]],
-            "factor": effects["factor"],
-            "level vs baseline": versus(effects),
-            "runs (level / baseline)": [
-                f"{a} / {b}" for a, b in zip(effects["n_level"], effects["n_baseline"], strict=True)
-            ],
-            "effect [95% CI]": [
-                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
-                for r in effects.itertuples()
-            ],
-            "p": [p_text(p) for p in effects["p"]],
-            "p (Holm)": [p_text(p) for p in effects["p_holm"]],
-            "note": effects["note"],
-        }
-    )
-
-
-def interactions_display(analysis: Analysis) -> pd.DataFrame:
-    decimals = effect_decimals(analysis.interactions)
-    table = analysis.interactions
-    return pd.DataFrame(
-        {
-            "metric": [metric_label(m) for m in table["metric"]],
-            "pair": [
-                f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
-            ],
-            "difference of differences [95% CI]": [
-                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
-                if r.level_a
-                else "multi-level: see F"
-                for r in table.itertuples()
-            ],
-            "F (df)": [f"{f:.2f} ({d:g})" for f, d in zip(table["F"], table["df"], strict=True)],
-            "p": [p_text(p) for p in table["p"]],
-            "p (Holm)": [p_text(p) for p in table["p_holm"]],
-        }
-    )
-
-
-def anova_display(anova: pd.DataFrame, metric: str) -> pd.DataFrame:
-    sub = anova[anova["metric"] == metric]
-    return pd.DataFrame(
-        {
-            "term": sub["term"],
-            "sum of squares": [f"{v:.4g}" for v in sub["sum_sq"]],
-            "df": [f"{v:g}" for v in sub["df"]],
-            "F": ["" if not np.isfinite(v) else f"{v:.2f}" for v in sub["F"]],
-            "p": [
-                "" if t == "Residual" else p_text(p)
-                for t, p in zip(sub["term"], sub["p"], strict=True)
-            ],
-            "p (Holm)": [
-                "" if t == "Residual" else p_text(p)
-                for t, p in zip(sub["term"], sub["p_holm"], strict=True)
-            ],
-        }
-    )
-
-
-def divergence_display(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
-    levels = analysis.divergence_levels
-    per_level = pd.DataFrame(
-        {
-            "factor": levels.get("factor", pd.Series(dtype=str)),
-            "level": levels.get("level", pd.Series(dtype=str)),
-            "diverged / runs": [
-                f"{d} / {r}"
-                for d, r in zip(levels.get("diverged", []), levels.get("runs", []), strict=True)
-            ],
-            "rate": [f"{x:.0%}" for x in levels.get("rate", [])],
-        }
-    )
-    cells = analysis.divergence_cells
-    cells = cells[cells["diverged"] > 0]
-    per_cell = pd.DataFrame(
-        {
-            "cell": cells["label"],
-            "diverged / runs": [
-                f"{d} / {r}" for d, r in zip(cells["diverged"], cells["runs"], strict=True)
-            ],
-            "diverged at step": cells["diverged_at"],
-        }
-    )
-    return per_level, per_cell
-
-
-def models_display(analysis: Analysis) -> pd.DataFrame:
-    models = analysis.models
-    if models.empty:
-        return pd.DataFrame({"model": ["no metric columns"]})
-    return pd.DataFrame(
-        {
-            "metric": [metric_label(m) for m in models["metric"]],
-            "OLS formula": models["formula"],
-            "runs": models["runs"],
-            "residual df": [f"{v:g}" for v in models["df_resid"]],
-            "residual sd": [f"{v:.4g}" if np.isfinite(v) else "n/a" for v in models["sigma"]],
-            "note": models["note"],
-        }
-    )

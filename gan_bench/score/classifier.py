@@ -1,4 +1,4 @@
-"""Feature extractors for scoring: a domain CNN per labelled dataset, and Inception.
+"""The domain classifier: a small CNN per labelled dataset, its training and disk cache.
 
 Inception features are tuned to ImageNet photos and need weights from the internet; on
 16x16 digits they measure little. So every labelled dataset gets its own small CNN
@@ -6,48 +6,35 @@ classifier, trained once on the real training split (seeded, on the CPU, so the 
 and settings give the same weights), cached on disk under a key of dataset, content and
 settings, and built under a file lock so that parallel scoring jobs train it once. Its
 held-out accuracy is recorded: below a per-dataset minimum its features say little about
-the images, so scoring refuses rather than publish a meaningless FID.
-
-Both extractors are handed to torch-fidelity: the CNN as a `FeatureExtractorBase` subclass
-(logits for IS, the penultimate layer for FID / KID / precision-recall), Inception as
-torch-fidelity's own `inception-v3-compat` with an explicit weights file.
+the images, so scoring refuses rather than publish a meaningless FID. How torch-fidelity
+reads its features is gan_bench/score/extractors.py.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
-import os
-import socket
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from filelock import FileLock
 from torch import nn
-from torch_fidelity.feature_extractor_base import FeatureExtractorBase
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3 as INCEPTION_URL
-from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 from gan_bench.cache import cache_root
 from gan_bench.errors import BadInput
 from gan_bench.files import save_torch
 from gan_bench.train.data import ImageData, dataset_key, load_dataset
 
-INCEPTION_ENV = "GAN_BENCH_INCEPTION_WEIGHTS"
-INCEPTION_NAME = "inception-v3-compat"  # torch-fidelity's registered name
 CLASSIFIER_FORMAT = 1  # bump when the network or training changes: old cache entries retire
 # Below these held-out accuracies the classifier's features are not trusted for scoring.
 MIN_ACCURACY = {"digits": 0.95, "mnist": 0.98, "fashion-mnist": 0.88, "cifar10": 0.75}
 # idx datasets: their content is unknown (Fashion-MNIST's IDX files carry the same names as
 # MNIST's), so a generic bar: low enough for Fashion-MNIST-like data, far above chance.
 GENERIC_MIN_ACCURACY = 0.85
-FEATURES = ("penultimate", "logits", "logits_unbiased")
-DOWNLOAD_TIMEOUT_S = 60  # a network that drops packets fails the download instead of hanging
 
 
 class ScoringError(BadInput):
@@ -338,132 +325,3 @@ def load_or_train_classifier(
         record=record,
         trained_now=trained_now,
     )
-
-
-# --------------------------------------------------------------------------- torch-fidelity
-
-
-class DomainFeatureExtractor(FeatureExtractorBase):
-    """torch-fidelity's view of a domain classifier: uint8 images -> requested features.
-
-    torch-fidelity builds extractors from a registered class and a name, so the trained
-    networks live in a class-level table keyed by that name (one name per classifier key,
-    which also keeps torch-fidelity's feature cache apart for different classifiers).
-    """
-
-    networks: ClassVar[dict[str, DomainClassifier]] = {}
-
-    def __init__(self, name: str, features_list: list[str], **kwargs: Any):
-        super().__init__(name, features_list)
-        if name not in self.networks:
-            raise ScoringError(f"feature extractor {name!r}: no classifier registered")
-        self.network = copy.deepcopy(self.networks[name])  # torch-fidelity may move it to CUDA
-
-    @staticmethod
-    def get_provided_features_list() -> tuple[str, ...]:
-        return FEATURES
-
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric: str) -> str:
-        return "logits" if metric == "isc" else "penultimate"
-
-    @staticmethod
-    def can_be_compiled() -> bool:
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile() -> torch.Tensor:
-        raise NotImplementedError("the domain extractor is not compiled")
-
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        if images.dtype != torch.uint8:
-            raise ValueError(f"expected uint8 images, got {images.dtype}")
-        features, logits = self.network(to_unit_range(images))
-        provided = {
-            "penultimate": features,
-            "logits": logits,
-            "logits_unbiased": logits - self.network.head.bias,
-        }
-        return tuple(provided[name].float() for name in self.features_list)
-
-
-@dataclass(frozen=True)
-class Extractor:
-    """One feature extractor as scoring uses it: names, layers and input conventions."""
-
-    short: str  # in metric names: cnn | inception
-    fidelity_name: str  # torch-fidelity's registered name
-    layers: dict[str, str]  # torch-fidelity metric (isc, fid, kid, prc) -> feature layer
-    rgb: bool  # tile grey images to 3 channels
-    weights_path: str | None = None
-    batch_size: int = 64
-    is_split_size: int = 200  # samples per IS split: enough for an unbiased class marginal
-
-
-def domain_extractor(classifier: Classifier) -> Extractor:
-    """Register the classifier with torch-fidelity (once per process) and describe it."""
-    name = f"gan-bench-cnn-{classifier.key}"
-    DomainFeatureExtractor.networks[name] = classifier.network
-    if name not in FEATURE_EXTRACTORS_REGISTRY:
-        register_feature_extractor(name, DomainFeatureExtractor)
-    layers = {"isc": "logits", "fid": "penultimate", "kid": "penultimate", "prc": "penultimate"}
-    return Extractor("cnn", name, layers, rgb=False, batch_size=500)
-
-
-def inception_extractor(weights: Path) -> Extractor:
-    layers = {"isc": "logits_unbiased", "fid": "2048", "kid": "2048", "prc": "2048"}
-    # Inception has 1008 classes: an IS split needs thousands of samples to mean anything.
-    return Extractor("inception", INCEPTION_NAME, layers, True, str(weights), 64, 5000)
-
-
-# --------------------------------------------------------------------------- Inception weights
-
-
-def inception_cache_file() -> Path:
-    """Where torch hub (and so torch-fidelity) keeps the downloaded Inception weights."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_URL.rsplit("/", 1)[1]
-
-
-def inception_howto(reason: str) -> str:
-    return (
-        f"Inception weights are not available ({reason}). To provide them, download\n"
-        f"  {INCEPTION_URL}\n"
-        f"on a machine with internet and either set {INCEPTION_ENV}=/path/to/that/file or copy "
-        f"it to {inception_cache_file()}; or score with --extractor domain"
-    )
-
-
-def local_inception_weights() -> Path | None:
-    """The Inception weights file if present on disk; never touches the network.
-
-    A set but wrong $GAN_BENCH_INCEPTION_WEIGHTS is an error, not a silent fallback.
-    """
-    named = os.environ.get(INCEPTION_ENV)
-    if named:
-        path = Path(named).expanduser()
-        if not path.is_file():
-            raise ScoringError(f"{INCEPTION_ENV}: file not found: {path}")
-        return path
-    cached = inception_cache_file()
-    return cached if cached.is_file() else None
-
-
-def inception_weights(download: bool) -> Path:
-    """Local Inception weights, else (if `download`) torch-fidelity's file fetched into the
-    torch hub cache; ScoringError with how-to when neither works."""
-    local = local_inception_weights()
-    if local is not None:
-        return local
-    if not download:
-        raise ScoringError(inception_howto("no local file"))
-    target = inception_cache_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # torch hub's urlopen has none of its own
-    try:
-        torch.hub.download_url_to_file(INCEPTION_URL, str(target), progress=False)
-    except Exception as error:  # noqa: BLE001 - any failure to fetch means: unavailable
-        raise ScoringError(inception_howto(f"download failed: {error}")) from None
-    finally:
-        socket.setdefaulttimeout(previous)
-    return target

@@ -18,8 +18,9 @@ import torch_fidelity
 from scipy.optimize import linear_sum_assignment
 from torch.utils.data import Dataset
 
-from gan_bench.score.classifier import Extractor
+from gan_bench.score.extractors import Extractor
 
+# registry key (gan_bench/score/registry.py) -> torch-fidelity's result key
 FIDELITY_KEYS = {
     "fid": "frechet_inception_distance",
     "is": "inception_score_mean",
@@ -34,16 +35,6 @@ KID_SUBSET_SIZE = 1000  # torch-fidelity's default, lowered to the sample count 
 # sampling noise, which is far below the seed-to-seed spread a study measures.
 KID_SUBSETS = 20
 EPS = 1e-12
-
-
-def count_label(count: int) -> str:
-    """Sample counts as metric names state them: 256 -> 256, 2000 -> 2k, 10000 -> 10k."""
-    return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
-
-
-def metric_name(metric: str, extractor: str, count: int) -> str:
-    """`<metric>_<extractor>_<count>`, e.g. fid_cnn_2k: what, measured with what, on how many."""
-    return f"{metric}_{extractor}_{count_label(count)}"
 
 
 class UInt8Images(Dataset):

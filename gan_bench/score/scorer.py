@@ -16,19 +16,21 @@ from typing import Any
 
 import torch
 
+from gan_bench.cache import cache_root
 from gan_bench.files import RunPaths, read_json, write_json
-from gan_bench.score import metrics
+from gan_bench.score import metrics, registry
 from gan_bench.score.classifier import (
     Classifier,
-    Extractor,
     ScoringError,
-    cache_root,
+    load_or_train_classifier,
+    predict_logits,
+)
+from gan_bench.score.extractors import (
+    Extractor,
     domain_extractor,
     inception_extractor,
     inception_weights,
-    load_or_train_classifier,
     local_inception_weights,
-    predict_logits,
 )
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
@@ -106,25 +108,27 @@ def plan_extractors(choice: str, spec: dict[str, Any], strict: bool = True) -> l
 
 
 def metric_names(extractors: list[str], count: int, infogan: bool) -> list[str]:
-    """Every metric a run scored this way reports, in scores.json order."""
-    names = []
-    for short in extractors:
-        names += [metrics.metric_name(m, short, count) for m in metrics.FIDELITY_KEYS]
-        if short == "cnn":
-            names += [metrics.metric_name(m, short, count) for m in ("modes_hit", "mode_kl")]
-            if infogan:
-                names.append(metrics.metric_name("code_accuracy", short, count))
-    names.append(metrics.metric_name("checkerboard", "pixel", count))
-    return names
+    """Every metric a run scored this way reports, in scores.json order (from the registry)."""
+    return [c.name for c in registry.planned_columns(extractors, count, infogan)]
 
 
-def metric_info(names: list[str], count: int) -> dict[str, dict[str, Any]]:
-    """name -> {metric, extractor, samples}: what each name states, spelled out."""
-    info = {}
-    for name in names:
-        metric, extractor, _ = name.rsplit("_", 2)
-        info[name] = {"metric": metric, "extractor": extractor, "samples": count}
-    return info
+def metric_info(columns: list[registry.MetricColumn]) -> dict[str, dict[str, Any]]:
+    """name -> {metric, extractor, samples}: what each column is, as the registry made it."""
+    return {c.name: c.info() for c in columns}
+
+
+def scored_metrics(
+    values: dict[str, float], columns: list[registry.MetricColumn]
+) -> dict[str, float]:
+    """The planned columns' values in order; refuses a value the registry did not plan, so
+    no number reaches scores.json without a registry entry saying what it means."""
+    unplanned = [name for name in values if name not in {c.name for c in columns}]
+    if unplanned:
+        raise registry.UnknownMetric(
+            f"{', '.join(unplanned)}: scored but not planned by the metric registry "
+            "(add it to gan_bench/score/registry.py)"
+        )
+    return {c.name: values[c.name] for c in columns}
 
 
 # --------------------------------------------------------------------------- images
@@ -202,7 +206,7 @@ def _diverged(
 ) -> dict[str, Any]:
     """scores.json of a diverged run: the names a completed run would have, all NaN."""
     shorts = plan_extractors(choice, config["dataset"], strict=False)
-    names = metric_names(shorts, count, bool(config["tricks"].get("infogan")))
+    columns = registry.planned_columns(shorts, count, bool(config["tricks"].get("infogan")))
     return {
         "status": "diverged",
         "reason": run.get("reason", "diverged during training"),
@@ -211,8 +215,8 @@ def _diverged(
         "extractor": choice,
         "extractors": shorts,
         "samples": count,
-        "metrics": dict.fromkeys(names, float("nan")),
-        "metric_info": metric_info(names, count),
+        "metrics": {c.name: float("nan") for c in columns},
+        "metric_info": metric_info(columns),
     }
 
 
@@ -245,7 +249,8 @@ def measure(
     cache_name: str,
     cuda: bool,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """(metrics, spreads) under their full names, e.g. fid_cnn_2k."""
+    """(metrics, spreads) under their registry column names, e.g. fid_cnn_2k; UnknownMetric
+    for a metric the registry does not know."""
     count = generated.shape[0]
     values: dict[str, float] = {}
     spread: dict[str, float] = {}
@@ -255,9 +260,11 @@ def measure(
         )
         if classifier is not None:
             found |= _domain_scores(classifier, generated, codes)
-        values |= {metrics.metric_name(k, extractor.short, count): v for k, v in found.items()}
-        spread |= {metrics.metric_name(k, extractor.short, count): v for k, v in deviations.items()}
-    checkerboard = metrics.metric_name("checkerboard", "pixel", count)
+        values |= {registry.column_name(k, extractor.short, count): v for k, v in found.items()}
+        spread |= {
+            registry.column_name(k, extractor.short, count): v for k, v in deviations.items()
+        }
+    checkerboard = registry.column_name("checkerboard", registry.PIXEL, count)
     values[checkerboard] = metrics.checkerboard_score(generated, real)
     return values, spread
 
@@ -296,7 +303,7 @@ def score_run(
     real = real_reference(dataset, count)
     cache_name = real_cache_name(spec, real)
     values, spread = measure(extractors, generated, codes, real, cache_name, device.type == "cuda")
-    names = metric_names(shorts, count, codes is not None)
+    columns = registry.planned_columns(shorts, count, codes is not None)
     classifier = next((c for _, c in extractors if c is not None), None)
     inception = next((e.weights_path for e, _ in extractors if e.weights_path), None)
     payload = {
@@ -307,9 +314,9 @@ def score_run(
         "extractors": shorts,
         "samples": count,
         "real": {"split": REAL_SPLIT, "samples": int(real.shape[0]), "cache_name": cache_name},
-        "metrics": {name: values[name] for name in names},
+        "metrics": scored_metrics(values, columns),
         "spread": spread,
-        "metric_info": metric_info(names, count),
+        "metric_info": metric_info(columns),
         "classifier": classifier.summary() if classifier else None,
         "inception_weights": inception,
         "device": str(device),

@@ -1,36 +1,16 @@
-"""What summary.csv's columns mean: factors vs metrics, which way a metric is better, and
-level labels that agree whatever type the CSV reader gave."""
+"""What summary.csv's columns mean: factors vs metrics (those metrics.json describes, with
+the registry's direction), and level labels that agree whatever type the CSV reader gave."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from conftest import planted
+from conftest import PLANTED_METRICS, planted
 
-from gan_bench.analysis.layout import level_label, metric_columns, metric_direction
+from gan_bench.analysis.layout import MetricError, level_label, metric_columns, statistic_runs
+from gan_bench.score.registry import column
 
-
-@pytest.mark.parametrize(
-    ("name", "direction"),
-    [
-        ("fid_cnn_2k", "lower"),
-        ("kid_inception_10k", "lower"),
-        ("mode_kl", "lower"),
-        ("is_cnn_2k", "higher"),
-        ("precision_cnn_2k", "higher"),
-        ("recall_cnn_2k", "higher"),
-        ("modes_hit", "higher"),
-        ("code_accuracy", "higher"),
-        ("checkerboard", "zero"),
-        ("modes_hit_cnn_2k", "higher"),  # the names scoring writes
-        ("mode_kl_cnn_2k", "lower"),
-        ("code_accuracy_cnn_2k", "higher"),
-        ("checkerboard_pixel_2k", "zero"),
-        ("fid_inception_10k", "lower"),
-        ("sharpness", "unknown"),
-    ],
-)
-def test_metric_direction_is_read_from_the_name(name, direction):
-    assert metric_direction(name) == direction
+CHECKERBOARD = column("checkerboard", "pixel", 2000)
 
 
 def test_level_labels_agree_whatever_type_the_csv_reader_gives():
@@ -40,7 +20,20 @@ def test_level_labels_agree_whatever_type_the_csv_reader_gives():
     assert level_label("g_steps", 2.0) == "2"
 
 
-def test_metric_columns_skip_bookkeeping_and_factors():
+def test_metric_columns_are_those_metrics_json_describes():
     frame = planted({"kernel_size": [4, 3]}, lambda lv: 1.0, seeds=2)
-    frame["checkerboard"] = 0.1
-    assert metric_columns(frame) == ["fid_cnn_2k", "is_cnn_2k", "checkerboard"]
+    frame[CHECKERBOARD.name] = 0.1
+    described = [*PLANTED_METRICS, CHECKERBOARD]
+    assert metric_columns(frame, described) == ["fid_cnn_2k", "is_cnn_2k", CHECKERBOARD.name]
+    frame["sharpness"] = 1.0  # numeric, neither bookkeeping, factor nor described
+    with pytest.raises(MetricError, match="sharpness"):
+        metric_columns(frame, described)
+
+
+def test_statistics_take_towards_zero_metrics_as_absolute_values():
+    runs = pd.DataFrame({CHECKERBOARD.name: [-0.5, 0.25], "fid_cnn_2k": [-1.0, 2.0]})
+    columns = {CHECKERBOARD.name: CHECKERBOARD, "fid_cnn_2k": PLANTED_METRICS[0]}
+    taken = statistic_runs(runs, columns)
+    assert list(taken[CHECKERBOARD.name]) == [0.5, 0.25]
+    assert list(taken["fid_cnn_2k"]) == [-1.0, 2.0]  # lower is better: as it is
+    assert list(runs[CHECKERBOARD.name]) == [-0.5, 0.25]  # the runs themselves untouched

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from conftest import A_EFFECT, TWO_BY_TWO, a_plus_interaction, planted
+from conftest import A_EFFECT, PLANTED_METRICS, TWO_BY_TWO, a_plus_interaction, planted
 from statsmodels.stats.multitest import multipletests
 
 from gan_bench.analysis.layout import layout_for, tidy_runs
@@ -19,7 +19,7 @@ def test_intervals_cover_the_truth_about_95_percent_of_the_time():
     for rng_seed in range(40):
         frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=3, sd=3.0, rng_seed=rng_seed)
         layout = layout_for(frame)
-        runs = tidy_runs(frame, layout)
+        runs = tidy_runs(frame, layout, [c.name for c in PLANTED_METRICS])
         fit = fit_metric(runs, layout, "fid_cnn_2k")
         effect = effects_for(fit, layout, runs)[0]
         covered += effect["ci_low"] <= A_EFFECT <= effect["ci_high"]

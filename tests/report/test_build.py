@@ -18,13 +18,16 @@ from PIL import Image
 from scipy import stats
 
 from gan_bench.analysis.analyse import analyse
+from gan_bench.analysis.summary import write_summary
 from gan_bench.cli import main
 from gan_bench.report import tables
 from gan_bench.report.build import build_report
+from gan_bench.score.registry import column
 from gan_bench.study.design import cell_id
 
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
-METRICS = ["fid_cnn_2k", "checkerboard"]
+COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
+METRICS = list(COLUMNS)  # fid_cnn_2k, checkerboard_pixel_2k
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -48,7 +51,7 @@ def synthetic_summary(seeds: int = 3, metrics: list[str] = METRICS) -> pd.DataFr
                 diverged = (g_output, latent, seed) == ("sigmoid", "uniform", 2)
                 values = {
                     "fid_cnn_2k": 30 + 10 * (g_output == "sigmoid") + rng.normal(0, 2),
-                    "checkerboard": rng.normal(0.1, 0.05),
+                    "checkerboard_pixel_2k": rng.normal(0.1, 0.05),
                 }
                 rows.append(
                     {"cell": cell_id(levels), **levels, "seed": seed}
@@ -57,6 +60,12 @@ def synthetic_summary(seeds: int = 3, metrics: list[str] = METRICS) -> pd.DataFr
                     | {m: np.nan if diverged else values[m] for m in metrics}
                 )
     return pd.DataFrame(rows)
+
+
+def write_results(folder: Path, summary: pd.DataFrame) -> None:
+    """summary.csv and metrics.json, as `gan-bench aggregate` writes them."""
+    columns = [COLUMNS[name] for name in COLUMNS if name in summary.columns]
+    write_summary(summary, folder / "summary.csv", columns)
 
 
 def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
@@ -108,7 +117,7 @@ def report(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("results") / "synthetic"
     results.mkdir()
     summary = synthetic_summary()
-    summary.to_csv(results / "summary.csv", index=False)
+    write_results(results, summary)
     write_run_folders(results, summary)
     build_report(results)
     return results
@@ -284,7 +293,7 @@ def test_latex_table_is_valid_booktabs(report):
 def test_one_seed_tables_say_no_interval():
     summary = synthetic_summary(seeds=1)
     summary.loc[0, "status"] = "diverged"
-    table = tables.cell_table(analyse(summary))
+    table = tables.cell_table(analyse(summary, metrics=list(COLUMNS.values())))
     markdown, html = tables.to_markdown(table), tables.to_html(table)
     rows = [line for line in markdown.splitlines() if line.startswith("|")][2:]
     assert sum(line.count("± n/a") for line in rows) == 3 * 2  # 3 cells x 2 metrics
@@ -295,7 +304,7 @@ def test_one_seed_tables_say_no_interval():
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
     results = tmp_path / "plain"
     results.mkdir()
-    synthetic_summary(metrics=[]).to_csv(results / "summary.csv", index=False)
+    write_results(results, synthetic_summary(metrics=[]))
     files = build_report(results)
     html = files.html.read_text(encoding="utf-8")
     assert "runs not scored" in html and "No log.jsonl found" in html
@@ -325,7 +334,7 @@ def test_fractional_design_shows_its_alias_structure(tmp_path):
                     "fid_cnn_2k": 20 + rng.normal(),
                 }
             )
-    pd.DataFrame(rows).to_csv(results / "summary.csv", index=False)
+    write_results(results, pd.DataFrame(rows))
     aliases = ["g_output = latent x d_downsample", "latent = g_output x d_downsample"]
     design = {"design": "fractional", "resolution": 3, "generators": "a b ab", "aliases": aliases}
     (results / "design.json").write_text(json.dumps(design))
@@ -337,7 +346,7 @@ def test_fractional_design_shows_its_alias_structure(tmp_path):
 def test_cli_report_command(tmp_path, capsys):
     results = tmp_path / "cli"
     results.mkdir()
-    synthetic_summary(metrics=[]).to_csv(results / "summary.csv", index=False)
+    write_results(results, synthetic_summary(metrics=[]))
     assert main(["report", str(results)]) == 0
     assert (results / "report.html").exists() and (results / "tables" / "ablation.tex").exists()
     assert main(["report", str(tmp_path / "missing")]) == 2
@@ -424,12 +433,38 @@ def test_rerun_removes_figures_the_report_no_longer_shows(tmp_path):
     results = tmp_path / "rerun"
     results.mkdir()
     summary = synthetic_summary(metrics=["fid_cnn_2k"])
-    summary.to_csv(results / "summary.csv", index=False)
+    write_results(results, summary)
     build_report(results)
     assert (results / "figures" / "cells_fid_cnn_2k.png").exists()
     (results / "figures" / "mine.png").write_bytes(b"not the report's")
-    summary.rename(columns={"fid_cnn_2k": "fid_cnn_5k"}).to_csv(results / "summary.csv")
+    fid_5k = column("fid", "cnn", 5000)
+    renamed = summary.rename(columns={"fid_cnn_2k": fid_5k.name})
+    write_summary(renamed, results / "summary.csv", [fid_5k])
     files = build_report(results)
     left = {p.name for p in (results / "figures").iterdir()}
     assert "cells_fid_cnn_2k.png" not in left and "cells_fid_cnn_5k.png" in left
     assert "mine.png" in left and {p.name for p in files.figures} == left - {"mine.png"}
+
+
+def test_directions_and_labels_come_from_the_registry(report):
+    """The arrows and |labels| of the published tables, as before the registry."""
+    markdown = (report / "tables" / "ablation.md").read_text(encoding="utf-8")
+    assert "fid_cnn_2k ↓" in markdown and "checkerboard_pixel_2k →0" in markdown
+    tex = (report / "tables" / "ablation.tex").read_text(encoding="utf-8")
+    assert r"$\downarrow$" in tex and r"$\to 0$" in tex
+    page = parse_html((report / "report.html").read_text(encoding="utf-8"))
+    effects = page.tables[page.table_ids.index("effects")]
+    assert {row[0] for row in effects[1:]} == {"fid_cnn_2k", "|checkerboard_pixel_2k|"}
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "On fid_cnn_2k (lower is better)" in html
+    assert "checkerboard_pixel_2k: Checkerboard score" in html  # Methods, from the registry
+    assert "closer to 0 is better (statistics on |value|)" in html
+
+
+def test_report_on_a_summary_without_metrics_json_says_to_rerun_aggregate(tmp_path, capsys):
+    results = tmp_path / "old"
+    results.mkdir()
+    synthetic_summary().to_csv(results / "summary.csv", index=False)  # made before metrics.json
+    assert main(["report", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert str(results / "metrics.json") in err and "gan-bench aggregate" in err

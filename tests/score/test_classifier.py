@@ -1,25 +1,19 @@
-"""The domain classifier: accuracy, determinism, the on-disk cache and its lock, and its
-registration with torch-fidelity; Inception weights discovery without a network."""
+"""The domain classifier: accuracy, determinism, the on-disk cache and its lock."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import torch
 from conftest import DIGITS_16
-from torch_fidelity.feature_extractor_base import FeatureExtractorBase
-from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
-from torch_fidelity.utils import create_feature_extractor
 
 from gan_bench.cache import CACHE_ENV
 from gan_bench.score import classifier as evaluator
 from gan_bench.score.classifier import (
     ClassifierSettings,
     ScoringError,
-    domain_extractor,
     load_or_train_classifier,
     predict_logits,
 )
@@ -126,60 +120,8 @@ def test_unlabelled_data_is_refused(digits_data):
         evaluator.train_classifier(unlabelled, TINY)
 
 
-def test_registered_with_torch_fidelity(digits_classifier, digits_data):
-    extractor = domain_extractor(digits_classifier)
-    assert extractor.short == "cnn"
-    assert FEATURE_EXTRACTORS_REGISTRY[extractor.fidelity_name] is evaluator.DomainFeatureExtractor
-    assert issubclass(evaluator.DomainFeatureExtractor, FeatureExtractorBase)
-    domain_extractor(digits_classifier)  # registering again is harmless
-    built = create_feature_extractor(
-        extractor.fidelity_name, ["penultimate", "logits"], cuda=False, verbose=False
-    )
-    images, _ = digits_data.split("heldout")
-    features, logits = built(images[:7])
-    assert features.shape == (7, digits_classifier.settings["features"])
-    assert logits.shape == (7, 10)
-    assert torch.allclose(logits, predict_logits(digits_classifier.network, images[:7]), atol=1e-5)
-    # defaults: logits for IS, the penultimate layer for FID, KID and precision/recall
-    cls = evaluator.DomainFeatureExtractor
-    assert cls.get_default_feature_layer_for_metric("isc") == "logits"
-    for metric in ("fid", "kid", "prc"):
-        assert cls.get_default_feature_layer_for_metric(metric) == "penultimate"
-
-
 def test_thresholds_per_dataset():
     assert evaluator.min_accuracy("mnist") == 0.98
     assert evaluator.min_accuracy("fashion-mnist") == 0.88
     assert evaluator.min_accuracy("cifar10") == 0.75
     assert evaluator.min_accuracy("idx") == evaluator.GENERIC_MIN_ACCURACY
-
-
-def test_inception_weights_found_locally_without_network(tmp_path, monkeypatch):
-    assert evaluator.local_inception_weights() is None  # empty torch home (conftest)
-    cached = evaluator.inception_cache_file()
-    assert cached.name == evaluator.INCEPTION_URL.rsplit("/", 1)[1]
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(b"x")
-    try:
-        assert evaluator.local_inception_weights() == cached
-        named = tmp_path / "inception.pth"
-        named.write_bytes(b"x")
-        monkeypatch.setenv(evaluator.INCEPTION_ENV, str(named))
-        assert evaluator.local_inception_weights() == named
-        monkeypatch.setenv(evaluator.INCEPTION_ENV, str(tmp_path / "missing.pth"))
-        with pytest.raises(ScoringError, match=evaluator.INCEPTION_ENV):
-            evaluator.local_inception_weights()
-    finally:
-        cached.unlink()
-
-
-def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("no network here")
-
-    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
-    with pytest.raises(ScoringError) as caught:
-        evaluator.inception_weights(download=True)
-    message = str(caught.value)
-    assert evaluator.INCEPTION_ENV in message and evaluator.INCEPTION_URL in message
-    assert not Path(evaluator.inception_cache_file()).exists()

@@ -9,8 +9,10 @@ import scipy.linalg
 import torch
 from torchvision.transforms.functional import gaussian_blur
 
+from gan_bench.cache import cache_root
 from gan_bench.score import metrics
-from gan_bench.score.classifier import cache_root, domain_extractor, predict_logits
+from gan_bench.score.classifier import predict_logits
+from gan_bench.score.extractors import domain_extractor
 
 BLURS = (0.5, 1.0, 1.5, 2.5)
 
@@ -132,14 +134,6 @@ def test_real_statistics_are_cached_by_torch_fidelity(digits_data, digits_classi
         heldout, train, extractor, "cached-real", root, only=("fid",)
     )
     assert again["fid"] == first["fid"]
-
-
-def test_metric_names_state_extractor_and_count():
-    assert metrics.metric_name("fid", "cnn", 256) == "fid_cnn_256"
-    assert metrics.metric_name("fid", "cnn", 2000) == "fid_cnn_2k"
-    assert metrics.metric_name("is", "cnn", 2000) == "is_cnn_2k"
-    assert metrics.metric_name("kid", "inception", 10000) == "kid_inception_10k"
-    assert metrics.metric_name("fid", "cnn", 2500) == "fid_cnn_2500"
 
 
 def test_grey_images_are_tiled_to_rgb_only_when_asked(digits_data):

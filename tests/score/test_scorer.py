@@ -18,8 +18,10 @@ from conftest import tiny_study, train_smoke_run
 from gan_bench.cli import main
 from gan_bench.files import RunPaths, read_json, write_json
 from gan_bench.score import classifier as evaluator
+from gan_bench.score import extractors, registry
 from gan_bench.score import scorer as scoring
-from gan_bench.score.classifier import inception_extractor
+from gan_bench.score.extractors import inception_extractor
+from gan_bench.score.registry import UnknownMetric
 from gan_bench.score.scorer import ScoringError, metric_names, score_run
 
 CNN_METRICS = ("fid", "is", "kid", "precision", "recall", "modes_hit", "mode_kl")
@@ -161,11 +163,11 @@ def test_auto_scores_offline_without_trying_the_network(run_dir, no_network):
 def test_inception_without_weights_exits_2_with_how_to(run_dir, no_network, capsys):
     assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
     err = capsys.readouterr().err
-    assert evaluator.INCEPTION_ENV in err and evaluator.INCEPTION_URL in err
+    assert extractors.INCEPTION_ENV in err and extractors.INCEPTION_URL in err
     assert "--extractor domain" in err
     assert no_network  # it did try torch-fidelity's download, and that failed
     assert not (run_dir / "scores.json").exists()
-    assert not evaluator.inception_cache_file().exists()  # no half-downloaded file left
+    assert not extractors.inception_cache_file().exists()  # no half-downloaded file left
 
 
 def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
@@ -174,7 +176,7 @@ def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
     study = write_study(tiny_study(eval={"num_samples": 64, "extractor": "inception"}))
     out = tmp_path / "evaluator.json"
     assert main(["evaluator", str(study), "--out", str(out)]) == 2
-    assert evaluator.INCEPTION_ENV in capsys.readouterr().err
+    assert extractors.INCEPTION_ENV in capsys.readouterr().err
     assert not out.exists()  # so Snakemake starts no train job
 
 
@@ -194,7 +196,7 @@ def random_inception_weights(path: Path) -> Path:
 @pytest.mark.slow
 def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeypatch, no_network):
     weights = random_inception_weights(tmp_path / "inception.pth")
-    monkeypatch.setenv(evaluator.INCEPTION_ENV, str(weights))
+    monkeypatch.setenv(extractors.INCEPTION_ENV, str(weights))
     # Inception is slow on a CPU: few samples, and its 64-d layer rather than 2048-d for
     # FID / KID / PR (FID's 2048x2048 eigenvalues alone take ~10 s here).
     monkeypatch.setattr(scoring, "MIN_SAMPLES", 5)
@@ -212,9 +214,9 @@ def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeyp
 
 
 def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(evaluator.INCEPTION_ENV, str(tmp_path / "nope.pth"))
+    monkeypatch.setenv(extractors.INCEPTION_ENV, str(tmp_path / "nope.pth"))
     assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
-    assert evaluator.INCEPTION_ENV in capsys.readouterr().err
+    assert extractors.INCEPTION_ENV in capsys.readouterr().err
 
 
 def test_infogan_run_reports_code_accuracy(tmp_path):
@@ -227,3 +229,22 @@ def test_infogan_run_reports_code_accuracy(tmp_path):
     write_json(paths.run, read_json(paths.run) | {"status": "diverged"})
     diverged = score_run(run, samples=100)
     assert list(diverged["metrics"]) == list(scores["metrics"])
+
+
+def test_a_metric_without_a_registry_entry_is_refused(run_dir, monkeypatch):
+    real = scoring._domain_scores
+
+    def with_sharpness(*args):
+        return real(*args) | {"sharpness": 1.0}  # a new number nobody registered
+
+    monkeypatch.setattr(scoring, "_domain_scores", with_sharpness)
+    with pytest.raises(UnknownMetric, match="'sharpness': not in the metric registry"):
+        score_run(run_dir, samples=64)
+    assert not RunPaths(run_dir).scores.exists()  # nothing half-described is written
+
+
+def test_a_registered_metric_the_plan_lacks_is_refused():
+    planned = registry.planned_columns(["cnn"], 64, codes=False)
+    values = dict.fromkeys((c.name for c in planned), 1.0) | {"code_accuracy_cnn_64": 0.5}
+    with pytest.raises(UnknownMetric, match="code_accuracy_cnn_64: scored but not planned"):
+        scoring.scored_metrics(values, planned)

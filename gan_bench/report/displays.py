@@ -1,0 +1,239 @@
+"""The report page's tables besides the ablation table: claims, verdicts, effects,
+interactions, ANOVA, divergences and models, as display frames of formatted text, and the
+metrics' description for the Methods section (from the metric registry).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from gan_bench.analysis.analyse import Analysis
+from gan_bench.analysis.claims import MAX_SEEDS
+from gan_bench.report.tables import decimals_for
+
+
+def p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def ci_text(estimate: float, low: float, high: float, decimals: int) -> str:
+    if not np.isfinite(estimate):
+        return "n/a"
+    if not np.isfinite(low):
+        return f"{estimate:+.{decimals}f} [no CI]"
+    return f"{estimate:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]"
+
+
+def effect_decimals(frame: pd.DataFrame) -> dict[str, int]:
+    """Per metric, the decimals that give its effects' typical interval two digits."""
+    halves = (frame["ci_high"] - frame["ci_low"]) / 2
+    return {
+        metric: decimals_for(halves[group.index], group["estimate"])
+        for metric, group in frame.groupby("metric")
+    }
+
+
+def seeds_text(needed: float, now: float) -> str:
+    """'12 (now 3)'; '> 1000 (now 3)' when no practical study decides; '—' when decided."""
+    if math.isnan(needed):
+        return "—"
+    shown = f"> {MAX_SEEDS}" if needed == math.inf else str(int(needed))
+    return f"{shown} (now {now:.3g})"
+
+
+def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
+    """A plain HTML table (pandas Styler), every value escaped."""
+    styler = (
+        frame.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+    )
+    styler = styler.set_uuid(table_id)
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler.to_html(table_attributes=f'class="data" data-table="{table_id}"')
+
+
+def versus(rows: pd.DataFrame) -> list[str]:
+    """'level vs baseline' labels of effect or claim rows."""
+    return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
+
+
+def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.effects)
+    claims = analysis.claims[analysis.claims["metric"] == metric]
+    return pd.DataFrame(
+        {
+            "trick": claims["factor"],
+            "level vs baseline": versus(claims),
+            "claim (source)": [
+                f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
+            ],
+            "expected": [
+                "no direction claimed" if e == "none" else f"{lv} {e} than {b}"
+                for e, lv, b in zip(
+                    claims["expected"], claims["level"], claims["baseline"], strict=True
+                )
+            ],
+            f"effect on {analysis.columns[metric].label} [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(metric, 2))
+                for r in claims.itertuples()
+            ],
+            "p (Holm)": [p_text(p) for p in claims["p_holm"]],
+            "verdict": claims["verdict"],
+            "seeds/cell for a decision": [
+                seeds_text(n, s)
+                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
+            ],
+            "diverged (level / baseline)": [
+                f"{a} vs {b}"
+                for a, b in zip(claims["diverged_level"], claims["diverged_baseline"], strict=True)
+            ],
+        }
+    )
+
+
+def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
+    """Verdicts for every directed metric: rows = trick levels, columns = metrics."""
+    claims = analysis.claims
+    if claims.empty:
+        return pd.DataFrame()
+    claims = claims.assign(
+        row=[
+            f"{f}: {lv} vs {b}"
+            for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
+        ]
+    )
+    matrix = claims.pivot_table(
+        index="row", columns="metric", values="verdict", aggfunc="first", sort=False
+    )
+    return matrix.reset_index().rename(columns={"row": "trick level"})
+
+
+def effects_display(analysis: Analysis) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.effects)
+    effects = analysis.effects
+    return pd.DataFrame(
+        {
+            "metric": [analysis.columns[m].label for m in effects["metric"]],
+            "factor": effects["factor"],
+            "level vs baseline": versus(effects),
+            "runs (level / baseline)": [
+                f"{a} / {b}" for a, b in zip(effects["n_level"], effects["n_baseline"], strict=True)
+            ],
+            "effect [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
+                for r in effects.itertuples()
+            ],
+            "p": [p_text(p) for p in effects["p"]],
+            "p (Holm)": [p_text(p) for p in effects["p_holm"]],
+            "note": effects["note"],
+        }
+    )
+
+
+def interactions_display(analysis: Analysis) -> pd.DataFrame:
+    decimals = effect_decimals(analysis.interactions)
+    table = analysis.interactions
+    return pd.DataFrame(
+        {
+            "metric": [analysis.columns[m].label for m in table["metric"]],
+            "pair": [
+                f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
+            ],
+            "difference of differences [95% CI]": [
+                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
+                if r.level_a
+                else "multi-level: see F"
+                for r in table.itertuples()
+            ],
+            "F (df)": [f"{f:.2f} ({d:g})" for f, d in zip(table["F"], table["df"], strict=True)],
+            "p": [p_text(p) for p in table["p"]],
+            "p (Holm)": [p_text(p) for p in table["p_holm"]],
+        }
+    )
+
+
+def anova_display(anova: pd.DataFrame, metric: str) -> pd.DataFrame:
+    sub = anova[anova["metric"] == metric]
+    return pd.DataFrame(
+        {
+            "term": sub["term"],
+            "sum of squares": [f"{v:.4g}" for v in sub["sum_sq"]],
+            "df": [f"{v:g}" for v in sub["df"]],
+            "F": ["" if not np.isfinite(v) else f"{v:.2f}" for v in sub["F"]],
+            "p": [
+                "" if t == "Residual" else p_text(p)
+                for t, p in zip(sub["term"], sub["p"], strict=True)
+            ],
+            "p (Holm)": [
+                "" if t == "Residual" else p_text(p)
+                for t, p in zip(sub["term"], sub["p_holm"], strict=True)
+            ],
+        }
+    )
+
+
+def divergence_display(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    levels = analysis.divergence_levels
+    per_level = pd.DataFrame(
+        {
+            "factor": levels.get("factor", pd.Series(dtype=str)),
+            "level": levels.get("level", pd.Series(dtype=str)),
+            "diverged / runs": [
+                f"{d} / {r}"
+                for d, r in zip(levels.get("diverged", []), levels.get("runs", []), strict=True)
+            ],
+            "rate": [f"{x:.0%}" for x in levels.get("rate", [])],
+        }
+    )
+    cells = analysis.divergence_cells
+    cells = cells[cells["diverged"] > 0]
+    per_cell = pd.DataFrame(
+        {
+            "cell": cells["label"],
+            "diverged / runs": [
+                f"{d} / {r}" for d, r in zip(cells["diverged"], cells["runs"], strict=True)
+            ],
+            "diverged at step": cells["diverged_at"],
+        }
+    )
+    return per_level, per_cell
+
+
+def models_display(analysis: Analysis) -> pd.DataFrame:
+    models = analysis.models
+    if models.empty:
+        return pd.DataFrame({"model": ["no metric columns"]})
+    return pd.DataFrame(
+        {
+            "metric": [analysis.columns[m].label for m in models["metric"]],
+            "OLS formula": models["formula"],
+            "runs": models["runs"],
+            "residual df": [f"{v:g}" for v in models["df_resid"]],
+            "residual sd": [f"{v:.4g}" if np.isfinite(v) else "n/a" for v in models["sigma"]],
+            "note": models["note"],
+        }
+    )
+
+
+def metric_lines(analysis: Analysis) -> list[str]:
+    """The Methods section's word on each metric present: what it measures, its unit and
+    which way is better, from the metric registry (gan_bench/score/registry.py)."""
+    by_metric: dict[str, list[str]] = {}
+    for column in analysis.columns.values():
+        by_metric.setdefault(column.metric.key, []).append(column.name)
+    lines = []
+    for column in analysis.columns.values():
+        names = by_metric.pop(column.metric.key, None)
+        if names is None:
+            continue
+        entry = column.metric
+        lines.append(
+            f"{', '.join(names)}: {entry.title}, {entry.meaning}. Unit: {entry.unit}; "
+            f"{entry.direction_text}."
+        )
+    return lines

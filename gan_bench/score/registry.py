@@ -1,0 +1,278 @@
+"""The metric registry: what every scored number means, in one place.
+
+One entry per metric family (fid, is, ...) says which way is better, its unit, what it
+measures and with which feature extractors. A column of scores.json and summary.csv is a
+`MetricColumn`: an entry measured with one extractor on a number of samples. Its name
+(`fid_cnn_2k`) is *made* here and never read back: scores.json and metrics.json carry the
+(metric, extractor, samples) triple beside each name, and the analysis resolves that triple
+through this registry. Torch-free: the analysis and the report import it.
+
+To add a metric: add a `Metric` to `METRICS` (in scores.json order), compute it in
+gan_bench/score/metrics.py and return it from gan_bench/score/scorer.py's `measure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gan_bench.errors import BadInput
+
+if TYPE_CHECKING:  # pandas only for the type: scoring jobs need not import it
+    import pandas as pd
+
+Direction = Literal["lower", "higher", "zero"]
+Family = Literal["quality", "coverage", "artifacts", "codes", "dynamics"]
+FEATURES = ("cnn", "inception")  # torch-fidelity feature extractors (gan_bench/score/extractors.py)
+PIXEL = "pixel"  # measured on the pixels themselves, no network
+DIRECTION_TEXT: dict[str, str] = {
+    "lower": "lower is better",
+    "higher": "higher is better",
+    "zero": "closer to 0 is better (statistics on |value|)",
+}
+LEAD = "fid"  # the metric verdicts lead with, when a study has it
+
+
+class UnknownMetric(BadInput):
+    """A metric, extractor or column the registry does not know; names the offender."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric family. `sesoi` is the default smallest effect of interest: an effect
+    smaller than it is not worth choosing a trick for, whatever its p-value. It is in the
+    metric's unit, or a share of the baseline's mean when `sesoi_relative` (for metrics whose
+    scale depends on the extractor); `sesoi_why` says how it was chosen."""
+
+    key: str  # the first part of a column name
+    title: str
+    direction: Direction
+    unit: str
+    meaning: str
+    family: Family
+    extractors: tuple[str, ...]
+    sesoi: float
+    sesoi_why: str
+    sesoi_relative: bool = False
+    needs_codes: bool = False  # only for runs with InfoGAN codes
+
+    @property
+    def direction_text(self) -> str:
+        return DIRECTION_TEXT[self.direction]
+
+
+_BY_EXTRACTOR = "its scale depends on the extractor (domain CNN vs Inception), so a share"
+METRICS: dict[str, Metric] = {
+    entry.key: entry
+    for entry in (
+        Metric(
+            key="fid",
+            title="Fréchet distance",
+            direction="lower",
+            unit="FID units",
+            meaning="distance between Gaussians fitted to real and generated features",
+            family="quality",
+            extractors=FEATURES,
+            sesoi=0.05,
+            sesoi_relative=True,
+            sesoi_why=f"5% of the baseline's FID: {_BY_EXTRACTOR}",
+        ),
+        Metric(
+            key="is",
+            title="Inception score",
+            direction="higher",
+            unit="score, from 1 to the number of classes",
+            meaning="exp of the mean KL between a sample's class posterior and the marginal",
+            family="quality",
+            extractors=FEATURES,
+            sesoi=0.03,
+            sesoi_relative=True,
+            sesoi_why="3% of the baseline's score: its range is set by the extractor's "
+            "classes (10 for the domain CNN, 1008 for Inception)",
+        ),
+        Metric(
+            key="kid",
+            title="Kernel inception distance",
+            direction="lower",
+            unit="KID units (squared features)",
+            meaning="unbiased polynomial-kernel MMD between real and generated features",
+            family="quality",
+            extractors=FEATURES,
+            sesoi=0.05,
+            sesoi_relative=True,
+            sesoi_why=f"5% of the baseline's KID, as for FID: {_BY_EXTRACTOR}",
+        ),
+        Metric(
+            key="precision",
+            title="Precision",
+            direction="higher",
+            unit="share of samples",
+            meaning="share of generated samples inside the real features' k-NN manifold",
+            family="quality",
+            extractors=FEATURES,
+            sesoi=0.02,
+            sesoi_why="2 percentage points: about one seed's spread at 2k samples "
+            "(results/default)",
+        ),
+        Metric(
+            key="recall",
+            title="Recall",
+            direction="higher",
+            unit="share of samples",
+            meaning="share of real samples inside the generated features' k-NN manifold",
+            family="coverage",
+            extractors=FEATURES,
+            sesoi=0.02,
+            sesoi_why="2 percentage points, as for precision",
+        ),
+        Metric(
+            key="modes_hit",
+            title="Modes hit",
+            direction="higher",
+            unit="classes",
+            meaning="classes holding at least 1/(4K) of the samples (K classes), by the "
+            "domain CNN's labels",
+            family="coverage",
+            extractors=("cnn",),
+            sesoi=1.0,
+            sesoi_why="one class: the metric's resolution",
+        ),
+        Metric(
+            key="mode_kl",
+            title="Mode KL",
+            direction="lower",
+            unit="nats",
+            meaning="KL(generated class histogram || real class histogram), by the domain "
+            "CNN's labels",
+            family="coverage",
+            extractors=("cnn",),
+            sesoi=0.02,
+            sesoi_why="0.02 nats: about twice one seed's spread at 2k samples (results/default)",
+        ),
+        Metric(
+            key="code_accuracy",
+            title="InfoGAN code accuracy",
+            direction="higher",
+            unit="share of samples",
+            meaning="share of samples whose categorical code matches the domain CNN's class "
+            "after the best one-to-one matching of codes to classes",
+            family="codes",
+            extractors=("cnn",),
+            sesoi=0.05,
+            sesoi_why="5 percentage points: half of one class in ten",
+            needs_codes=True,
+        ),
+        Metric(
+            key="checkerboard",
+            title="Checkerboard score",
+            direction="zero",
+            unit="log ratio",
+            meaning="log(Nyquist share of the power spectrum, generated / real): 0 like real "
+            "data, > 0 checkerboard artifacts",
+            family="artifacts",
+            extractors=(PIXEL,),
+            sesoi=0.1,
+            sesoi_why="0.1: about 10% more (or less) Nyquist power than real data",
+        ),
+    )
+}
+
+
+def metric(key: str) -> Metric:
+    """The registry entry `key`; UnknownMetric naming it (and the known ones) otherwise."""
+    if key not in METRICS:
+        raise UnknownMetric(
+            f"metric {key!r}: not in the metric registry (known: {', '.join(METRICS)})"
+        )
+    return METRICS[key]
+
+
+def count_label(count: int) -> str:
+    """Sample counts as column names state them: 256 -> 256, 2000 -> 2k, 10000 -> 10k."""
+    return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
+
+
+def column_name(key: str, extractor: str, samples: int) -> str:
+    """`<metric>_<extractor>_<samples>`, e.g. fid_cnn_2k: a contract, published
+    summary.csv files use these names."""
+    return column(key, extractor, samples).name
+
+
+@dataclass(frozen=True)
+class MetricColumn:
+    """One metric column: an entry measured with one extractor on `samples` samples."""
+
+    name: str
+    metric: Metric
+    extractor: str
+    samples: int
+
+    @property
+    def direction(self) -> Direction:
+        return self.metric.direction
+
+    @property
+    def direction_text(self) -> str:
+        return self.metric.direction_text
+
+    @property
+    def label(self) -> str:
+        """How the column is named where statistics are taken: |name| for towards-zero."""
+        return f"|{self.name}|" if self.direction == "zero" else self.name
+
+    def info(self) -> dict[str, Any]:
+        """The column's entry in scores.json's metric_info and in metrics.json."""
+        return {"metric": self.metric.key, "extractor": self.extractor, "samples": self.samples}
+
+    def statistic(self, values: pd.Series) -> pd.Series:
+        """The values statistics are taken on: |x| for towards-zero metrics, x otherwise."""
+        values = values.astype(float)
+        return values.abs() if self.direction == "zero" else values
+
+
+def column(key: str, extractor: str, samples: int) -> MetricColumn:
+    """The column of metric `key` measured with `extractor` on `samples` samples."""
+    entry = metric(key)
+    if extractor not in entry.extractors:
+        raise UnknownMetric(
+            f"metric {key!r}: not measured with extractor {extractor!r} "
+            f"(only {', '.join(entry.extractors)})"
+        )
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise UnknownMetric(f"metric {key!r}: samples must be a positive integer, got {samples!r}")
+    name = f"{key}_{extractor}_{count_label(samples)}"
+    return MetricColumn(name, entry, extractor, samples)
+
+
+def resolve(name: str, info: Mapping[str, Any]) -> MetricColumn:
+    """The column `name` described by `info` ({metric, extractor, samples}); UnknownMetric
+    when the registry does not know it or the name is not the one the triple makes."""
+    if not isinstance(info, Mapping) or {"metric", "extractor", "samples"} - set(info):
+        raise UnknownMetric(f"{name}: expected {{metric, extractor, samples}}, got {info!r}")
+    found = column(info["metric"], info["extractor"], info["samples"])
+    if found.name != name:
+        raise UnknownMetric(f"{name}: its description {dict(info)} makes {found.name!r}")
+    return found
+
+
+def resolve_all(infos: Mapping[str, Mapping[str, Any]]) -> dict[str, MetricColumn]:
+    """name -> MetricColumn for a whole metric_info / metrics.json mapping, in its order."""
+    return {name: resolve(name, info) for name, info in infos.items()}
+
+
+def planned_columns(extractors: Iterable[str], samples: int, codes: bool) -> list[MetricColumn]:
+    """Every column a run scored with these feature extractors reports, in scores.json order:
+    per extractor the registry's metrics measured with it, then the pixel metrics."""
+    columns = []
+    for extractor in [*extractors, PIXEL]:
+        for entry in METRICS.values():
+            if extractor in entry.extractors and (codes or not entry.needs_codes):
+                columns.append(column(entry.key, extractor, samples))
+    return columns
+
+
+def lead_column(columns: Iterable[MetricColumn]) -> MetricColumn | None:
+    """The column verdicts lead with: the first FID, else the first column."""
+    columns = list(columns)
+    return next((c for c in columns if c.metric.key == LEAD), columns[0] if columns else None)

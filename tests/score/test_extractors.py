@@ -1,0 +1,68 @@
+"""The torch-fidelity adapter: the domain classifier registered as a feature extractor, and
+Inception weights discovery without a network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+from torch_fidelity.utils import create_feature_extractor
+
+from gan_bench.score import extractors
+from gan_bench.score.classifier import ScoringError, predict_logits
+from gan_bench.score.extractors import domain_extractor
+
+
+def test_registered_with_torch_fidelity(digits_classifier, digits_data):
+    extractor = domain_extractor(digits_classifier)
+    assert extractor.short == "cnn"
+    assert FEATURE_EXTRACTORS_REGISTRY[extractor.fidelity_name] is extractors.DomainFeatureExtractor
+    assert issubclass(extractors.DomainFeatureExtractor, FeatureExtractorBase)
+    domain_extractor(digits_classifier)  # registering again is harmless
+    built = create_feature_extractor(
+        extractor.fidelity_name, ["penultimate", "logits"], cuda=False, verbose=False
+    )
+    images, _ = digits_data.split("heldout")
+    features, logits = built(images[:7])
+    assert features.shape == (7, digits_classifier.settings["features"])
+    assert logits.shape == (7, 10)
+    assert torch.allclose(logits, predict_logits(digits_classifier.network, images[:7]), atol=1e-5)
+    # defaults: logits for IS, the penultimate layer for FID, KID and precision/recall
+    cls = extractors.DomainFeatureExtractor
+    assert cls.get_default_feature_layer_for_metric("isc") == "logits"
+    for metric in ("fid", "kid", "prc"):
+        assert cls.get_default_feature_layer_for_metric(metric) == "penultimate"
+
+
+def test_inception_weights_found_locally_without_network(tmp_path, monkeypatch):
+    assert extractors.local_inception_weights() is None  # empty torch home (conftest)
+    cached = extractors.inception_cache_file()
+    assert cached.name == extractors.INCEPTION_URL.rsplit("/", 1)[1]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(b"x")
+    try:
+        assert extractors.local_inception_weights() == cached
+        named = tmp_path / "inception.pth"
+        named.write_bytes(b"x")
+        monkeypatch.setenv(extractors.INCEPTION_ENV, str(named))
+        assert extractors.local_inception_weights() == named
+        monkeypatch.setenv(extractors.INCEPTION_ENV, str(tmp_path / "missing.pth"))
+        with pytest.raises(ScoringError, match=extractors.INCEPTION_ENV):
+            extractors.local_inception_weights()
+    finally:
+        cached.unlink()
+
+
+def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("no network here")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    with pytest.raises(ScoringError) as caught:
+        extractors.inception_weights(download=True)
+    message = str(caught.value)
+    assert extractors.INCEPTION_ENV in message and extractors.INCEPTION_URL in message
+    assert not Path(extractors.inception_cache_file()).exists()
