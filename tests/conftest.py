@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from gan_bench.study.design import cell_id
+from gan_bench.study.study_file import Study, study_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
 ABLATIONS = REPO / "ablations"
@@ -207,6 +208,13 @@ def planted(
     frame = pd.DataFrame(rows)
     frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
     return frame
+
+
+def study_of(factors: dict[str, list[Any]], **keys: Any) -> Study:
+    """The validated tiny study that varies these factors (full factorial unless `design`
+    says otherwise): what a planted frame is analysed against, as the report reads
+    results/<study>/study.yaml."""
+    return study_from_dict(tiny_study(factors=factors, **keys), "<planted study>")
 
 
 def a_plus_interaction(levels: dict[str, Any]) -> float:

@@ -28,7 +28,6 @@ from gan_bench.analysis.layout import (
     metric_label,
     primary_metric,
     tidy_runs,
-    with_cell_levels,
 )
 from gan_bench.analysis.linear_model import (
     CONFIDENCE,
@@ -41,6 +40,8 @@ from gan_bench.analysis.linear_model import (
     holm,
     interactions_for,
 )
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.study_file import Study
 
 ONE_SEED = "n/a — one seed"
 NO_RUNS = "n/a — no completed run"
@@ -179,16 +180,11 @@ class Analysis:
         return primary_metric(self.metrics)
 
 
-def analyse(
-    frame: pd.DataFrame,
-    study: Any = None,
-    resolution: int | None = None,
-    design: str | None = None,
-) -> Analysis:
-    """All statistics of a summary.csv frame; `study` (a gan_bench.study.study_file.Study) supplies
-    baseline, level order and design, otherwise they are read off the runs."""
-    frame = with_cell_levels(frame, study)
-    layout = layout_for(frame, study, resolution, design)
+def analyse(frame: pd.DataFrame, study: Study, design: DesignRecord | None = None) -> Analysis:
+    """All statistics of a summary.csv frame. The study supplies the baseline, and its design
+    (design.json as aggregate wrote it; by default the study's own) the typed levels of
+    every cell, so nothing is guessed from the CSV's text."""
+    layout = layout_for(frame, study, design or DesignRecord.of(study))
     runs = tidy_runs(frame, layout)
     metrics = metric_columns(frame)
     effects, interactions, anovas, models = [], [], [], []

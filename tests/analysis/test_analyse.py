@@ -17,6 +17,7 @@ from conftest import (
     a_plus_interaction,
     a_plus_interaction_a_only,
     planted,
+    study_of,
     tiny_study,
 )
 from statsmodels.stats.multitest import multipletests
@@ -42,7 +43,8 @@ def row(frame: pd.DataFrame, **where: Any) -> pd.Series:
 
 
 def test_planted_effects_are_recovered(tmp_path):
-    result = analyse(roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path))
+    frame = roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path)
+    result = analyse(frame, study_of(TWO_BY_TWO))
 
     a = row(result.effects, metric="fid_cnn_2k", factor="g_output")
     assert a["level"] == "sigmoid" and a["baseline"] == "tanh"
@@ -71,7 +73,7 @@ def test_planted_effects_are_recovered(tmp_path):
 
 
 def test_one_seed_per_cell_gives_no_cell_interval():
-    result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1))
+    result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1), study_of(TWO_BY_TWO))
     assert (result.cells["note"] == ONE_SEED).all()
     assert result.cells[["ci_low", "ci_high", "half_width", "sd"]].isna().all().all()
     # interactions cannot be separated from the error with one seed per cell: pooled, said so
@@ -80,8 +82,8 @@ def test_one_seed_per_cell_gives_no_cell_interval():
 
 
 def test_a_single_run_per_factor_level_has_no_effect_interval():
-    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=1)
-    result = analyse(frame)
+    factors = {"g_output": ["tanh", "sigmoid"]}
+    result = analyse(planted(factors, a_plus_interaction_a_only, seeds=1), study_of(factors))
     effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
     assert np.isfinite(effect["estimate"])
     assert math.isnan(effect["ci_low"]) and math.isnan(effect["p"])
@@ -100,7 +102,7 @@ def test_diverged_runs_are_excluded_from_statistics_and_counted():
         ),
     )
     frame.loc[frame["status"] == "diverged", "fid_cnn_2k"] = 1e6  # must be ignored anyway
-    result = analyse(frame)
+    result = analyse(frame, study_of(TWO_BY_TWO))
     cells = result.cells[result.cells["metric"] == "fid_cnn_2k"].set_index("cell")
     dead = cell_id({"g_output": "sigmoid", "latent": "uniform"})
     half = cell_id({"g_output": "sigmoid", "latent": "normal"})
@@ -120,8 +122,9 @@ def test_diverged_runs_are_excluded_from_statistics_and_counted():
 
 def test_multi_level_factor_reports_each_level_against_baseline():
     effects = {4: 0.0, 3: 5.0, 5: 0.0}
-    frame = planted({"kernel_size": [4, 3, 5]}, lambda lv: 20 + effects[lv["kernel_size"]], 6)
-    result = analyse(frame)
+    factors = {"kernel_size": [4, 3, 5]}
+    frame = planted(factors, lambda lv: 20 + effects[lv["kernel_size"]], 6)
+    result = analyse(frame, study_of(factors))
     rows = result.effects[result.effects["metric"] == "fid_cnn_2k"].set_index("level")
     assert list(rows.index) == ["3", "5"] and set(rows["baseline"]) == {"4"}
     assert rows.loc["3", "ci_low"] <= 5.0 <= rows.loc["3", "ci_high"]
@@ -133,7 +136,8 @@ def test_multi_level_factor_reports_each_level_against_baseline():
 
 def test_holm_correction_is_applied_across_factors_per_metric():
     factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
-    result = analyse(planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4))
+    frame = planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4)
+    result = analyse(frame, study_of(factors))
     for metric, group in result.effects.groupby("metric"):
         expected = multipletests(group["p"], method="holm")[1]
         assert np.allclose(group["p_holm"], expected), metric
@@ -163,7 +167,8 @@ def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
                     "fid_cnn_2k": fid,
                 }
             )
-    result = analyse(pd.DataFrame(rows))
+    study = study_of({"d_dropout": [0.4], "label_smoothing": [0.9]}, design="one_at_a_time")
+    result = analyse(pd.DataFrame(rows), study)
     assert result.layout.design == "one_at_a_time" and not result.layout.separates_interactions
     assert result.interactions.empty and result.anova.empty
     effects = result.effects.set_index("factor")
@@ -194,19 +199,23 @@ def test_study_file_supplies_baseline_and_level_order(write_study):
 
 
 def test_no_direction_claimed_for_g_activation():
-    frame = planted({"g_activation": ["relu", "leaky_relu"]}, lambda lv: 20.0, seeds=3)
-    claim = row(analyse(frame).claims, metric="fid_cnn_2k", factor="g_activation")
+    factors = {"g_activation": ["relu", "leaky_relu"]}
+    frame = planted(factors, lambda lv: 20.0, seeds=3)
+    claim = row(
+        analyse(frame, study_of(factors)).claims, metric="fid_cnn_2k", factor="g_activation"
+    )
     assert claim["expected"] == "none" and claim["verdict"] == "no direction claimed"
 
 
 def test_checkerboard_statistics_use_its_absolute_value():
     rng = np.random.default_rng(0)
-    frame = planted({"g_upsample": ["transposed", "resize"]}, lambda lv: 20.0, seeds=4)
+    factors = {"g_upsample": ["transposed", "resize"]}
+    frame = planted(factors, lambda lv: 20.0, seeds=4)
     frame["checkerboard"] = [
         (1.0 if g == "transposed" else 0.0) * (-1) ** s + rng.normal(0, 0.05)
         for g, s in zip(frame["g_upsample"], frame["seed"], strict=True)
     ]
-    result = analyse(frame)
+    result = analyse(frame, study_of(factors))
     effect = row(result.effects, metric="checkerboard", factor="g_upsample")
     assert effect["estimate"] == pytest.approx(-1.0, abs=0.1)  # |x| drops by 1 with resize
     claim = row(result.claims, metric="checkerboard", factor="g_upsample")

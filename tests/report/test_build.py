@@ -1,5 +1,6 @@
 """The report: tables carry summary.csv's numbers, LaTeX is booktabs, report.html stands
-alone and renders in a real browser with every image loaded."""
+alone and renders in a real browser with every image loaded. (What it reads:
+test_inputs.py; its sentences: test_prose.py.)"""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import study_of
 from PIL import Image
 from scipy import stats
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.cli import main
+from gan_bench.folders import StudyFolder
 from gan_bench.report import tables
 from gan_bench.report.build import build_report
-from gan_bench.study.design import cell_id
+from gan_bench.study.design import cell_id, cells
+from gan_bench.study.record import write_study_record
 
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 METRICS = ["fid_cnn_2k", "checkerboard"]
@@ -59,6 +63,16 @@ def synthetic_summary(seeds: int = 3, metrics: list[str] = METRICS) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def write_results(results: Path, summary: pd.DataFrame, **study: object) -> Path:
+    """summary.csv with study.yaml and design.json beside it, as `gan-bench aggregate`
+    leaves a results folder (a 2x2 study of FACTORS unless `study` says otherwise)."""
+    results.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(results / "summary.csv", index=False)
+    factors = study.pop("factors", FACTORS)
+    write_study_record(study_of(factors, name="synthetic", **study), StudyFolder(results))
+    return results
+
+
 def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
     """config.json, run.json, log.jsonl and samples.png for every row, as training leaves them."""
     rng = np.random.default_rng(0)
@@ -67,7 +81,6 @@ def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
         folder.mkdir(parents=True)
         config = {
             "study": "synthetic",
-            "study_file": "ablations/not-here.yaml",
             "cell": row.cell,
             "seed": row.seed,
             "dataset": {"name": "digits", "image_size": 16},
@@ -106,9 +119,8 @@ def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("results") / "synthetic"
-    results.mkdir()
     summary = synthetic_summary()
-    summary.to_csv(results / "summary.csv", index=False)
+    write_results(results, summary)
     write_run_folders(results, summary)
     build_report(results)
     return results
@@ -284,7 +296,7 @@ def test_latex_table_is_valid_booktabs(report):
 def test_one_seed_tables_say_no_interval():
     summary = synthetic_summary(seeds=1)
     summary.loc[0, "status"] = "diverged"
-    table = tables.cell_table(analyse(summary))
+    table = tables.cell_table(analyse(summary, study_of(FACTORS)))
     markdown, html = tables.to_markdown(table), tables.to_html(table)
     rows = [line for line in markdown.splitlines() if line.startswith("|")][2:]
     assert sum(line.count("± n/a") for line in rows) == 3 * 2  # 3 cells x 2 metrics
@@ -293,9 +305,7 @@ def test_one_seed_tables_say_no_interval():
 
 
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
-    results = tmp_path / "plain"
-    results.mkdir()
-    synthetic_summary(metrics=[]).to_csv(results / "summary.csv", index=False)
+    results = write_results(tmp_path / "plain", synthetic_summary(metrics=[]))
     files = build_report(results)
     html = files.html.read_text(encoding="utf-8")
     assert "runs not scored" in html and "No log.jsonl found" in html
@@ -303,46 +313,35 @@ def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
 
 
 def test_fractional_design_shows_its_alias_structure(tmp_path):
-    results = tmp_path / "frac"
-    results.mkdir()
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+    factors["d_downsample"] = ["strided", "maxpool"]
+    study = study_of(factors, design="fractional", resolution=3)
     rng = np.random.default_rng(1)
-    rows = []
-    for a, b in [
-        ("tanh", "normal"),
-        ("tanh", "uniform"),
-        ("sigmoid", "normal"),
-        ("sigmoid", "uniform"),
-    ]:
-        c = "maxpool" if (a == "sigmoid") != (b == "uniform") else "strided"  # C = AB
-        levels = {"g_output": a, "latent": b, "d_downsample": c}
-        for seed in range(2):
-            rows.append(
-                {
-                    "cell": cell_id(levels),
-                    **levels,
-                    "seed": seed,
-                    "status": "completed",
-                    "fid_cnn_2k": 20 + rng.normal(),
-                }
-            )
-    pd.DataFrame(rows).to_csv(results / "summary.csv", index=False)
-    aliases = ["g_output = latent x d_downsample", "latent = g_output x d_downsample"]
-    design = {"design": "fractional", "resolution": 3, "generators": "a b ab", "aliases": aliases}
-    (results / "design.json").write_text(json.dumps(design))
+    rows = [
+        {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
+        | {"fid_cnn_2k": 20 + rng.normal()}
+        for cell in cells(study)
+        for seed in range(2)
+    ]
+    assert len(rows) == 4 * 2  # 2^(3-1) cells: C = AB
+    results = write_results(
+        tmp_path / "frac", pd.DataFrame(rows), factors=factors, design="fractional", resolution=3
+    )
     html = build_report(results).html.read_text(encoding="utf-8")
-    assert "Alias structure" in html and "g_output = latent x d_downsample" in html
+    assert "Alias structure" in html and "generators: a b ab" in html
+    assert "g_output = latent x d_downsample" in html
     assert "resolution 3" in html and "does not separate two-way interactions" in html
 
 
 def test_cli_report_command(tmp_path, capsys):
-    results = tmp_path / "cli"
-    results.mkdir()
-    synthetic_summary(metrics=[]).to_csv(results / "summary.csv", index=False)
+    results = write_results(tmp_path / "cli", synthetic_summary(metrics=[]))
     assert main(["report", str(results)]) == 0
     assert (results / "report.html").exists() and (results / "tables" / "ablation.tex").exists()
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "summary.csv" in capsys.readouterr().err
-    assert main(["report", str(results), "--study", str(tmp_path / "none.yaml")]) == 2
+    (results / "study.yaml").unlink()
+    assert main(["report", str(results)]) == 2
+    assert "study.yaml: not found; `gan-bench aggregate STUDY`" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- a real browser
@@ -422,9 +421,8 @@ def test_browser_check_catches_a_broken_image(report, tmp_path):
 
 def test_rerun_removes_figures_the_report_no_longer_shows(tmp_path):
     results = tmp_path / "rerun"
-    results.mkdir()
     summary = synthetic_summary(metrics=["fid_cnn_2k"])
-    summary.to_csv(results / "summary.csv", index=False)
+    write_results(results, summary)
     build_report(results)
     assert (results / "figures" / "cells_fid_cnn_2k.png").exists()
     (results / "figures" / "mine.png").write_bytes(b"not the report's")
