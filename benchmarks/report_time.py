@@ -21,9 +21,11 @@ from PIL import Image
 
 from gan_bench.analysis import analyse as analysis
 from gan_bench.analysis import summary
+from gan_bench.folders import StudyFolder
 from gan_bench.report import build as report
-from gan_bench.report import figures, tables
+from gan_bench.report import figures, inputs, tables
 from gan_bench.study.design import cells
+from gan_bench.study.record import write_study_record
 from gan_bench.study.study_file import load_study
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +43,8 @@ METRICS = {
 
 
 def synthetic_results(study_path: str, folder: Path) -> Path:
-    """summary.csv and run folders with plausible noise; the first factor shifts FID by 5."""
+    """summary.csv, study.yaml, design.json and run folders with plausible noise; the first
+    factor shifts FID by 5."""
     study = load_study(study_path)
     rng = np.random.default_rng(0)
     steps = int(study.train["steps"])
@@ -73,6 +76,7 @@ def synthetic_results(study_path: str, folder: Path) -> Path:
             pixels = (rng.random((8 * 18, 8 * 18)) * 255).astype("uint8")
             Image.fromarray(pixels).save(run / "samples.png")
     pd.DataFrame(rows).to_csv(folder / "summary.csv", index=False)
+    write_study_record(study, StudyFolder(folder))  # as `gan-bench aggregate` does
     return folder
 
 
@@ -99,11 +103,11 @@ def main() -> None:
         timed("forest", timings, figures.forest, result, figure_dir / "effects.png")
         timed("strips", timings, figures.strips, result, figure_dir)
         timed("interactions", timings, figures.interactions, result, figure_dir)
-        logs = timed("read logs", timings, report.read_logs, folder, result)
+        logs = timed("read logs", timings, inputs.read_logs, StudyFolder(folder), result)
         timed("curves", timings, figures.curves, logs, result, figure_dir)
-        tiles = report.sample_tiles(folder, result)
+        tiles = inputs.sample_tiles(StudyFolder(folder), result)
         timed("mosaic", timings, figures.mosaic, tiles, figure_dir / "samples.png")
-        files = timed("whole report", timings, report.build_report, folder, args.study)
+        files = timed("whole report", timings, report.build_report, folder)
         size = files.html.stat().st_size / 1e6
         print(f"{len(frame)} runs, {len(result.metrics)} metrics, report.html {size:.1f} MB")
         for label, seconds in timings.items():

@@ -98,4 +98,3 @@ def read_study_record(folder: StudyFolder) -> tuple[Study, DesignRecord]:
             f"study {study.name!r}; rerun `gan-bench aggregate STUDY`"
         )
     return study, design
-
