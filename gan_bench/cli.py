@@ -87,18 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluator.add_argument("study")
     evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
     evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
-    aggregate = commands.add_parser(
-        "aggregate",
-        help="collect a study's runs into summary.csv, with study.yaml and design.json",
-    )
+    aggregate = commands.add_parser("aggregate", help="write summary.csv, study.yaml, design.json")
     aggregate.add_argument("study")
 
     report = commands.add_parser(
         "report", help="tables/, figures/ and report.html from a study's summary.csv"
     )
-    report.add_argument(
-        "results_dir", help="results/<study>/, holding summary.csv, study.yaml and design.json"
-    )
+    report.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
 
     run = commands.add_parser(
         "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
