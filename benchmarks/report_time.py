@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from gan_bench.analysis import analyse as analysis
-from gan_bench.analysis import summary
-from gan_bench.report import build as report
-from gan_bench.report import figures, tables
+from gan_bench.analysis import analyse, summary
+from gan_bench.folders import StudyFolder
+from gan_bench.report import build, figures, inputs, tables
 from gan_bench.score.registry import planned_columns
 from gan_bench.study.design import cells
+from gan_bench.study.record import write_study_record
 from gan_bench.study.study_file import load_study
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +44,8 @@ METRICS = {c.name: SPREAD[c.metric.key] for c in COLUMNS}
 
 
 def synthetic_results(study_path: str, folder: Path) -> Path:
-    """summary.csv and run folders with plausible noise; the first factor shifts FID by 5."""
+    """summary.csv, study.yaml, design.json and run folders with plausible noise; the first
+    factor shifts FID by 5."""
     study = load_study(study_path)
     rng = np.random.default_rng(0)
     steps = int(study.train["steps"])
@@ -76,6 +77,7 @@ def synthetic_results(study_path: str, folder: Path) -> Path:
             pixels = (rng.random((8 * 18, 8 * 18)) * 255).astype("uint8")
             Image.fromarray(pixels).save(run / "samples.png")
     summary.write_summary(pd.DataFrame(rows), folder / "summary.csv", COLUMNS)
+    write_study_record(study, StudyFolder(folder))  # as `gan-bench aggregate` does
     return folder
 
 
@@ -98,17 +100,17 @@ def main() -> None:
         frame = summary.read_summary(folder / "summary.csv")
         columns = summary.read_metric_columns(folder / "summary.csv")
         study = load_study(args.study)
-        result = timed("analyse", timings, lambda: analysis.analyse(frame, study, metrics=columns))
+        result = timed("analyse", timings, lambda: analyse.analyse(frame, study, metrics=columns))
         timed("tables", timings, tables.write_tables, result, folder / "tables")
         figure_dir = folder / "figures"
         timed("forest", timings, figures.forest, result, figure_dir / "effects.png")
         timed("strips", timings, figures.strips, result, figure_dir)
         timed("interactions", timings, figures.interactions, result, figure_dir)
-        logs = timed("read logs", timings, report.read_logs, folder, result)
+        logs = timed("read logs", timings, inputs.read_logs, StudyFolder(folder), result)
         timed("curves", timings, figures.curves, logs, result, figure_dir)
-        tiles = report.sample_tiles(folder, result)
+        tiles = inputs.sample_tiles(StudyFolder(folder), result)
         timed("mosaic", timings, figures.mosaic, tiles, figure_dir / "samples.png")
-        files = timed("whole report", timings, report.build_report, folder, args.study)
+        files = timed("whole report", timings, build.build_report, folder)
         size = files.html.stat().st_size / 1e6
         print(f"{len(frame)} runs, {len(result.metrics)} metrics, report.html {size:.1f} MB")
         for label, seconds in timings.items():

@@ -87,14 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluator.add_argument("study")
     evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
     evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
-    aggregate = commands.add_parser("aggregate", help="collect a study's runs into summary.csv")
+    aggregate = commands.add_parser("aggregate", help="write summary.csv, study.yaml, design.json")
     aggregate.add_argument("study")
 
     report = commands.add_parser(
         "report", help="tables/, figures/ and report.html from a study's summary.csv"
     )
-    report.add_argument("results_dir", help="results/<study>/, holding summary.csv")
-    report.add_argument("--study", help="the study file (default: found from the runs)")
+    report.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
 
     run = commands.add_parser(
         "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
@@ -173,21 +172,23 @@ def _print_scores(run_dir: str, scores: dict[str, Any]) -> None:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
+    """summary.csv from the run folders, and the study that travels with it: study.yaml
+    (resolved) and design.json (typed levels), which the report reads."""
     from gan_bench.analysis.summary import collect_runs, write_summary
-    from gan_bench.files import write_json
-    from gan_bench.study.design import describe, varied_tricks
+    from gan_bench.study.design import varied_tricks
     from gan_bench.study.plan import plan
+    from gan_bench.study.record import write_study_record
 
     study_plan = plan(args.study)
-    run_dirs = [Path(study_plan.run_dir(cell, seed)) for cell, seed in study_plan.runs]
-    missing = [str(d / "run.json") for d in run_dirs if not (d / "run.json").exists()]
+    missing = [str(run.run) for run in study_plan.run_folders if not run.run.exists()]
     if missing:
         raise BadInput(f"{len(missing)} runs have not finished, e.g. {missing[0]}")
+    run_dirs = [run.root for run in study_plan.run_folders]
     frame = collect_runs(run_dirs, varied_tricks(study_plan.study))
-    target = Path(study_plan.results_dir) / "summary.csv"
-    write_summary(frame, target)
-    write_json(target.with_name("design.json"), describe(study_plan.study))
-    print(f"{target}: {len(frame)} runs")
+    folder = study_plan.folder
+    write_summary(frame, folder.summary)
+    write_study_record(study_plan.study, folder)
+    print(f"{folder.summary}: {len(frame)} runs; {folder.study.name}, {folder.design.name}")
     return EXIT_OK
 
 
@@ -249,7 +250,7 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from gan_bench.report.build import build_report
 
-    files = build_report(args.results_dir, args.study)
+    files = build_report(args.results_dir)
     print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")
     return EXIT_OK
 

@@ -1,7 +1,8 @@
-"""The run folder: its file names (a contract) and crash-safe ways to write them.
+"""Crash-safe ways to write results (and to read them back).
 
 Every output goes through a temporary file in the same folder and `os.replace`, so a crash
-leaves either the old file or the new one, never half of one.
+leaves either the old file or the new one, never half of one. Where each file lies is
+gan_bench.folders'.
 """
 
 from __future__ import annotations
@@ -10,49 +11,10 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-@dataclass(frozen=True)
-class RunPaths:
-    """File names inside `results/<study>/runs/<cell-id>/seed-<S>/` (DESIGN.md contract)."""
-
-    root: Path
-
-    @property
-    def config(self) -> Path:
-        return self.root / "config.json"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "log.jsonl"
-
-    @property
-    def checkpoint(self) -> Path:
-        return self.root / "checkpoint.pt"
-
-    @property
-    def previous_checkpoint(self) -> Path:
-        """The checkpoint before the latest: the fallback when the latest is unreadable."""
-        return self.root / "checkpoint.prev.pt"
-
-    @property
-    def generator(self) -> Path:
-        return self.root / "generator.pt"
-
-    @property
-    def samples(self) -> Path:
-        return self.root / "samples.png"
-
-    @property
-    def run(self) -> Path:
-        return self.root / "run.json"
-
-    @property
-    def scores(self) -> Path:
-        return self.root / "scores.json"
+from gan_bench.folders import RunPaths  # noqa: F401  (imported from here by train, score)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

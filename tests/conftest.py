@@ -17,6 +17,7 @@ import yaml
 
 from gan_bench.score.registry import column
 from gan_bench.study.design import cell_id
+from gan_bench.study.study_file import Study, study_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
 ABLATIONS = REPO / "ablations"
@@ -181,6 +182,13 @@ def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> No
 # --------------------------------------------------------------------------- planted studies
 
 PLANTED_METRICS = [column("fid", "cnn", 2000), column("is", "cnn", 2000)]  # planted()'s metrics
+
+
+def planted_metrics(frame: pd.DataFrame) -> list:
+    """The registry columns of the planted metrics `frame` has (what metrics.json would say)."""
+    return [metric for metric in PLANTED_METRICS if metric.name in frame.columns]
+
+
 A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
 TWO_BY_TWO = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 
@@ -209,6 +217,13 @@ def planted(
     frame = pd.DataFrame(rows)
     frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
     return frame
+
+
+def study_of(factors: dict[str, list[Any]], **keys: Any) -> Study:
+    """The validated tiny study that varies these factors (full factorial unless `design`
+    says otherwise): what a planted frame is analysed against, as the report reads
+    results/<study>/study.yaml."""
+    return study_from_dict(tiny_study(factors=factors, **keys), "<planted study>")
 
 
 def a_plus_interaction(levels: dict[str, Any]) -> float:

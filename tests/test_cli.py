@@ -57,6 +57,38 @@ def test_table_format_names_the_cell_count(capsys):
     assert code == 0 and "(2 cells)" in out and "g_output-sigmoid" in out
 
 
+def test_aggregate_writes_the_study_and_its_typed_design_then_report_reads_them(
+    capsys, tmp_path, write_study, monkeypatch
+):
+    from gan_bench.study.plan import plan
+    from gan_bench.study.study_file import load_study
+
+    study_path = write_study(tiny_study(seeds=[0, 1], factors={"kernel_size": [4, 3]}))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "aggregate", str(study_path))
+    assert code == 2 and "4 runs have not finished" in err
+    for index, run in enumerate(plan(study_path).run_folders):
+        cell, seed = run.root.parent.name, int(run.root.name.removeprefix("seed-"))
+        run.root.mkdir(parents=True)
+        tricks = {"kernel_size": 3 if "kernel_size-3" in cell else 4}
+        run.config.write_text(json.dumps({"cell": cell, "seed": seed, "tricks": tricks}))
+        run.run.write_text(json.dumps({"status": "completed", "step": 12, "seconds": 1.0}))
+        info = {"fid_cnn_2k": {"metric": "fid", "extractor": "cnn", "samples": 2000}}
+        scores = {"metrics": {"fid_cnn_2k": 20.0 + index}, "metric_info": info}
+        run.scores.write_text(json.dumps(scores))
+    code, out, _ = run_cli(capsys, "aggregate", str(study_path))
+    results = tmp_path / "results" / "tiny"
+    assert code == 0 and "summary.csv: 4 runs; study.yaml, design.json" in out
+    again = load_study(results / "study.yaml")
+    assert again.factors == {"kernel_size": [4, 3]} and again.train["lr"] == 2.0e-4
+    design = json.loads((results / "design.json").read_text())
+    assert design["factors"] == {"kernel_size": [4, 3]}
+    assert [cell["levels"]["kernel_size"] for cell in design["cells"]] == [4, 3]
+    code, out, _ = run_cli(capsys, "report", str(results))
+    assert code == 0 and (results / "report.html").is_file()
+    assert "factor kernel_size</dt><dd>4 (baseline), 3" in (results / "report.html").read_text()
+
+
 def test_console_script_and_module_entry_point_work():
     for command in (
         [str(REPO / ".venv" / "bin" / "gan-bench")],

@@ -27,7 +27,6 @@ from gan_bench.analysis.layout import (
     metric_columns,
     statistic_runs,
     tidy_runs,
-    with_cell_levels,
 )
 from gan_bench.analysis.linear_model import (
     CONFIDENCE,
@@ -41,6 +40,8 @@ from gan_bench.analysis.linear_model import (
     interactions_for,
 )
 from gan_bench.score.registry import MetricColumn, lead_column
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.study_file import Study
 
 ONE_SEED = "n/a — one seed"
 NO_RUNS = "n/a — no completed run"
@@ -213,18 +214,16 @@ class Analysis:
 
 def analyse(
     frame: pd.DataFrame,
-    study: Any = None,
-    resolution: int | None = None,
-    design: str | None = None,
+    study: Study,
+    design: DesignRecord | None = None,
     *,
     metrics: list[MetricColumn],
 ) -> Analysis:
     """All statistics of a summary.csv frame whose metric columns are `metrics` (from
-    metrics.json, see gan_bench.analysis.summary.read_metric_columns); `study` (a
-    gan_bench.study.study_file.Study) supplies baseline, level order and design, otherwise
-    they are read off the runs."""
-    frame = with_cell_levels(frame, study)
-    layout = layout_for(frame, study, resolution, design)
+    metrics.json, see gan_bench.analysis.summary.read_metric_columns). The study supplies the
+    baseline, and its design (design.json as aggregate wrote it; by default the study's own)
+    the typed levels of every cell, so nothing is guessed from the CSV's text."""
+    layout = layout_for(frame, study, design or DesignRecord.of(study))
     names = metric_columns(frame, metrics)
     columns = {column.name: column for column in metrics}
     columns = {name: columns[name] for name in names}

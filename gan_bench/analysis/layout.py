@@ -1,12 +1,12 @@
 """What the columns of summary.csv mean to the statistics: which are factors and which
 metrics (those metrics.json describes; their meaning is the metric registry's, see
 gan_bench/score/registry.py), how a level is written, and the study's layout (levels with
-the baseline first, design, cell order).
+the baseline first, design, cell order), taken from the study and its design.json, whose
+typed levels summary.csv's text cannot keep.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,8 @@ import pandas as pd
 from gan_bench.analysis.summary import RUN_COLUMNS
 from gan_bench.errors import BadInput
 from gan_bench.score.registry import MetricColumn
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.study_file import Study
 from gan_bench.study.tricks import TRICK_ORDER, TRICKS, format_level
 
 NOT_METRICS = frozenset({*RUN_COLUMNS, "steps", "diverged"})
@@ -57,32 +59,13 @@ def metric_columns(frame: pd.DataFrame, columns: list[MetricColumn]) -> list[str
 
 
 def level_label(trick: str, value: Any) -> str:
-    """A level as the registry writes it, whatever type the CSV reader gave it (4, 4.0, '4')."""
+    """How a typed level (from the registry, study.yaml or design.json, never summary.csv's
+    text) is written: the registry's format_level. A float trick's level is a float, so an
+    int a study gave one (`d_dropout: 0`) reads as its default 0.0 does."""
     spec = TRICKS.get(trick)
-    if spec is None or value is None or (isinstance(value, float) and math.isnan(value)):
-        return str(value)
-    if spec.kind == "bool":
-        if isinstance(value, str):
-            return format_level(value.strip().lower() == "true")
-        return format_level(bool(value))
-    if spec.kind == "float":
-        return format_level(float(value))
-    if spec.kind == "int":
-        return format_level(int(float(value)))
-    for level in spec.levels:
-        if str(level) == str(value):
-            return format_level(level)
-        if isinstance(level, int) and _is_number(value) and float(value) == level:
-            return format_level(level)
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    if spec is not None and spec.kind == "float" and type(value) is int:
+        value = float(value)
+    return format_level(value)
 
 
 def statistic_runs(runs: pd.DataFrame, columns: dict[str, MetricColumn]) -> pd.DataFrame:
@@ -102,9 +85,10 @@ class Layout:
 
     factors: dict[str, list[str]]  # factor -> level labels, baseline first where it is varied
     baseline: dict[str, str]  # factor -> baseline level label
-    design: str  # full_factorial | one_at_a_time | fractional | cells | unknown
+    design: str  # full_factorial | one_at_a_time | fractional | cells
     resolution: int = 0  # fractional designs: the design's resolution (5 = V)
     cell_order: list[str] = field(default_factory=list)
+    cell_levels: dict[str, dict[str, str]] = field(default_factory=dict)  # cell -> level labels
 
     @property
     def separates_interactions(self) -> bool:
@@ -116,59 +100,32 @@ class Layout:
         )
 
 
-def layout_for(
-    frame: pd.DataFrame,
-    study: Any = None,
-    resolution: int | None = None,
-    design: str | None = None,
-) -> Layout:
-    """The layout from the study (levels, baseline, design) or, without one, from the runs
-    (`design`/`resolution` from the study folder's design.json where there is one)."""
-    names = factor_columns(frame)
+class LayoutError(BadInput):
+    """summary.csv and design.json disagree (a run of a cell the design does not have)."""
+
+
+def layout_for(frame: pd.DataFrame, study: Study, design: DesignRecord) -> Layout:
+    """The layout from the study (baseline) and its design.json (typed levels per factor and
+    per cell): summary.csv's level columns are never read, its cell ids map to the levels."""
     factors: dict[str, list[str]] = {}
     baseline: dict[str, str] = {}
-    for name in names:
-        seen = [level_label(name, v) for v in frame[name].drop_duplicates()]
-        declared = [level_label(name, v) for v in getattr(study, "factors", {}).get(name, [])]
-        levels = list(dict.fromkeys([*declared, *seen]))
-        if study is not None and name in study.baseline:
-            base = level_label(name, study.baseline[name])
-        else:
-            default = level_label(name, TRICKS[name].default)
-            base = default if default in levels else levels[0]
-        if base in levels:
-            levels.remove(base)
-        factors[name] = [base, *levels]
+    for name, levels in design.factors.items():
+        base = level_label(name, study.baseline[name])
+        labels = [level_label(name, level) for level in levels]
+        factors[name] = list(dict.fromkeys([base, *labels]))  # baseline first
         baseline[name] = base
-    design = getattr(study, "design", None) or design or _guess_design(frame, factors)
-    if resolution is None:
-        resolution = int(getattr(study, "resolution", 0) or 0)
-    cells = list(dict.fromkeys(frame["cell"].astype(str)))
-    return Layout(factors, baseline, design, resolution, cells)
-
-
-def with_cell_levels(frame: pd.DataFrame, study: Any) -> pd.DataFrame:
-    """Level columns for a `design: cells` study whose summary.csv predates them (aggregate
-    now writes them): every trick that differs between the study's cells."""
-    if study is None or getattr(study, "design", None) != "cells":
-        return frame
-    from gan_bench.study.design import cells, varied_tricks
-
-    tricks = {cell.id: cell.tricks for cell in cells(study)}
-    frame = frame.copy()
-    for name in varied_tricks(study):
-        if name not in frame.columns:
-            frame[name] = [tricks.get(str(cell), {}).get(name) for cell in frame["cell"]]
-    return frame
-
-
-def _guess_design(frame: pd.DataFrame, factors: dict[str, list[str]]) -> str:
-    cells = frame["cell"].astype(str).nunique()
-    if "baseline" in set(frame["cell"].astype(str)):
-        return "one_at_a_time"
-    if factors and cells == math.prod(len(levels) for levels in factors.values()):
-        return "full_factorial"
-    return "unknown"
+    order = list(dict.fromkeys(frame["cell"].astype(str)))
+    unknown = [cell for cell in order if cell not in design.cells]
+    if unknown:
+        raise LayoutError(
+            f"summary.csv has runs of {len(unknown)} cells that design.json of study "
+            f"{design.study!r} does not list, e.g. {unknown[0]!r}; rerun `gan-bench aggregate`"
+        )
+    cell_levels = {
+        cell: {name: level_label(name, design.cells[cell][name]) for name in factors}
+        for cell in order
+    }
+    return Layout(factors, baseline, design.design, design.resolution, order, cell_levels)
 
 
 def tidy_runs(frame: pd.DataFrame, layout: Layout, metrics: list[str]) -> pd.DataFrame:
@@ -177,8 +134,8 @@ def tidy_runs(frame: pd.DataFrame, layout: Layout, metrics: list[str]) -> pd.Dat
     runs["cell"] = runs["cell"].astype(str)
     runs["seed"] = runs["seed"].astype(int)
     runs["status"] = runs["status"].astype(str)
-    for name in layout.factors:
-        runs[name] = [level_label(name, value) for value in runs[name]]
+    for name in layout.factors:  # from design.json through the cell id, whatever the CSV held
+        runs[name] = [layout.cell_levels[cell][name] for cell in runs["cell"]]
     runs["diverged"] = runs["status"].eq("diverged")
     for metric in metrics:
         runs[metric] = runs[metric].astype(float)

@@ -16,12 +16,12 @@ import pandas as pd
 
 from gan_bench.errors import BadInput
 from gan_bench.files import RunPaths, atomic_write, write_json
+from gan_bench.folders import StudyFolder
 from gan_bench.score import registry
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICKS
 
 RUN_COLUMNS = ("cell", "seed", "status", "step", "seconds", "images_per_second")
-METRICS_FILE = "metrics.json"
 INFO_ATTR = "metric_info"  # collect_runs leaves the columns' descriptions in frame.attrs
 
 
@@ -91,7 +91,7 @@ def collect_runs(run_dirs: list[Path], factors: list[str]) -> pd.DataFrame:
 
 
 def metrics_path(summary: str | Path) -> Path:
-    return Path(summary).with_name(METRICS_FILE)
+    return StudyFolder(Path(summary).parent).metrics
 
 
 def write_metrics(path: Path, columns: list[MetricColumn] | dict[str, dict[str, Any]]) -> Path:
@@ -141,8 +141,9 @@ def backfill_metrics(results_dir: Path, samples: int, codes: bool = False) -> Pa
     scorer makes with the extractors its evaluator.json records and `samples` (the study's
     eval.num_samples), constructed from the registry; it must name exactly the metric
     columns of summary.csv, else SummaryError naming both."""
-    summary_path = results_dir / "summary.csv"
-    extractors = json.loads((results_dir / "evaluator.json").read_text())["extractors"]
+    folder = StudyFolder(results_dir)
+    summary_path = folder.summary
+    extractors = json.loads(folder.evaluator.read_text())["extractors"]
     columns = registry.planned_columns(extractors, samples, codes)
     header = list(pd.read_csv(summary_path, nrows=0).columns)
     present = [c for c in header if c not in RUN_COLUMNS and c not in TRICKS]

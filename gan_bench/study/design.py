@@ -8,7 +8,7 @@ found again from its settings alone.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gan_bench.study.fractional import fractional_design
@@ -93,14 +93,40 @@ def varied_tricks(study: Study) -> list[str]:
     return [n for n in TRICK_ORDER if len({repr(c.tricks[n]) for c in all_cells}) > 1]
 
 
+def factor_levels(study: Study) -> dict[str, list[Any]]:
+    """Each varied trick's levels, typed as the study gives them: the factors, or for
+    `design: cells` each varied trick's values in the order the cells first use them."""
+    if study.design != "cells":
+        return {name: list(levels) for name, levels in study.factors.items()}
+    all_cells = cells(study)
+    found: dict[str, list[Any]] = {}
+    for name in varied_tricks(study):
+        for cell in all_cells:
+            if not any(_same(cell.tricks[name], seen) for seen in found.get(name, [])):
+                found.setdefault(name, []).append(cell.tricks[name])
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same type: True, 1 and 1.0 are three different levels."""
+    return type(a) is type(b) and a == b
+
+
 def describe(study: Study) -> dict[str, Any]:
-    """The design as data (design.json): its kind, cells, seeds and, for fractions, aliases."""
+    """The design as data (design.json), its levels typed as JSON keeps them (int, float,
+    bool, string): kind, factors, each cell's id and levels, seeds; for fractions the
+    resolution, generators and aliases. Later stages map summary.csv's rows back to typed
+    levels through the cell ids here instead of parsing the CSV's text."""
+    varied = varied_tricks(study)
     summary: dict[str, Any] = {
         "study": study.name,
         "design": study.design,
-        "factors": study.factors,
-        "seeds": study.seeds,
-        "cells": [{"id": cell.id} | cell.levels for cell in cells(study)],
+        "factors": factor_levels(study),
+        "seeds": list(study.seeds),
+        "cells": [
+            {"id": cell.id, "levels": {name: cell.tricks[name] for name in varied}}
+            for cell in cells(study)
+        ],
     }
     if study.design == "fractional":
         design = fractional_design(list(study.factors), study.resolution)
@@ -110,6 +136,39 @@ def describe(study: Study) -> dict[str, Any]:
             "aliases": design.aliases,
         }
     return summary
+
+
+@dataclass(frozen=True)
+class DesignRecord:
+    """design.json read back: what the statistics need to know about the design."""
+
+    study: str
+    design: str  # full_factorial | one_at_a_time | fractional | cells
+    factors: dict[str, list[Any]]  # varied trick -> typed levels
+    cells: dict[str, dict[str, Any]]  # cell id -> typed level of every varied trick
+    seeds: list[int]
+    resolution: int = 0  # fractional designs only
+    generators: str = ""
+    aliases: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DesignRecord:
+        """From describe()'s dict (KeyError names a missing key)."""
+        return cls(
+            study=data["study"],
+            design=data["design"],
+            factors={name: list(levels) for name, levels in data["factors"].items()},
+            cells={cell["id"]: dict(cell["levels"]) for cell in data["cells"]},
+            seeds=list(data["seeds"]),
+            resolution=int(data.get("resolution", 0)),
+            generators=data.get("generators", ""),
+            aliases=list(data.get("aliases", [])),
+        )
+
+    @classmethod
+    def of(cls, study: Study) -> DesignRecord:
+        """The record aggregate writes for this study, without the file round trip."""
+        return cls.from_json(describe(study))
 
 
 def find_cell(study: Study, wanted: str) -> Cell:

@@ -1,7 +1,8 @@
 """What the Snakefile needs from a study: its validated form, its runs and its folders.
 
 The Snakefile stays a list of rules; every decision (which runs exist, where they land,
-how a bad study file is reported) is made here, where it can be tested.
+how a bad study file is reported) is made here, where it can be tested. Where files land is
+gan_bench.folders' (the one place the results layout is spelled out).
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gan_bench.folders import RESULTS_ROOT, RunFolder, StudyFolder
 from gan_bench.study.cost import run_macs
 from gan_bench.study.design import Cell, cells
 from gan_bench.study.study_file import Study, load_study, run_config
-
-RESULTS_ROOT = Path("results")
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,18 @@ class Plan:
     def seeds(self) -> list[int]:
         return [seed for _, seed in self.runs]
 
-    def run_dir(self, cell: str, seed: int | str) -> str:
-        return f"{self.results_dir}/runs/{cell}/seed-{seed}"
+    @property
+    def folder(self) -> StudyFolder:
+        """results/<study>/: its files and its run folders (gan_bench.folders)."""
+        return StudyFolder(Path(self.results_dir))
 
-    def run_files(self, name: str) -> list[str]:
-        """One path per run, e.g. every run.json of the study."""
-        return [f"{self.run_dir(cell, seed)}/{name}" for cell, seed in self.runs]
+    @property
+    def run_folders(self) -> list[RunFolder]:
+        """Every run's folder, in the order of `runs`."""
+        return [self.folder.run(cell, seed) for cell, seed in self.runs]
+
+    def run_dir(self, cell: str, seed: int | str) -> str:
+        return str(self.folder.run(cell, seed).root)
 
 
 def plan(study_path: str | Path, results_root: str | Path = RESULTS_ROOT) -> Plan:
@@ -51,7 +57,8 @@ def plan(study_path: str | Path, results_root: str | Path = RESULTS_ROOT) -> Pla
     study = load_study(study_path)
     study_cells = cells(study)
     runs = [(cell.id, seed) for cell in study_cells for seed in study.seeds]
-    return Plan(study, f"{results_root}/{study.name}", runs, _rank_by_cost(study, study_cells))
+    folder = StudyFolder.of(study.name, results_root)
+    return Plan(study, str(folder.root), runs, _rank_by_cost(study, study_cells))
 
 
 def _rank_by_cost(study: Study, study_cells: list[Cell]) -> dict[str, int]:

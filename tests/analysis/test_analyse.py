@@ -18,6 +18,7 @@ from conftest import (
     a_plus_interaction,
     a_plus_interaction_a_only,
     planted,
+    study_of,
     tiny_study,
 )
 from statsmodels.stats.multitest import multipletests
@@ -48,10 +49,8 @@ def row(frame: pd.DataFrame, **where: Any) -> pd.Series:
 
 
 def test_planted_effects_are_recovered(tmp_path):
-    result = analyse(
-        roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path),
-        metrics=PLANTED_METRICS,
-    )
+    frame = roundtrip(planted(TWO_BY_TWO, a_plus_interaction, seeds=6), tmp_path)
+    result = analyse(frame, study_of(TWO_BY_TWO), metrics=PLANTED_METRICS)
 
     a = row(result.effects, metric="fid_cnn_2k", factor="g_output")
     assert a["level"] == "sigmoid" and a["baseline"] == "tanh"
@@ -80,7 +79,11 @@ def test_planted_effects_are_recovered(tmp_path):
 
 
 def test_one_seed_per_cell_gives_no_cell_interval():
-    result = analyse(planted(TWO_BY_TWO, a_plus_interaction, seeds=1), metrics=PLANTED_METRICS)
+    result = analyse(
+        planted(TWO_BY_TWO, a_plus_interaction, seeds=1),
+        study_of(TWO_BY_TWO),
+        metrics=PLANTED_METRICS,
+    )
     assert (result.cells["note"] == ONE_SEED).all()
     assert result.cells[["ci_low", "ci_high", "half_width", "sd"]].isna().all().all()
     # interactions cannot be separated from the error with one seed per cell: pooled, said so
@@ -89,8 +92,12 @@ def test_one_seed_per_cell_gives_no_cell_interval():
 
 
 def test_a_single_run_per_factor_level_has_no_effect_interval():
-    frame = planted({"g_output": ["tanh", "sigmoid"]}, a_plus_interaction_a_only, seeds=1)
-    result = analyse(frame, metrics=PLANTED_METRICS)
+    factors = {"g_output": ["tanh", "sigmoid"]}
+    result = analyse(
+        planted(factors, a_plus_interaction_a_only, seeds=1),
+        study_of(factors),
+        metrics=PLANTED_METRICS,
+    )
     effect = row(result.effects, metric="fid_cnn_2k", factor="g_output")
     assert np.isfinite(effect["estimate"])
     assert math.isnan(effect["ci_low"]) and math.isnan(effect["p"])
@@ -109,7 +116,7 @@ def test_diverged_runs_are_excluded_from_statistics_and_counted():
         ),
     )
     frame.loc[frame["status"] == "diverged", "fid_cnn_2k"] = 1e6  # must be ignored anyway
-    result = analyse(frame, metrics=PLANTED_METRICS)
+    result = analyse(frame, study_of(TWO_BY_TWO), metrics=PLANTED_METRICS)
     cells = result.cells[result.cells["metric"] == "fid_cnn_2k"].set_index("cell")
     dead = cell_id({"g_output": "sigmoid", "latent": "uniform"})
     half = cell_id({"g_output": "sigmoid", "latent": "normal"})
@@ -129,8 +136,9 @@ def test_diverged_runs_are_excluded_from_statistics_and_counted():
 
 def test_multi_level_factor_reports_each_level_against_baseline():
     effects = {4: 0.0, 3: 5.0, 5: 0.0}
-    frame = planted({"kernel_size": [4, 3, 5]}, lambda lv: 20 + effects[lv["kernel_size"]], 6)
-    result = analyse(frame, metrics=PLANTED_METRICS)
+    factors = {"kernel_size": [4, 3, 5]}
+    frame = planted(factors, lambda lv: 20 + effects[lv["kernel_size"]], 6)
+    result = analyse(frame, study_of(factors), metrics=PLANTED_METRICS)
     rows = result.effects[result.effects["metric"] == "fid_cnn_2k"].set_index("level")
     assert list(rows.index) == ["3", "5"] and set(rows["baseline"]) == {"4"}
     assert rows.loc["3", "ci_low"] <= 5.0 <= rows.loc["3", "ci_high"]
@@ -142,10 +150,8 @@ def test_multi_level_factor_reports_each_level_against_baseline():
 
 def test_holm_correction_is_applied_across_factors_per_metric():
     factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
-    result = analyse(
-        planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4),
-        metrics=PLANTED_METRICS,
-    )
+    frame = planted(factors, lambda lv: 20 + 1.5 * (lv["latent"] == "uniform"), 4)
+    result = analyse(frame, study_of(factors), metrics=PLANTED_METRICS)
     for metric, group in result.effects.groupby("metric"):
         expected = multipletests(group["p"], method="holm")[1]
         assert np.allclose(group["p_holm"], expected), metric
@@ -175,7 +181,8 @@ def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
                     "fid_cnn_2k": fid,
                 }
             )
-    result = analyse(pd.DataFrame(rows), metrics=[FID])
+    study = study_of({"d_dropout": [0.4], "label_smoothing": [0.9]}, design="one_at_a_time")
+    result = analyse(pd.DataFrame(rows), study, metrics=[FID])
     assert result.layout.design == "one_at_a_time" and not result.layout.separates_interactions
     assert result.interactions.empty and result.anova.empty
     effects = result.effects.set_index("factor")
@@ -206,21 +213,25 @@ def test_study_file_supplies_baseline_and_level_order(write_study):
 
 
 def test_no_direction_claimed_for_g_activation():
-    frame = planted({"g_activation": ["relu", "leaky_relu"]}, lambda lv: 20.0, seeds=3)
+    factors = {"g_activation": ["relu", "leaky_relu"]}
+    frame = planted(factors, lambda lv: 20.0, seeds=3)
     claim = row(
-        analyse(frame, metrics=PLANTED_METRICS).claims, metric="fid_cnn_2k", factor="g_activation"
+        analyse(frame, study_of(factors), metrics=PLANTED_METRICS).claims,
+        metric="fid_cnn_2k",
+        factor="g_activation",
     )
     assert claim["expected"] == "none" and claim["verdict"] == "no direction claimed"
 
 
 def test_checkerboard_statistics_use_its_absolute_value():
     rng = np.random.default_rng(0)
-    frame = planted({"g_upsample": ["transposed", "resize"]}, lambda lv: 20.0, seeds=4)
+    factors = {"g_upsample": ["transposed", "resize"]}
+    frame = planted(factors, lambda lv: 20.0, seeds=4)
     frame[CHECKERBOARD.name] = [
         (1.0 if g == "transposed" else 0.0) * (-1) ** s + rng.normal(0, 0.05)
         for g, s in zip(frame["g_upsample"], frame["seed"], strict=True)
     ]
-    result = analyse(frame, metrics=[*PLANTED_METRICS, CHECKERBOARD])
+    result = analyse(frame, study_of(factors), metrics=[*PLANTED_METRICS, CHECKERBOARD])
     effect = row(result.effects, metric=CHECKERBOARD.name, factor="g_upsample")
     assert effect["estimate"] == pytest.approx(-1.0, abs=0.1)  # |x| drops by 1 with resize
     claim = row(result.claims, metric=CHECKERBOARD.name, factor="g_upsample")
@@ -249,16 +260,20 @@ def test_cells_design_gets_its_levels_from_the_study(write_study):
 
 def test_analysis_carries_the_resolved_metric_columns():
     frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=2)
-    result = analyse(frame, metrics=list(reversed(PLANTED_METRICS)))
+    result = analyse(frame, study_of(TWO_BY_TWO), metrics=list(reversed(PLANTED_METRICS)))
     assert result.metrics == ["fid_cnn_2k", "is_cnn_2k"]  # summary.csv's order
     assert result.columns["fid_cnn_2k"].metric.key == "fid" and result.primary == "fid_cnn_2k"
-    only_is = analyse(frame.drop(columns="fid_cnn_2k"), metrics=PLANTED_METRICS[1:])
+    only_is = analyse(
+        frame.drop(columns="fid_cnn_2k"), study_of(TWO_BY_TWO), metrics=PLANTED_METRICS[1:]
+    )
     assert only_is.primary == "is_cnn_2k"  # no FID: the first metric leads
 
 
 def test_metric_columns_must_agree_with_metrics_json():
     frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=2)
     with pytest.raises(MetricError, match="is_cnn_2k: a summary.csv column that metrics.json"):
-        analyse(frame, metrics=[FID])  # a numeric column nobody described: no guessing
+        analyse(
+            frame, study_of(TWO_BY_TWO), metrics=[FID]
+        )  # a numeric column nobody described: no guessing
     with pytest.raises(MetricError, match="checkerboard_pixel_2k: in metrics.json but not"):
-        analyse(frame, metrics=[*PLANTED_METRICS, CHECKERBOARD])
+        analyse(frame, study_of(TWO_BY_TWO), metrics=[*PLANTED_METRICS, CHECKERBOARD])

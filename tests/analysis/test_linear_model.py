@@ -7,18 +7,20 @@ import math
 
 import numpy as np
 import pandas as pd
-from conftest import A_EFFECT, PLANTED_METRICS, TWO_BY_TWO, a_plus_interaction, planted
+from conftest import A_EFFECT, PLANTED_METRICS, TWO_BY_TWO, a_plus_interaction, planted, study_of
 from statsmodels.stats.multitest import multipletests
 
 from gan_bench.analysis.layout import layout_for, tidy_runs
 from gan_bench.analysis.linear_model import effects_for, fit_metric, holm
+from gan_bench.study.design import DesignRecord
 
 
 def test_intervals_cover_the_truth_about_95_percent_of_the_time():
     covered = 0
+    study = study_of(TWO_BY_TWO)
     for rng_seed in range(40):
         frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=3, sd=3.0, rng_seed=rng_seed)
-        layout = layout_for(frame)
+        layout = layout_for(frame, study, DesignRecord.of(study))
         runs = tidy_runs(frame, layout, [c.name for c in PLANTED_METRICS])
         fit = fit_metric(runs, layout, "fid_cnn_2k")
         effect = effects_for(fit, layout, runs)[0]

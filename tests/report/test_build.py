@@ -1,5 +1,6 @@
 """The report: tables carry summary.csv's numbers, LaTeX is booktabs, report.html stands
-alone and renders in a real browser with every image loaded."""
+alone and renders in a real browser with every image loaded. (What it reads:
+test_inputs.py; its sentences: test_prose.py.)"""
 
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import study_of
 from PIL import Image
 from scipy import stats
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.summary import write_summary
 from gan_bench.cli import main
+from gan_bench.folders import StudyFolder
 from gan_bench.report import tables
 from gan_bench.report.build import build_report
 from gan_bench.score.registry import column
-from gan_bench.study.design import cell_id
+from gan_bench.study.design import cell_id, cells
+from gan_bench.study.record import write_study_record
 
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
@@ -62,10 +66,16 @@ def synthetic_summary(seeds: int = 3, metrics: list[str] = METRICS) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def write_results(folder: Path, summary: pd.DataFrame) -> None:
-    """summary.csv and metrics.json, as `gan-bench aggregate` writes them."""
+def write_results(results: Path, summary: pd.DataFrame, **study: object) -> Path:
+    """summary.csv and metrics.json with study.yaml and design.json beside them, as
+    `gan-bench aggregate` leaves a results folder (a 2x2 study of FACTORS unless `study` says
+    otherwise)."""
+    results.mkdir(parents=True, exist_ok=True)
     columns = [COLUMNS[name] for name in COLUMNS if name in summary.columns]
-    write_summary(summary, folder / "summary.csv", columns)
+    write_summary(summary, results / "summary.csv", columns)
+    factors = study.pop("factors", FACTORS)
+    write_study_record(study_of(factors, name="synthetic", **study), StudyFolder(results))
+    return results
 
 
 def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
@@ -76,7 +86,6 @@ def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
         folder.mkdir(parents=True)
         config = {
             "study": "synthetic",
-            "study_file": "ablations/not-here.yaml",
             "cell": row.cell,
             "seed": row.seed,
             "dataset": {"name": "digits", "image_size": 16},
@@ -115,7 +124,6 @@ def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("results") / "synthetic"
-    results.mkdir()
     summary = synthetic_summary()
     write_results(results, summary)
     write_run_folders(results, summary)
@@ -293,7 +301,7 @@ def test_latex_table_is_valid_booktabs(report):
 def test_one_seed_tables_say_no_interval():
     summary = synthetic_summary(seeds=1)
     summary.loc[0, "status"] = "diverged"
-    table = tables.cell_table(analyse(summary, metrics=list(COLUMNS.values())))
+    table = tables.cell_table(analyse(summary, study_of(FACTORS), metrics=list(COLUMNS.values())))
     markdown, html = tables.to_markdown(table), tables.to_html(table)
     rows = [line for line in markdown.splitlines() if line.startswith("|")][2:]
     assert sum(line.count("± n/a") for line in rows) == 3 * 2  # 3 cells x 2 metrics
@@ -302,9 +310,7 @@ def test_one_seed_tables_say_no_interval():
 
 
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
-    results = tmp_path / "plain"
-    results.mkdir()
-    write_results(results, synthetic_summary(metrics=[]))
+    results = write_results(tmp_path / "plain", synthetic_summary(metrics=[]))
     files = build_report(results)
     html = files.html.read_text(encoding="utf-8")
     assert "runs not scored" in html and "No log.jsonl found" in html
@@ -312,46 +318,35 @@ def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
 
 
 def test_fractional_design_shows_its_alias_structure(tmp_path):
-    results = tmp_path / "frac"
-    results.mkdir()
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+    factors["d_downsample"] = ["strided", "maxpool"]
+    study = study_of(factors, design="fractional", resolution=3)
     rng = np.random.default_rng(1)
-    rows = []
-    for a, b in [
-        ("tanh", "normal"),
-        ("tanh", "uniform"),
-        ("sigmoid", "normal"),
-        ("sigmoid", "uniform"),
-    ]:
-        c = "maxpool" if (a == "sigmoid") != (b == "uniform") else "strided"  # C = AB
-        levels = {"g_output": a, "latent": b, "d_downsample": c}
-        for seed in range(2):
-            rows.append(
-                {
-                    "cell": cell_id(levels),
-                    **levels,
-                    "seed": seed,
-                    "status": "completed",
-                    "fid_cnn_2k": 20 + rng.normal(),
-                }
-            )
-    write_results(results, pd.DataFrame(rows))
-    aliases = ["g_output = latent x d_downsample", "latent = g_output x d_downsample"]
-    design = {"design": "fractional", "resolution": 3, "generators": "a b ab", "aliases": aliases}
-    (results / "design.json").write_text(json.dumps(design))
+    rows = [
+        {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
+        | {"fid_cnn_2k": 20 + rng.normal()}
+        for cell in cells(study)
+        for seed in range(2)
+    ]
+    assert len(rows) == 4 * 2  # 2^(3-1) cells: C = AB
+    results = write_results(
+        tmp_path / "frac", pd.DataFrame(rows), factors=factors, design="fractional", resolution=3
+    )
     html = build_report(results).html.read_text(encoding="utf-8")
-    assert "Alias structure" in html and "g_output = latent x d_downsample" in html
+    assert "Alias structure" in html and "generators: a b ab" in html
+    assert "g_output = latent x d_downsample" in html
     assert "resolution 3" in html and "does not separate two-way interactions" in html
 
 
 def test_cli_report_command(tmp_path, capsys):
-    results = tmp_path / "cli"
-    results.mkdir()
-    write_results(results, synthetic_summary(metrics=[]))
+    results = write_results(tmp_path / "cli", synthetic_summary(metrics=[]))
     assert main(["report", str(results)]) == 0
     assert (results / "report.html").exists() and (results / "tables" / "ablation.tex").exists()
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "summary.csv" in capsys.readouterr().err
-    assert main(["report", str(results), "--study", str(tmp_path / "none.yaml")]) == 2
+    (results / "study.yaml").unlink()
+    assert main(["report", str(results)]) == 2
+    assert "study.yaml: not found; `gan-bench aggregate STUDY`" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- a real browser
@@ -431,7 +426,6 @@ def test_browser_check_catches_a_broken_image(report, tmp_path):
 
 def test_rerun_removes_figures_the_report_no_longer_shows(tmp_path):
     results = tmp_path / "rerun"
-    results.mkdir()
     summary = synthetic_summary(metrics=["fid_cnn_2k"])
     write_results(results, summary)
     build_report(results)
@@ -462,9 +456,8 @@ def test_directions_and_labels_come_from_the_registry(report):
 
 
 def test_report_on_a_summary_without_metrics_json_says_to_rerun_aggregate(tmp_path, capsys):
-    results = tmp_path / "old"
-    results.mkdir()
-    synthetic_summary().to_csv(results / "summary.csv", index=False)  # made before metrics.json
+    results = write_results(tmp_path / "old", synthetic_summary())
+    (results / "metrics.json").unlink()  # summary.csv made before metrics.json existed
     assert main(["report", str(results)]) == 2
     err = capsys.readouterr().err
     assert str(results / "metrics.json") in err and "gan-bench aggregate" in err

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import yaml
 from conftest import ABLATIONS, REPO, load_benchmark, sigkill_group_when, tiny_study
 
 from gan_bench.study.plan import plan
+from gan_bench.study.study_file import load_study
 
 SNAKEFILE = REPO / "Snakefile"
 
@@ -108,7 +110,10 @@ def test_smoke_study_end_to_end_then_nothing_to_do_then_only_new_seed(tmp_path):
     assert {(r["cell"], r["seed"]) for r in rows} == {
         (c, str(s)) for c in ("g_output-tanh", "g_output-sigmoid") for s in (0, 1)
     }
-    assert json.loads((out / "design.json").read_text())["design"] == "full_factorial"
+    design = json.loads((out / "design.json").read_text())  # the study travels with it
+    assert design["design"] == "full_factorial" and design["factors"] == smoke["factors"]
+    resolved = load_study(out / "study.yaml")
+    assert replace(resolved, path="") == replace(load_study(study), path="")
     assert all(float(r["fid_cnn_256"]) > 0 for r in rows)  # scored in the train jobs
     assert (out / "report.html").stat().st_size > 10_000
     assert (out / "tables" / "ablation.tex").is_file()

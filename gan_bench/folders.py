@@ -1,0 +1,144 @@
+"""Where a study's results lie: the study folder `results/<study>/` and each run folder in it.
+
+Every file name gan-bench writes or reads there is spelled here and nowhere else; the names
+are a contract (scripts, the Snakefile and earlier results rely on them). Plain paths, no
+input or output, so that every stage, and the Snakefile, can use it:
+
+    results/<study>/
+        study.yaml  design.json  summary.csv  metrics.json  evaluator.json  report.html
+        tables/  figures/  logs/  benchmarks/
+        runs/<cell-id>/seed-<S>/
+            config.json  log.jsonl  checkpoint.pt  checkpoint.prev.pt
+            generator.pt  samples.png  run.json  scores.json
+
+Snakemake's wildcard patterns are these paths with `{cell}` and `{seed}` as the cell and
+seed: `StudyFolder(...).run("{cell}", "{seed}").run` is `.../runs/{cell}/seed-{seed}/run.json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS_ROOT = Path("results")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run of a study (a cell x seed): `results/<study>/runs/<cell-id>/seed-<S>/`."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        """The run's fully resolved settings, written before training starts."""
+        return self.root / "config.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log.jsonl"
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.root / "checkpoint.pt"
+
+    @property
+    def previous_checkpoint(self) -> Path:
+        """The checkpoint before the latest: the fallback when the latest is unreadable."""
+        return self.root / "checkpoint.prev.pt"
+
+    @property
+    def generator(self) -> Path:
+        return self.root / "generator.pt"
+
+    @property
+    def samples(self) -> Path:
+        return self.root / "samples.png"
+
+    @property
+    def run(self) -> Path:
+        """Written last by training: its presence means the run is finished."""
+        return self.root / "run.json"
+
+    @property
+    def scores(self) -> Path:
+        return self.root / "scores.json"
+
+
+RunPaths = RunFolder  # the name the trainer, the scorer and summary.py were written against
+
+
+@dataclass(frozen=True)
+class StudyFolder:
+    """A study's results: `results/<study>/`, its run folders and what aggregate and report
+    write beside them."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, study_name: str, results_root: str | Path = RESULTS_ROOT) -> StudyFolder:
+        return cls(Path(results_root) / study_name)
+
+    def run(self, cell: str, seed: int | str) -> RunFolder:
+        """The run folder of a cell x seed (`"{cell}", "{seed}"` give Snakemake's pattern)."""
+        return RunFolder(self.runs / str(cell) / f"seed-{seed}")
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def study(self) -> Path:
+        """The resolved study (every default filled in), written by aggregate."""
+        return self.root / "study.yaml"
+
+    @property
+    def design(self) -> Path:
+        """The design with typed levels (cell id -> levels), written by aggregate."""
+        return self.root / "design.json"
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.csv"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.json"
+
+    @property
+    def evaluator(self) -> Path:
+        return self.root / "evaluator.json"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def benchmarks(self) -> Path:
+        """Snakemake's `benchmark:` records (wall, CPU time, memory) of every job."""
+        return self.root / "benchmarks"
+
+    def train_log(self, cell: str, seed: int | str) -> Path:
+        return self.logs / "train" / str(cell) / f"seed-{seed}.log"
+
+    def train_benchmark(self, cell: str, seed: int | str) -> Path:
+        return self.benchmarks / "train" / str(cell) / f"seed-{seed}.tsv"
+
+    def job_log(self, job: str) -> Path:
+        """The log of a once-per-study job (evaluator, aggregate, report)."""
+        return self.logs / f"{job}.log"
+
+    def job_benchmark(self, job: str) -> Path:
+        return self.benchmarks / f"{job}.tsv"

@@ -1,0 +1,106 @@
+"""What the report reads: summary.csv, the study that travels with it (study.yaml and
+design.json, written by `gan-bench aggregate`), and the run folders beside them where they
+exist (run.json for the machine facts, log.jsonl for the curves, samples.png for the
+mosaic). A published results folder has no run folders; the report says so and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gan_bench.analysis.analyse import Analysis
+from gan_bench.analysis.summary import read_metric_columns, read_summary
+from gan_bench.errors import BadInput
+from gan_bench.files import read_log
+from gan_bench.folders import StudyFolder
+from gan_bench.score.registry import MetricColumn
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.record import read_study_record
+from gan_bench.study.study_file import Study
+
+
+class ReportError(BadInput):
+    """The results folder cannot be reported on (e.g. no summary.csv); names the path."""
+
+
+@dataclass
+class Inputs:
+    """Everything the report reads from a results folder."""
+
+    folder: StudyFolder
+    summary: pd.DataFrame
+    study: Study  # study.yaml: the resolved study
+    design: DesignRecord  # design.json: typed levels per cell
+    metrics: list[MetricColumn]  # metrics.json: what each metric column is (the registry's)
+    run_infos: list[dict[str, Any]] = field(default_factory=list)  # run.json + cell, seed
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_results(folder: StudyFolder) -> pd.DataFrame:
+    """summary.csv; ReportError when it is missing or holds no run."""
+    if not folder.summary.is_file():
+        raise ReportError(f"{folder.summary}: not found (run `gan-bench aggregate STUDY` first)")
+    summary = read_summary(folder.summary)
+    if summary.empty:
+        raise ReportError(f"{folder.summary}: no runs")
+    return summary
+
+
+def gather(folder: StudyFolder) -> Inputs:
+    """summary.csv, study.yaml, design.json and metrics.json (an error names a missing one),
+    and the run.json of every run named in summary.csv whose folder is here."""
+    summary = read_results(folder)
+    study, design = read_study_record(folder)
+    infos = []
+    for cell, seed in zip(summary["cell"], summary["seed"], strict=True):
+        info = _read_json(folder.run(str(cell), int(seed)).run)
+        if info is not None:
+            infos.append(info | {"cell": str(cell), "seed": int(seed)})
+    metrics = read_metric_columns(folder.summary)
+    return Inputs(folder, summary, study, design, metrics, infos)
+
+
+def read_logs(folder: StudyFolder, analysis: Analysis) -> pd.DataFrame:
+    """Every run's log.jsonl as one long frame, with the run's cell, seed and factor levels."""
+    frames = []
+    for run in analysis.runs.itertuples(index=False):
+        records = read_log(folder.run(run.cell, run.seed).log)
+        if not records:
+            continue
+        frame = pd.DataFrame.from_records(records)
+        frame["cell"], frame["seed"] = run.cell, run.seed
+        for name in analysis.layout.factors:
+            frame[name] = getattr(run, name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:
+    """One samples.png per cell: its first completed seed, else its first seed with one."""
+    tiles = []
+    cells = analysis.divergence_cells
+    labels = dict(zip(cells["cell"], cells["label"], strict=True))
+    for cell in analysis.layout.cell_order:
+        runs = analysis.runs[analysis.runs["cell"] == cell].sort_values(["diverged", "seed"])
+        found = None
+        for run in runs.itertuples(index=False):
+            path = folder.run(cell, run.seed).samples
+            if path.exists():
+                suffix = " (diverged)" if run.diverged else ""
+                found = (f"{labels.get(cell, cell)} — seed {run.seed}{suffix}", path)
+                break
+        tiles.append(found or (labels.get(cell, cell), None))
+    if all(path is None for _, path in tiles):
+        return []
+    return tiles

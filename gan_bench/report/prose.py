@@ -1,0 +1,178 @@
+"""The report's sentences: the bottom line, the study's facts (design, data, budget,
+machines), the methods and the page title. Numbers come from the Analysis; how they are
+formatted is gan_bench.report.tables' and gan_bench.report.displays'.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import pandas as pd
+
+from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
+from gan_bench.provenance import git_commit
+from gan_bench.report import displays
+from gan_bench.report.inputs import Inputs
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.tricks import TRICKS, format_level
+
+
+def bottom_line(analysis: Analysis) -> list[str]:
+    """Plain sentences: what the study decides on its primary metric, and what it cannot."""
+    metric = analysis.primary
+    if metric is None:
+        return ["summary.csv has no metric columns yet (runs not scored): nothing to judge."]
+    claims = analysis.claims[analysis.claims["metric"] == metric]
+    if claims.empty:
+        return [f"No factor varies in this study, so no claim can be tested on {metric}."]
+    counts = claims["verdict"].value_counts()
+    parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+    column = analysis.columns[metric]
+    lines = [
+        f"On {column.label} ({column.direction_text}), {len(claims)} comparisons "
+        f"against the baseline: {', '.join(parts)} at 95% (Holm-corrected across factors)"
+        + (
+            f"; {counts.get('no direction claimed')} without a claimed direction."
+            if counts.get("no direction claimed")
+            else "."
+        )
+    ]
+    undecided = claims[claims["verdict"].isin(["inconclusive", "no direction claimed"])]
+    if len(undecided):
+        needs = [
+            f"{r.factor} = {r.level} "
+            f"({displays.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
+            for r in undecided.itertuples()
+        ]
+        lines.append(
+            "This study cannot decide: " + "; ".join(needs) + ". Seeds needed assume the "
+            "observed effect and spread (80% power), a rough guide for the next run."
+        )
+    if analysis.runs["diverged"].any():
+        share = analysis.runs["diverged"].mean()
+        lines.append(
+            f"{analysis.runs['diverged'].sum()} of {len(analysis.runs)} runs "
+            f"({share:.0%}) diverged; see Divergences."
+        )
+    return lines
+
+
+def study_facts(inputs: Inputs, analysis: Analysis) -> list[tuple[str, str]]:
+    """Key/value lines for the study summary: design, data, budget, seeds, machines."""
+    study, layout = inputs.study, analysis.layout
+    facts = [("study", study.name)]
+    if study.description:
+        facts.append(("description", study.description))
+    facts.append(("source", f"{inputs.folder.study} and {inputs.folder.design.name}"))
+    design = layout.design
+    if layout.design == "fractional":
+        design += f" (resolution {layout.resolution})"
+    facts.append(("design", f"{design}, {len(layout.cell_order)} cells"))
+    for name, levels in layout.factors.items():
+        marked = [f"{lv} (baseline)" if lv == layout.baseline[name] else lv for lv in levels]
+        facts.append((f"factor {name}", ", ".join(marked)))
+    fixed = {k: v for k, v in study.baseline.items() if k not in layout.factors}
+    changed = {k: v for k, v in fixed.items() if v != TRICKS[k].default}
+    facts.append(
+        (
+            "fixed tricks off default",
+            ", ".join(f"{k}={format_level(v)}" for k, v in changed.items())
+            or "none (registry defaults)",
+        )
+    )
+    for key in ("dataset", "model", "train", "eval"):
+        section = getattr(study, key)
+        facts.append((key, ", ".join(f"{k}: {v}" for k, v in section.items())))
+    seeds = sorted(analysis.runs["seed"].unique())
+    facts.append(("seeds", f"{', '.join(map(str, seeds))} ({len(seeds)} per cell)"))
+    runs, diverged = len(analysis.runs), int(analysis.runs["diverged"].sum())
+    facts.append(("runs", f"{runs} ({runs - diverged} completed, {diverged} diverged)"))
+    if "seconds" in analysis.runs:
+        total = float(analysis.runs["seconds"].sum())
+        facts.append(("training time", f"{total / 3600:.2f} h in all ({total:.0f} s)"))
+    if inputs.run_infos:
+        facts += _machine_facts(inputs.run_infos)
+    else:
+        facts.append(("machines", "not recorded here (no run folders next to summary.csv)"))
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    facts.append(("report made", f"{made} by gan-bench {_own_version()}, commit {git_commit()}"))
+    return facts
+
+
+def _own_version() -> str:
+    try:
+        return metadata.version("gan-bench")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _distinct(infos: list[dict[str, Any]], key: str) -> str:
+    values = [str(info.get(key)) for info in infos if info.get(key) is not None]
+    counted = pd.Series(values).value_counts() if values else pd.Series(dtype=int)
+    return "; ".join(f"{v} ({n} runs)" for v, n in counted.items()) or "not recorded"
+
+
+def _machine_facts(infos: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    facts = [
+        (
+            "device",
+            _distinct(infos, "device_name")
+            if any("device_name" in i for i in infos)
+            else _distinct(infos, "device"),
+        ),
+        ("threads", _distinct(infos, "threads")),
+        ("host", _distinct(infos, "host")),
+        ("git commit", _distinct(infos, "git_commit")),
+    ]
+    versions: dict[str, set[str]] = {}
+    for info in infos:
+        for package, version in (info.get("versions") or {}).items():
+            versions.setdefault(package, set()).add(str(version))
+    if versions:
+        facts.append(
+            ("versions", ", ".join(f"{p} {'/'.join(sorted(v))}" for p, v in versions.items()))
+        )
+    return facts
+
+
+def methods(analysis: Analysis) -> list[str]:
+    lines = [
+        "Cell means carry a 95% t-interval over seeds (scipy.stats.t); a cell with one "
+        "completed seed gets no interval (shown as ± n/a).",
+        "Effects: one OLS model per metric over all completed runs (statsmodels, sum/deviation "
+        "coding). Each level is compared with the baseline level, averaged over the other "
+        "factors; 95% CIs and p-values come from the model's t-test of that contrast.",
+        "Holm correction across the factors' comparisons within each metric (separately "
+        "across its interaction terms, and across all terms of each ANOVA table); a verdict "
+        "is decided only when the Holm-adjusted p < 0.05. "
+        "Inconclusive means the evidence cannot tell at 95%, not that the trick does nothing.",
+        "Seeds needed: seeds per cell for 80% power at α = 0.05 / (comparisons of the metric), "
+        "taking the observed effect and residual spread as true (statsmodels.stats.power); "
+        "a rough guide, optimistic when the observed effect is a lucky draw.",
+        *displays.metric_lines(analysis),
+        DIVERGED_RULE,
+    ]
+    if len(analysis.layout.factors) < 2:
+        lines.append("Interactions are not reported: the study varies fewer than two factors.")
+    elif not analysis.layout.separates_interactions:
+        lines.append(
+            f"Interactions and ANOVA are not reported: a {analysis.layout.design} design does "
+            "not separate two-way interactions from main effects (needs a full factorial or a "
+            "fractional design of resolution V or more)."
+        )
+    return lines
+
+
+def alias_text(design: DesignRecord) -> str:
+    """A fractional design's resolution, generators and aliases (design.json); else ''."""
+    if design.design != "fractional":
+        return ""
+    lines = [f"resolution: {design.resolution}", f"generators: {design.generators}"]
+    return "\n".join(lines + [str(alias) for alias in design.aliases])
+
+
+def analysis_title(inputs: Inputs, analysis: Analysis) -> str:
+    name = inputs.study.name
+    return f"{name} ({analysis.layout.design}, {len(analysis.runs)} runs)"

@@ -1,0 +1,106 @@
+"""The report's sentences: the bottom line, the study's facts with typed levels written as
+the registry writes them, the alias structure of a fraction, and the methods' caveats."""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
+
+from gan_bench.analysis.analyse import analyse
+from gan_bench.folders import StudyFolder
+from gan_bench.report.inputs import Inputs
+from gan_bench.report.prose import (
+    alias_text,
+    analysis_title,
+    bottom_line,
+    methods,
+    study_facts,
+)
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.study_file import Study
+
+
+def inputs_for(study: Study, summary: pd.DataFrame, infos: list | None = None) -> Inputs:
+    folder = StudyFolder.of(study.name)
+    design, metrics = DesignRecord.of(study), planted_metrics(summary)
+    return Inputs(folder, summary, study, design, metrics, infos or [])
+
+
+def facts_of(study: Study, summary: pd.DataFrame, infos: list | None = None) -> dict[str, str]:
+    return dict(
+        study_facts(
+            inputs_for(study, summary, infos),
+            analyse(summary, study, metrics=planted_metrics(summary)),
+        )
+    )
+
+
+def test_bottom_line_counts_verdicts_and_names_what_it_cannot_decide():
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=6)
+    frame.loc[0, "status"] = "diverged"
+    lines = bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))
+    assert lines[0].startswith("On fid_cnn_2k (lower is better), 2 comparisons")
+    assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
+    assert lines[1].startswith("This study cannot decide: latent = uniform (")
+    assert lines[2].startswith("1 of 24 runs (4%) diverged")
+
+
+def test_bottom_line_without_metrics_says_there_is_nothing_to_judge():
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=2).drop(
+        columns=["fid_cnn_2k", "is_cnn_2k"]
+    )
+    assert (
+        "runs not scored"
+        in bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))[0]
+    )
+
+
+def test_facts_write_typed_levels_and_mark_the_baseline():
+    factors = {"kernel_size": [3, 4], "d_dropout": [0.4, 0.0]}  # baselines listed last
+    baseline = {"label_smoothing": 0.9, "feature_matching": True}  # fixed, off default
+    study = study_of(factors, baseline=baseline)
+    facts = facts_of(study, planted(factors, lambda lv: 20.0, seeds=2))
+    assert facts["factor kernel_size"] == "4 (baseline), 3"
+    assert facts["factor d_dropout"] == "0.0 (baseline), 0.4"
+    assert facts["fixed tricks off default"] == "label_smoothing=0.9, feature_matching=true"
+    assert facts["design"] == "full_factorial, 4 cells"
+    assert facts["source"] == "results/tiny/study.yaml and design.json"
+    assert facts["train"].startswith("steps: 12, batch_size: 16")  # the resolved study
+    assert facts["machines"].startswith("not recorded here")
+
+
+def test_facts_name_the_machines_of_the_runs_that_are_here():
+    study = study_of(TWO_BY_TWO)
+    infos = [{"device": "cpu", "threads": 1, "host": "a", "versions": {"torch": "2"}}] * 3
+    facts = facts_of(study, planted(TWO_BY_TWO, a_plus_interaction, seeds=1), infos)
+    assert facts["device"] == "cpu (3 runs)" and facts["host"] == "a (3 runs)"
+    assert facts["versions"] == "torch 2" and "machines" not in facts
+
+
+def test_alias_text_only_for_fractional_designs():
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
+    assert alias_text(DesignRecord.of(study_of(factors))) == ""
+    factors["d_downsample"] = ["strided", "maxpool"]
+    fraction = DesignRecord.of(study_of(factors, design="fractional", resolution=3))
+    lines = alias_text(fraction).splitlines()
+    assert lines[:2] == ["resolution: 3", "generators: a b ab"]
+    assert "g_output = latent x d_downsample" in lines
+
+
+def test_methods_say_why_interactions_are_missing():
+    one = {"g_output": ["tanh", "sigmoid"]}
+    frame = planted(one, lambda lv: 20.0, seeds=2)
+    analysis = analyse(frame, study_of(one), metrics=planted_metrics(frame))
+    assert methods(analysis)[-1].startswith("Interactions are not reported: the study varies")
+    study = study_of({"d_dropout": [0.4], "label_smoothing": [0.9]}, design="one_at_a_time")
+    rows = [
+        {"cell": cell, "seed": seed, "status": "completed", "fid_cnn_2k": 20.0 + seed}
+        for cell in ("baseline", "d_dropout-0.4", "label_smoothing-0.9")
+        for seed in range(2)
+    ]
+    frame = pd.DataFrame(rows)
+    analysis = analyse(frame, study, metrics=planted_metrics(frame))
+    assert "a one_at_a_time design does not separate" in methods(analysis)[-1]
+    assert analysis_title(inputs_for(study, pd.DataFrame(rows)), analysis) == (
+        "tiny (one_at_a_time, 6 runs)"
+    )
