@@ -138,7 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from gan_bench.study.design import find_cell
     from gan_bench.study.study_file import load_study, run_config
     from gan_bench.train.data import load_dataset
-    from gan_bench.train.trainer import resolve_device, train_run
+    from gan_bench.train.runner import resolve_device, train_run
 
     study = load_study(args.study)
     cell = find_cell(study, args.cell)
@@ -201,7 +201,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     import torch
 
     from gan_bench.score.scorer import score_run
-    from gan_bench.train.trainer import resolve_device
+    from gan_bench.train.runner import resolve_device
 
     try:
         device = resolve_device(args.device)
