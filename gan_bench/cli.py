@@ -40,6 +40,19 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """A run seed: 0 up to the largest seed the trainer's seeding takes (the study schema's
+    seeds maximum, 2**32 - 1)."""
+    from gan_bench.study.study_file import seed_limit
+
+    value, limit = _non_negative(text), seed_limit()
+    if value > limit:
+        raise argparse.ArgumentTypeError(
+            f"must be <= {limit}, the largest seed the trainer's seeding takes, got {value}"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -51,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one cell x seed into a run folder")
     train.add_argument("study")
     train.add_argument("--cell", required=True, help="cell id (see `gan-bench cells`)")
-    train.add_argument("--seed", required=True, type=_non_negative)
+    train.add_argument("--seed", required=True, type=_seed)
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--steps", type=_positive, help="override train.steps")
     train.add_argument(
@@ -100,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
     )
     run.add_argument("study")
+    run.add_argument(
+        "--max-runs",
+        type=_positive,
+        help="refuse a plan of more runs than this (default 2000); may follow the study",
+    )
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
     return parser
 
@@ -191,10 +209,38 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
+    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
+    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
+    Snakemake, so our own option is taken back out of that remainder here."""
+    rest, value, index = [], None, 0
+    while index < len(argv):
+        item = argv[index]
+        if item == flag:
+            if index + 1 == len(argv):
+                raise BadInput(f"{flag}: expected a value")
+            value, index = argv[index + 1], index + 2
+            continue
+        if item.startswith(flag + "="):
+            value = item.split("=", 1)[1]
+        else:
+            rest.append(item)
+        index += 1
+    return rest, value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from gan_bench.study.plan import DEFAULT_MAX_RUNS
     from gan_bench.workflow.run import run_study
 
-    return run_study(args.study, args.snakemake_args)
+    snakemake_args, given = _pop_option(args.snakemake_args, "--max-runs")
+    max_runs = args.max_runs or DEFAULT_MAX_RUNS
+    if given is not None:
+        try:
+            max_runs = _positive(given)
+        except (ValueError, argparse.ArgumentTypeError) as error:
+            raise BadInput(f"--max-runs: {error}") from None
+    return run_study(args.study, snakemake_args, max_runs=max_runs)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -68,14 +68,43 @@ def fixed_noise(config: dict[str, Any], device: torch.device) -> torch.Tensor:
     return z.to(device)
 
 
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one mapping with dotted keys: {"train": {"steps": 3}} ->
+    {"train.steps": 3}; lists and scalars are leaves."""
+    if not isinstance(value, dict) or not value:
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat |= _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    return flat
+
+
+def config_differences(folder: dict[str, Any], this: dict[str, Any]) -> list[str]:
+    """`key: folder has A, this run B` for every dotted key whose value differs."""
+    old, new = _flatten(folder), _flatten(this)
+    keys = list(new) + [key for key in old if key not in new]
+
+    def shown(values: dict[str, Any], key: str) -> str:
+        return json.dumps(values[key]) if key in values else "no such key"
+
+    return [
+        f"{key}: folder has {shown(old, key)}, this run {shown(new, key)}"
+        for key in keys
+        if key not in old or key not in new or old[key] != new[key]
+    ]
+
+
 def check_run_folder(paths: RunPaths, config: dict[str, Any]) -> dict[str, Any] | None:
-    """run.json when this run already finished; RunConflict when the folder is another run's."""
+    """run.json when this run already finished; RunConflict, naming every key that differs,
+    when the folder holds another run's configuration."""
     if paths.config.exists():
         existing = read_json(paths.config)
-        if existing != json.loads(json.dumps(config)):
+        differences = config_differences(existing, json.loads(json.dumps(config)))
+        if differences:
+            listed = "".join(f"\n  {line}" for line in differences)
             raise RunConflict(
-                f"{paths.config}: this run folder holds a different configuration; "
-                "use another --out or delete the folder"
+                f"{paths.config}: this run folder holds a different configuration "
+                f"(use another --out or delete the folder):{listed}"
             )
     if paths.run.exists():
         finished = read_json(paths.run)
