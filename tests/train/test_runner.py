@@ -8,7 +8,8 @@ import torch
 from train_helpers import DIGITS, assert_same_generator, generator_tensors, make_config
 
 from gan_bench.files import RunPaths, read_json, read_log
-from gan_bench.train.runner import RunConflict, train_run
+from gan_bench.study.study_file import seed_limit
+from gan_bench.train.runner import RunConflict, config_differences, seed_everything, train_run
 
 
 def test_run_folder_has_every_file_and_records_provenance(tmp_path):
@@ -53,7 +54,36 @@ def test_forced_divergence_is_a_result_not_a_crash(tmp_path):
     assert read_json(tmp_path / "run.json")["status"] == "diverged"
 
 
-def test_config_mismatch_in_run_folder_is_refused(tmp_path):
+def test_config_mismatch_in_run_folder_is_refused_naming_each_key(tmp_path):
     train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    with pytest.raises(RunConflict, match="config.json"):
-        train_run(make_config(lr=1e-3), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    other = make_config({"label_noise": 0.1}, steps=16)
+    with pytest.raises(RunConflict) as info:
+        train_run(other, tmp_path, "cpu", progress=False, dataset=DIGITS)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'config.json'}: ")
+    assert "\n  train.steps: folder has 12, this run 16" in message
+    assert "\n  tricks.label_noise: folder has 0.0, this run 0.1" in message
+    assert message.count("folder has") == 2  # only the keys that differ
+
+
+def test_config_differences_flatten_nested_keys_and_name_missing_ones():
+    folder = {"seed": 0, "train": {"steps": 300, "lr": 0.1}, "eval": {"extractor": "domain"}}
+    this = {"seed": 0, "train": {"steps": 400, "lr": 0.1}, "tricks": {"latent": "uniform"}}
+    assert config_differences(folder, this) == [
+        "train.steps: folder has 300, this run 400",
+        'tricks.latent: folder has no such key, this run "uniform"',
+        'eval.extractor: folder has "domain", this run no such key',
+    ]
+    assert config_differences(this, this) == []
+
+
+def test_the_seed_limit_is_the_tightest_the_seeding_takes():
+    """The study schema's seeds maximum: seed_everything takes it; one more breaks numpy's
+    seeding, though torch would still take it (so numpy's limit is the real one)."""
+    import numpy as np
+
+    limit = seed_limit()
+    seed_everything(limit)
+    with pytest.raises(ValueError):
+        np.random.seed(limit + 1)
+    torch.manual_seed(limit + 1)
