@@ -53,14 +53,8 @@ def _seed(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    cells = commands.add_parser("cells", help="list a study's design matrix")
-    cells.add_argument("study")
-    cells.add_argument("--format", choices=("table", "csv", "json"), default="table")
-
+def _add_train(commands: Any) -> None:
+    """`gan-bench train`: one cell x seed, as the Snakefile's train rule runs it."""
     train = commands.add_parser("train", help="train one cell x seed into a run folder")
     train.add_argument("study")
     train.add_argument("--cell", required=True, help="cell id (see `gan-bench cells`)")
@@ -83,6 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then score the run in this process (as `gan-bench score RUN_DIR`)",
     )
+
+
+def _add_run(commands: Any) -> None:
+    """`gan-bench run`: a whole study; what follows the study goes to Snakemake, except our
+    own --max-runs (taken back out by cmd_run)."""
+    run = commands.add_parser(
+        "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
+    )
+    run.add_argument("study")
+    run.add_argument(
+        "--max-runs",
+        type=_positive,
+        help="refuse a plan of more runs than this (default 2000); may follow the study",
+    )
+    run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    cells = commands.add_parser("cells", help="list a study's design matrix")
+    cells.add_argument("study")
+    cells.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    _add_train(commands)
 
     score = commands.add_parser("score", help="score a trained run folder into scores.json")
     score.add_argument("run_dir", help="run folder (config.json, run.json, generator.pt)")
@@ -109,16 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results_dir", help="results/<study>/, holding summary.csv")
     report.add_argument("--study", help="the study file (default: found from the runs)")
 
-    run = commands.add_parser(
-        "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
-    )
-    run.add_argument("study")
-    run.add_argument(
-        "--max-runs",
-        type=_positive,
-        help="refuse a plan of more runs than this (default 2000); may follow the study",
-    )
-    run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
+    _add_run(commands)
     return parser
 
 
