@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gan_bench.errors import BadInput
-from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
 from gan_bench.workflow.estimate import (
     LONG_STUDY_S,
     STUDY_OVERHEAD_S,
@@ -88,11 +88,11 @@ def announce(
         f"study {study_plan.study.name}: {n_cells} cells x {n_seeds} seeds = "
         f"{len(study_plan.runs)} runs; {len(done)} done already, {len(to_train)} to train"
     )
-    say(f"results land in {results}/ (report.html when done)")
+    cores = snakemake_cores(snakemake_args)
+    say(f"results land in {results}/ (report.html when done); {cores} cores, one job each")
     if is_dry_run(snakemake_args) or not to_train:
         say("no estimate (" + ("dry run)" if to_train else "nothing left to train)"))
         return None
-    cores = snakemake_cores(snakemake_args)
     say("timing a few training steps on this machine ...")
     estimate = estimate_study(study_plan, to_train, cores, workdir)
     say(f"estimated wall time: about {format_duration(estimate.wall_seconds)} on {cores} cores")
@@ -162,7 +162,6 @@ def run_study(
 
     from gan_bench.files import write_json
     from gan_bench.resources import SNAKEFILE as snakefile
-    from gan_bench.study.plan import plan
 
     study_plan = plan(study, max_runs=max_runs)  # a bad or huge study fails here
     workdir = _workdir(snakemake_args)

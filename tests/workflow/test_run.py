@@ -126,6 +126,7 @@ def test_printed_plan_counts_runs_done_and_to_train_and_names_the_results(tiny_p
     text = out.getvalue()
     assert "study tiny: 2 cells x 2 seeds = 4 runs; 0 done already, 4 to train" in text
     assert f"results land in {tmp_path.resolve() / 'results' / 'tiny'}/" in text
+    assert f"{len(os.sched_getaffinity(0))} cores, one job each" in text
     assert "no estimate (dry run)" in text
     _finish(tiny_plan, tmp_path, "g_output-tanh", 0)
     _finish(tiny_plan, tmp_path, "g_output-tanh", 1, status="diverged")
