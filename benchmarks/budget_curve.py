@@ -24,7 +24,8 @@ from gan_bench.score import scorer as scoring
 from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study, run_config
 from gan_bench.train import data
-from gan_bench.train.trainer import Trainer, seed_everything
+from gan_bench.train.runner import seed_everything
+from gan_bench.train.trainer import Trainer
 
 
 def integers(text: str) -> list[int]:

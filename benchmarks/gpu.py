@@ -24,7 +24,8 @@ from side_by_side import ready_then_wait, run_together
 
 from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study, run_config
-from gan_bench.train.trainer import Trainer, seed_everything
+from gan_bench.train.runner import seed_everything
+from gan_bench.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_IMAGES = 8192

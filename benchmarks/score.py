@@ -29,7 +29,7 @@ MNIST_T10K = REPO.parent / "shared" / "datasets" / "mnist-t10k"
 def train_short_run(study_path: str, out: Path, steps: int, mnist: bool) -> None:
     from gan_bench.study.design import cells
     from gan_bench.study.study_file import load_study, run_config
-    from gan_bench.train.trainer import train_run
+    from gan_bench.train.runner import train_run
 
     study = load_study(study_path)
     cell = cells(study)[0]

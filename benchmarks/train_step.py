@@ -30,7 +30,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study, run_config
 from gan_bench.train import data
-from gan_bench.train.trainer import Trainer, seed_everything
+from gan_bench.train.runner import seed_everything
+from gan_bench.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 

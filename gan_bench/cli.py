@@ -40,18 +40,25 @@ def _positive(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _seed(text: str) -> int:
+    """A run seed: 0 up to the largest seed the trainer's seeding takes (the study schema's
+    seeds maximum, 2**32 - 1)."""
+    from gan_bench.study.study_file import seed_limit
 
-    cells = commands.add_parser("cells", help="list a study's design matrix")
-    cells.add_argument("study")
-    cells.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    value, limit = _non_negative(text), seed_limit()
+    if value > limit:
+        raise argparse.ArgumentTypeError(
+            f"must be <= {limit}, the largest seed the trainer's seeding takes, got {value}"
+        )
+    return value
 
+
+def _add_train(commands: Any) -> None:
+    """`gan-bench train`: one cell x seed, as the Snakefile's train rule runs it."""
     train = commands.add_parser("train", help="train one cell x seed into a run folder")
     train.add_argument("study")
     train.add_argument("--cell", required=True, help="cell id (see `gan-bench cells`)")
-    train.add_argument("--seed", required=True, type=_non_negative)
+    train.add_argument("--seed", required=True, type=_seed)
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--steps", type=_positive, help="override train.steps")
     train.add_argument(
@@ -70,6 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then score the run in this process (as `gan-bench score RUN_DIR`)",
     )
+
+
+def _add_run(commands: Any) -> None:
+    """`gan-bench run`: a whole study; what follows the study goes to Snakemake, except our
+    own --max-runs (taken back out by cmd_run)."""
+    run = commands.add_parser(
+        "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
+    )
+    run.add_argument("study")
+    run.add_argument(
+        "--max-runs",
+        type=_positive,
+        help="refuse a plan of more runs than this (default 2000); may follow the study",
+    )
+    run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    cells = commands.add_parser("cells", help="list a study's design matrix")
+    cells.add_argument("study")
+    cells.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    _add_train(commands)
 
     score = commands.add_parser("score", help="score a trained run folder into scores.json")
     score.add_argument("run_dir", help="run folder (config.json, run.json, generator.pt)")
@@ -95,11 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
 
-    run = commands.add_parser(
-        "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
-    )
-    run.add_argument("study")
-    run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
+    _add_run(commands)
     return parser
 
 
@@ -137,7 +166,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from gan_bench.study.design import find_cell
     from gan_bench.study.study_file import load_study, run_config
     from gan_bench.train.data import load_dataset
-    from gan_bench.train.trainer import resolve_device, train_run
+    from gan_bench.train.runner import resolve_device, train_run
 
     study = load_study(args.study)
     cell = find_cell(study, args.cell)
@@ -192,17 +221,45 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
+    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
+    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
+    Snakemake, so our own option is taken back out of that remainder here."""
+    rest, value, index = [], None, 0
+    while index < len(argv):
+        item = argv[index]
+        if item == flag:
+            if index + 1 == len(argv):
+                raise BadInput(f"{flag}: expected a value")
+            value, index = argv[index + 1], index + 2
+            continue
+        if item.startswith(flag + "="):
+            value = item.split("=", 1)[1]
+        else:
+            rest.append(item)
+        index += 1
+    return rest, value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from gan_bench.study.plan import DEFAULT_MAX_RUNS
     from gan_bench.workflow.run import run_study
 
-    return run_study(args.study, args.snakemake_args)
+    snakemake_args, given = _pop_option(args.snakemake_args, "--max-runs")
+    max_runs = args.max_runs or DEFAULT_MAX_RUNS
+    if given is not None:
+        try:
+            max_runs = _positive(given)
+        except (ValueError, argparse.ArgumentTypeError) as error:
+            raise BadInput(f"--max-runs: {error}") from None
+    return run_study(args.study, snakemake_args, max_runs=max_runs)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     import torch
 
     from gan_bench.score.scorer import score_run
-    from gan_bench.train.trainer import resolve_device
+    from gan_bench.train.runner import resolve_device
 
     try:
         device = resolve_device(args.device)

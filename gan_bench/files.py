@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gan_bench.folders import RunPaths  # noqa: F401  (imported from here by train, score)
-
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` on a temp file beside `path`, fsync it, then rename it over `path`."""

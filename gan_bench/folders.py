@@ -65,9 +65,6 @@ class RunFolder:
         return self.root / "scores.json"
 
 
-RunPaths = RunFolder  # the name the trainer, the scorer and summary.py were written against
-
-
 @dataclass(frozen=True)
 class StudyFolder:
     """A study's results: `results/<study>/`, its run folders and what aggregate and report

@@ -142,7 +142,7 @@ def train_smoke_run(out: Path, **tricks: Any) -> Path:
     """A finished run of ablations/smoke.yaml's g_output-tanh cell (about a second)."""
     from gan_bench.study.design import find_cell
     from gan_bench.study.study_file import load_study, run_config
-    from gan_bench.train.trainer import train_run
+    from gan_bench.train.runner import train_run
 
     study = load_study(ABLATIONS / "smoke.yaml")
     cell = find_cell(study, "g_output-tanh")

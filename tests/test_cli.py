@@ -163,9 +163,27 @@ BAD_INPUTS = {
     "unknown design": (tiny_study(design="latin_square"), [], "design"),
     "cells design without cells": (tiny_study(design="cells", factors={}), [], "cells"),
     "factorial without factors": (tiny_study(factors={}), [], "factors"),
+    "NaN learning rate": (_with("train", lr=float("nan")), [], "train.lr: must be a finite"),
+    "infinite learning rate": (_with("train", lr=float("inf")), [], "train.lr: must be a finite"),
+    "NaN held-out share": (
+        _with("dataset", heldout_fraction=float("nan")),
+        [],
+        "dataset.heldout_fraction: must be a finite",
+    ),
+    "infinite trick level": (
+        tiny_study(baseline={"instance_noise": float("inf")}),
+        [],
+        "baseline.instance_noise: must be a finite",
+    ),
+    "seed beyond numpy's seeding": (tiny_study(seeds=[99999999999999999999]), [], "seeds[0]"),
     "unknown cell id": (None, ["--cell", "g_output-purple"], "--cell"),
     "zero --steps": (None, ["--steps", "0"], "--steps"),
     "negative --seed": (None, ["--seed", "-3"], "--seed"),
+    "--seed beyond numpy's seeding": (
+        None,
+        ["--seed", str(2**32)],
+        "--seed: must be <= 4294967295",
+    ),
     "unknown --device": (None, ["--device", "tpu"], "--device"),
 }
 
@@ -255,3 +273,43 @@ def test_train_with_score_writes_the_scores_the_score_command_writes(capsys, tmp
     code, _, _ = run_cli(capsys, "score", str(out))
     assert code == 0
     assert json.loads((out / "scores.json").read_text())["metrics"] == in_train["metrics"]
+
+
+# --------------------------------------------------------------------------- gan-bench run
+
+
+def test_run_over_the_run_limit_exits_2_before_snakemake_starts(capsys, tmp_path, write_study,
+                                                               monkeypatch):  # fmt: skip
+    study = write_study(tiny_study(seeds=[0, 1, 2]))  # 2 cells x 3 seeds
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "run", str(study), "--max-runs", "5", "-n")
+    assert code == 2
+    assert "2 cells x 3 seeds = 6 runs" in err and "--max-runs 6" in err
+    assert not (tmp_path / ".snakemake").exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--max-runs", "7", "STUDY", "-n"],
+        ["run", "STUDY", "--max-runs", "7", "-n"],
+        ["run", "STUDY", "-n", "--max-runs=7"],
+    ],
+)
+def test_run_takes_max_runs_before_or_after_the_study(capsys, monkeypatch, argv):
+    seen = {}
+
+    def fake_run_study(study, snakemake_args, max_runs):
+        seen.update(study=study, snakemake_args=snakemake_args, max_runs=max_runs)
+        return 0
+
+    monkeypatch.setattr("gan_bench.workflow.run.run_study", fake_run_study)
+    code, _, _ = run_cli(capsys, *argv)
+    assert code == 0
+    assert seen == {"study": "STUDY", "snakemake_args": ["-n"], "max_runs": 7}
+
+
+def test_run_max_runs_must_be_a_positive_number(capsys, monkeypatch):
+    monkeypatch.setattr("gan_bench.workflow.run.run_study", lambda *a, **k: 0)
+    code, _, err = run_cli(capsys, "run", "STUDY", "--max-runs", "many")
+    assert code == 2 and "--max-runs" in err

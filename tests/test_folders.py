@@ -10,8 +10,7 @@ from pathlib import Path
 
 from conftest import ABLATIONS, REPO
 
-from gan_bench import files
-from gan_bench.folders import RunFolder, RunPaths, StudyFolder
+from gan_bench.folders import StudyFolder
 from gan_bench.resources import SNAKEFILE
 from gan_bench.study.plan import plan
 
@@ -61,10 +60,6 @@ def test_wildcards_as_cell_and_seed_give_snakemakes_patterns():
     pattern = StudyFolder.of("s").run("{cell}", "{seed}")
     assert str(pattern.run) == "results/s/runs/{cell}/seed-{seed}/run.json"
     assert str(pattern.scores) == "results/s/runs/{cell}/seed-{seed}/scores.json"
-
-
-def test_the_old_name_is_the_same_class():
-    assert RunPaths is RunFolder and files.RunPaths is RunFolder
 
 
 def test_a_plan_lands_its_runs_in_the_study_folder():

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.errors import BadInput
-from gan_bench.files import RunPaths, atomic_write, write_json
-from gan_bench.folders import StudyFolder
+from gan_bench.files import atomic_write, write_json
+from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score import registry
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICKS
@@ -31,7 +31,7 @@ class SummaryError(BadInput):
 
 def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
     """One summary row from a run folder's config.json, run.json and scores.json (if any)."""
-    paths = RunPaths(run_dir)
+    paths = RunFolder(run_dir)
     config = json.loads(paths.config.read_text())
     run = json.loads(paths.run.read_text())
     row: dict[str, Any] = {"cell": config["cell"], "seed": config["seed"]}
@@ -46,7 +46,7 @@ def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
 def run_metric_info(run_dir: Path) -> dict[str, dict[str, Any]]:
     """column -> {metric, extractor, samples} of a run's scores.json (empty without one),
     every column resolved through the registry; SummaryError naming the file otherwise."""
-    path = RunPaths(run_dir).scores
+    path = RunFolder(run_dir).scores
     if not path.exists():
         return {}
     scores = json.loads(path.read_text())
@@ -72,7 +72,7 @@ def collect_metric_info(run_dirs: list[Path]) -> dict[str, dict[str, Any]]:
         for name, info in run_metric_info(Path(run_dir)).items():
             if merged.setdefault(name, info) != info:
                 raise SummaryError(
-                    f"{RunPaths(Path(run_dir)).scores}: metric_info: {name} is {info}, "
+                    f"{RunFolder(Path(run_dir)).scores}: metric_info: {name} is {info}, "
                     f"another run of the study has {merged[name]}"
                 )
     return merged

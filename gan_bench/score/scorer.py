@@ -17,7 +17,8 @@ from typing import Any
 import torch
 
 from gan_bench.cache import cache_root
-from gan_bench.files import RunPaths, read_json, write_json
+from gan_bench.files import read_json, write_json
+from gan_bench.folders import RunFolder
 from gan_bench.score import metrics, registry
 from gan_bench.score.classifier import (
     Classifier,
@@ -61,7 +62,7 @@ def _read(path: Path, what: str) -> dict[str, Any]:
     return content
 
 
-def read_run(paths: RunPaths) -> tuple[dict[str, Any], dict[str, Any]]:
+def read_run(paths: RunFolder) -> tuple[dict[str, Any], dict[str, Any]]:
     """config.json and run.json of a finished run; ScoringError naming the file otherwise."""
     config = _read(paths.config, "is this a run folder made by `gan-bench train`?")
     run = _read(paths.run, "the run has not finished training")
@@ -282,7 +283,7 @@ def score_run(
     `dataset` is the run's dataset when the caller (a train job) has it in memory already.
     """
     started = time.perf_counter()
-    paths = RunPaths(Path(run_dir))
+    paths = RunFolder(Path(run_dir))
     config, run = read_run(paths)
     choice = extractor or config["eval"].get("extractor", "auto")
     count = samples if samples is not None else config["eval"].get("num_samples", 2000)

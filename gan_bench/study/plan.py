@@ -7,13 +7,19 @@ gan_bench.folders' (the one place the results layout is spelled out).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from gan_bench.folders import RESULTS_ROOT, RunFolder, StudyFolder
 from gan_bench.study.cost import run_macs
 from gan_bench.study.design import Cell, cells
-from gan_bench.study.study_file import Study, load_study, run_config
+from gan_bench.study.fractional import fractional_design
+from gan_bench.study.study_file import Study, StudyError, load_study, run_config
+
+# `gan-bench run` and the Snakefile refuse a bigger plan unless raised (--max-runs): a typo
+# in a factorial (10^6 cells) should be a message, not a week of queued jobs.
+DEFAULT_MAX_RUNS = 2000
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,54 @@ class Plan:
         return str(self.folder.run(cell, seed).root)
 
 
-def plan(study_path: str | Path, results_root: str | Path = RESULTS_ROOT) -> Plan:
-    """Validate the study (StudyError names key and file) and list its cell x seed runs."""
+def plan(
+    study_path: str | Path, results_root: str | Path = RESULTS_ROOT, max_runs: int | None = None
+) -> Plan:
+    """Validate the study (StudyError names key and file) and list its cell x seed runs;
+    with `max_runs`, a plan of more runs is refused before any cell is built."""
     study = load_study(study_path)
+    if max_runs is not None:
+        check_run_limit(study, max_runs)
     study_cells = cells(study)
     runs = [(cell.id, seed) for cell in study_cells for seed in study.seeds]
     folder = StudyFolder.of(study.name, results_root)
     return Plan(study, str(folder.root), runs, _rank_by_cost(study, study_cells))
+
+
+def count_cells(study: Study) -> int:
+    """How many cells the design has, counted without building them (a full factorial's
+    size is a product), so a huge study is refused at once; equals len(cells(study))."""
+    if study.design == "full_factorial":
+        return math.prod(len(levels) for levels in study.factors.values())
+    if study.design == "one_at_a_time":
+        varied = sum(
+            level != study.baseline[name]
+            for name, levels in study.factors.items()
+            for level in levels
+        )
+        return 1 + varied
+    if study.design == "fractional":
+        return len(fractional_design(list(study.factors), study.resolution).matrix)
+    return len(study.cells)
+
+
+def check_run_limit(study: Study, max_runs: int) -> None:
+    """StudyError naming the plan's size (cells x seeds) when it exceeds `max_runs`."""
+    n_cells, n_seeds = count_cells(study), len(study.seeds)
+    if n_cells * n_seeds <= max_runs:
+        return
+    key = "cells, seeds" if study.design == "cells" else "factors, seeds"
+    raise StudyError(
+        study.path,
+        [
+            (
+                key,
+                f"the plan is {n_cells:,} cells x {n_seeds:,} seeds = {n_cells * n_seeds:,} "
+                f"runs, over the limit of {max_runs:,} runs; use fewer levels or seeds, or "
+                f"raise the limit with `gan-bench run STUDY --max-runs {n_cells * n_seeds}`",
+            )
+        ],
+    )
 
 
 def _rank_by_cost(study: Study, study_cells: list[Cell]) -> dict[str, int]:

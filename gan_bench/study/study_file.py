@@ -1,13 +1,15 @@
 """Load and validate study files; resolve one run's full settings.
 
 Validation happens in two passes, both before any expensive work: the JSON Schema in
-`ablations/schema.yaml` (shape and types), then semantic checks against the trick registry
-and the dataset (levels, files, sizes). Every problem names its key and the file.
+gan_bench/study/schema.yaml (shape and types) with a finiteness walk over every number (a
+schema cannot say "finite"), then semantic checks against the trick registry and the dataset
+(levels, files, sizes). Every problem names its key and the file.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -84,7 +86,7 @@ def study_from_dict(raw: Any, source: str) -> Study:
     """Validate an already-parsed study (e.g. Snakemake's config) and fill its defaults."""
     if not isinstance(raw, dict):
         raise StudyError(source, [("study", "must be a mapping of keys to values")])
-    problems = schema_problems(raw)
+    problems = first_pass_problems(raw)
     if problems:
         raise StudyError(source, problems)
     completed = with_defaults(raw)
@@ -121,6 +123,34 @@ def _key_path(parts: Any) -> str:
     return key or "study"
 
 
+def non_finite_problems(value: Any, parts: tuple[str | int, ...] = ()) -> list[tuple[str, str]]:
+    """Every NaN or infinite number anywhere in the study, by key. NaN compares false with
+    any bound, so `lr: .nan` passes the schema's `exclusiveMinimum: 0` and would only show
+    up later as a "diverged" run (or a crash, for dataset.heldout_fraction)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(_key_path(parts), f"must be a finite number, got {value!r}")]
+    if isinstance(value, dict):
+        items: Any = ((str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    return [problem for key, item in items for problem in non_finite_problems(item, (*parts, key))]
+
+
+def first_pass_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """Schema violations and non-finite numbers, one problem per key: a non-finite value
+    is reported as that, not also as the bound it happens to break."""
+    non_finite = non_finite_problems(raw)
+    named = {key for key, _ in non_finite}
+    return [problem for problem in schema_problems(raw) if problem[0] not in named] + non_finite
+
+
+def seed_limit() -> int:
+    """The largest seed a run accepts (the schema's seeds maximum, which says why)."""
+    return load_schema()["properties"]["seeds"]["items"]["maximum"]
+
+
 def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
     """Schema violations as (key, message), unknown keys named as keys of their own."""
     validator = jsonschema.Draft202012Validator(load_schema())
@@ -137,7 +167,10 @@ def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
             for key in missing:
                 problems.append((_key_path([*path, key]), "required key is missing"))
             continue
-        problems.append((_key_path(path), error.message))
+        message = error.message
+        if error.validator == "maximum" and "description" in error.schema:
+            message += f" ({error.schema['description']})"  # why the limit is what it is
+        problems.append((_key_path(path), message))
     return problems
 
 

@@ -1,109 +1,34 @@
-"""The training loop: non-saturating BCE with every in-loop trick, resumable bit for bit.
+"""The training step: non-saturating BCE with every in-loop trick, on the device.
 
 Design points:
 - The whole training split lives on the device as one float tensor; batches are indexed.
-- No per-step host sync: losses accumulate on the device and are read every `log_every`.
-- `checkpoint.pt` holds models, optimisers, every RNG state, the log accumulators and the
-  step, so a killed run resumed from it ends with the same generator as an unbroken one.
-- A non-finite loss is a result (status `diverged`), not a crash.
+- No per-step host sync: losses accumulate on the device and are read every `log_every`
+  (by gan_bench/train/runner.py, which runs the loop, logs and checkpoints).
+- A step never crashes on a non-finite loss: it records the first bad step on the device,
+  and the runner turns that into a result (status `diverged`).
+The tricks' own arithmetic is in gan_bench/train/losses.py; checkpoints in checkpoint.py.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gan_bench.errors import BadInput
-from gan_bench.files import (
-    RunPaths,
-    atomic_write,
-    read_json,
-    save_torch,
-    truncate_log,
-    write_json,
+from gan_bench.train.losses import (
+    d_targets,
+    feature_matching_loss,
+    info_loss,
+    instance_noise_sigma,
 )
-from gan_bench.provenance import provenance
-from gan_bench.train import data
-from gan_bench.train.imagegrid import save_grid
-from gan_bench.train.models import (
-    INFOGAN_CATEGORIES,
-    Discriminator,
-    Generator,
-    build_models,
-    sample_latent,
-)
+from gan_bench.train.models import Discriminator, Generator, build_models, sample_latent
 
-CHECKPOINT_FORMAT = 1
-SAMPLE_GRID = 64  # samples.png: an 8x8 grid
-FIXED_NOISE_SEED = 1234  # the same noise for every run, so grids compare across cells
-INFO_CONTINUOUS_WEIGHT = 0.1
 LOGGED = ("d_loss", "g_loss", "d_real", "d_fake", "info_loss")
 # A run has diverged when a loss is non-finite or beyond this: BCE losses of a working GAN
 # stay within tens (a loss of 1e4 needs logits of magnitude 1e4).
 DIVERGED_LOSS = 1e4
-
-
-class RunConflict(BadInput):
-    """The run folder belongs to a different configuration."""
-
-
-# --------------------------------------------------------------------------- the tricks
-
-
-def instance_noise_sigma(step: int, steps: int, sigma0: float) -> float:
-    """Linear anneal: sigma0 at step 0, 0 at the last step."""
-    if sigma0 <= 0 or steps <= 1:
-        return 0.0 if steps > 1 else float(sigma0)
-    return sigma0 * max(0.0, 1.0 - step / (steps - 1))
-
-
-def d_targets(
-    batch: int, tricks: dict[str, Any], device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Targets for D on real and fake batches: smoothing, noise and flips as configured.
-
-    Random numbers are drawn only for active tricks, so a baseline run's random stream does
-    not depend on tricks it does not use.
-    """
-    real = torch.full((batch,), float(tricks["label_smoothing"]), device=device)
-    fake = torch.zeros(batch, device=device)
-    noise = tricks["label_noise"]
-    if noise > 0:
-        real = real - noise * torch.rand(batch, device=device)
-        fake = fake + noise * torch.rand(batch, device=device)
-    flip = tricks["label_flip"]
-    if flip > 0:
-        flip_real = torch.rand(batch, device=device) < flip
-        flip_fake = torch.rand(batch, device=device) < flip
-        real, fake = torch.where(flip_real, fake, real), torch.where(flip_fake, real, fake)
-    return real.clamp(0, 1), fake.clamp(0, 1)
-
-
-def info_loss(
-    q_out: torch.Tensor, categories: torch.Tensor, continuous: torch.Tensor
-) -> torch.Tensor:
-    """InfoGAN's mutual-information lower bound as a loss: CE on the categorical code plus
-    a unit-variance Gaussian NLL (MSE) on the continuous codes."""
-    categorical = F.cross_entropy(q_out[:, :INFOGAN_CATEGORIES], categories)
-    gaussian = F.mse_loss(q_out[:, INFOGAN_CATEGORIES:], continuous)
-    return categorical + INFO_CONTINUOUS_WEIGHT * gaussian
-
-
-def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
-    """Mean squared distance between the batch means of D's penultimate features."""
-    return (real_features.flatten(1).mean(0) - fake_features.flatten(1).mean(0)).pow(2).mean()
-
-
-# --------------------------------------------------------------------------- the loop
 
 
 class Generated(NamedTuple):
@@ -257,252 +182,3 @@ class Trainer:
             bad, torch.full_like(state.first_bad, state.step + 1), state.first_bad
         )
         state.step += 1
-
-
-# --------------------------------------------------------------------------- checkpoints
-
-
-def _rng_state(device: torch.device) -> dict[str, Any]:
-    state = {
-        "torch": torch.get_rng_state(),
-        "numpy": np.random.get_state(),
-        "python": random.getstate(),
-    }
-    if device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
-    if device.type == "cuda" and "cuda" in state:
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def checkpoint_payload(state: TrainState, device: torch.device, elapsed: float) -> dict[str, Any]:
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "step": state.step,
-        "generator": state.generator.state_dict(),
-        "discriminator": state.discriminator.state_dict(),
-        "opt_g": state.opt_g.state_dict(),
-        "opt_d": state.opt_d.state_dict(),
-        "rng": _rng_state(device),
-        "sums": state.sums,
-        "count": state.count,
-        "first_bad": state.first_bad,
-        "elapsed": elapsed,
-    }
-
-
-def save_checkpoint(paths: RunPaths, payload: dict[str, Any]) -> None:
-    """Write the new checkpoint atomically, keeping the previous one as a fallback."""
-    if paths.checkpoint.exists():
-        paths.checkpoint.replace(paths.previous_checkpoint)
-    save_torch(paths.checkpoint, payload)
-
-
-def load_checkpoint(paths: RunPaths, device: torch.device) -> dict[str, Any] | None:
-    """The newest readable checkpoint, or None. Unreadable files are reported and skipped."""
-    for path in (paths.checkpoint, paths.previous_checkpoint):
-        if not path.exists():
-            continue
-        try:
-            payload = torch.load(path, map_location=device, weights_only=False)
-            if payload.get("format") != CHECKPOINT_FORMAT or "step" not in payload:
-                raise ValueError("unknown checkpoint format")
-            return payload
-        except Exception as error:  # noqa: BLE001 - any unreadable file means: fall back
-            print(f"gan-bench: {path} is unreadable ({error}); falling back", file=sys.stderr)
-    return None
-
-
-def restore(state: TrainState, payload: dict[str, Any], device: torch.device) -> None:
-    state.generator.load_state_dict(payload["generator"])
-    state.discriminator.load_state_dict(payload["discriminator"])
-    state.opt_g.load_state_dict(payload["opt_g"])
-    state.opt_d.load_state_dict(payload["opt_d"])
-    state.step = payload["step"]
-    state.sums = payload["sums"].to(device)
-    state.count = payload["count"]
-    state.first_bad = payload["first_bad"].to(device)
-    state.elapsed = payload["elapsed"]
-    _set_rng_state(payload["rng"], device)
-
-
-# --------------------------------------------------------------------------- a whole run
-
-
-def resolve_device(requested: str) -> torch.device:
-    """auto -> cuda when present, else cpu; cuda without a GPU is an error."""
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device: cuda was asked for but no CUDA device is available")
-    return torch.device(requested)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def fixed_noise(config: dict[str, Any], device: torch.device) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(FIXED_NOISE_SEED)
-    z, _, _ = sample_latent(
-        SAMPLE_GRID,
-        config["model"]["latent_dim"],
-        config["tricks"]["latent"],
-        config["tricks"]["infogan"],
-        "cpu",
-        generator=generator,
-    )
-    return z.to(device)
-
-
-def check_run_folder(paths: RunPaths, config: dict[str, Any]) -> dict[str, Any] | None:
-    """run.json when this run already finished; RunConflict when the folder is another run's."""
-    if paths.config.exists():
-        existing = read_json(paths.config)
-        if existing != json.loads(json.dumps(config)):
-            raise RunConflict(
-                f"{paths.config}: this run folder holds a different configuration; "
-                "use another --out or delete the folder"
-            )
-    if paths.run.exists():
-        finished = read_json(paths.run)
-        if finished.get("status") in ("completed", "diverged"):
-            return finished
-    return None
-
-
-def _log_line(state: TrainState, elapsed: float) -> dict[str, Any]:
-    means = (state.sums / max(state.count, 1)).tolist()
-    record: dict[str, Any] = {"step": state.step}
-    for name, value in zip(LOGGED, means, strict=True):
-        if name != "info_loss":
-            record[name] = value
-    record["seconds"] = round(elapsed, 3)
-    if state.discriminator.q_head is not None:
-        record["info_loss"] = means[LOGGED.index("info_loss")]
-    return record
-
-
-def _progress_bar(steps: int, initial: int, enabled: bool | None):
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=steps,
-        initial=initial,
-        disable=None if enabled is None else not enabled,
-        unit="step",
-        dynamic_ncols=True,
-        file=sys.stderr,
-    )
-
-
-def write_final_files(
-    paths: RunPaths, state: TrainState, config: dict[str, Any], device: torch.device
-) -> None:
-    """generator.pt and samples.png from the final weights."""
-    generator = state.generator
-    cpu_state = {key: value.detach().cpu() for key, value in generator.state_dict().items()}
-    save_torch(paths.generator, cpu_state)
-    generator.eval()
-    with torch.no_grad():
-        images = generator(fixed_noise(config, device)).float().cpu()
-    generator.train()
-    low, high = data.model_range(config["tricks"]["g_output"])
-    grid = ((images - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
-    atomic_write(paths.samples, lambda tmp: save_grid(grid, tmp, nrow=8, padding=2))
-
-
-def train_run(
-    config: dict[str, Any],
-    out_dir: str | Path,
-    device: str | torch.device = "auto",
-    threads: int = 1,
-    progress: bool | None = None,
-    dataset: data.ImageData | None = None,
-) -> dict[str, Any]:
-    """Train one run into `out_dir` (resuming from its checkpoint); returns run.json's content."""
-    paths = RunPaths(Path(out_dir))
-    finished = check_run_folder(paths, config)
-    if finished is not None:
-        return finished
-    device = device if isinstance(device, torch.device) else resolve_device(device)
-    torch.set_num_threads(threads)
-    dataset = dataset or data.load_dataset(config["dataset"])
-    train_images, _ = dataset.split("train")
-    real = data.to_model_range(train_images, config["tricks"]["g_output"]).to(device)
-
-    paths.root.mkdir(parents=True, exist_ok=True)
-    write_json(paths.config, config)
-    seed_everything(config["seed"])
-    trainer = Trainer(config, device, real, dataset.channels)
-    state = trainer.new_state()
-    payload = load_checkpoint(paths, device)
-    if payload is not None:
-        restore(state, payload, device)
-        print(f"gan-bench: {paths.root}: resuming at step {state.step}", file=sys.stderr)
-    truncate_log(paths.log, state.step)  # drop lines written after the checkpoint
-    return run_loop(trainer, state, paths, progress)
-
-
-def run_loop(
-    trainer: Trainer, state: TrainState, paths: RunPaths, progress: bool | None
-) -> dict[str, Any]:
-    config, device = trainer.config, trainer.device
-    steps, log_every = config["train"]["steps"], config["train"]["log_every"]
-    checkpoint_every = config["train"]["checkpoint_every"]
-    start_step, started = state.step, time.perf_counter()
-    diverged_at: int | None = None
-
-    def elapsed() -> float:
-        return state.elapsed + time.perf_counter() - started
-
-    bar = _progress_bar(steps, state.step, progress)
-    with bar, paths.log.open("a", encoding="utf-8") as log:
-        while state.step < steps:
-            trainer.step(state)
-            bar.update(1)
-            at_log = state.step % log_every == 0 or state.step == steps
-            # the last step is checkpointed too: a run whose final files a scheduler deleted
-            # (e.g. Snakemake cleaning up after a kill) is rebuilt without retraining
-            at_checkpoint = state.step % checkpoint_every == 0 or state.step == steps
-            if at_log or at_checkpoint:
-                first_bad = int(state.first_bad.item())  # the only host sync
-                if first_bad >= 0:
-                    diverged_at = first_bad
-                    break
-            if at_log:
-                record = _log_line(state, elapsed())
-                log.write(json.dumps(record) + "\n")
-                log.flush()
-                bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}")
-                state.sums.zero_()
-                state.count = 0
-            if at_checkpoint:
-                save_checkpoint(paths, checkpoint_payload(state, device, elapsed()))
-    seconds = elapsed()
-    trained = state.step - start_step
-    write_final_files(paths, state, config, device)
-    result: dict[str, Any] = {
-        "status": "completed" if diverged_at is None else "diverged",
-        "steps": config["train"]["steps"],
-        "step": state.step if diverged_at is None else diverged_at,
-        "seconds": round(seconds, 3),
-        "images_per_second": round(
-            trained * trainer.batch / max(time.perf_counter() - started, 1e-9), 1
-        ),
-        "cell": config["cell"],
-        "seed": config["seed"],
-    }
-    if diverged_at is not None:
-        result["reason"] = f"loss non-finite or above {DIVERGED_LOSS:g} at step {diverged_at}"
-    result |= provenance(device, torch.get_num_threads())
-    write_json(paths.run, result)
-    return result

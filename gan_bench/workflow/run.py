@@ -3,14 +3,32 @@
 The study goes to Snakemake as a config file; everything Snakemake needs to decide (runs,
 folders, priorities) comes from gan_bench.study.plan, so this module only starts it, keeps
 one `gan-bench run` per folder, and clears a stale lock that a killed run left behind.
+Before Snakemake starts it says what the study will cost (gan_bench/workflow/estimate.py),
+and while Snakemake runs, how far it got (gan_bench/workflow/progress.py).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from gan_bench.errors import BadInput
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
+from gan_bench.workflow.estimate import (
+    LONG_STUDY_S,
+    STUDY_OVERHEAD_S,
+    Estimate,
+    available_cores,
+    cpu_model,
+    estimate_study,
+    format_duration,
+)
+from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs
+
+DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
+CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
 
 
 def _workdir(snakemake_args: list[str]) -> Path:
@@ -34,7 +52,106 @@ def _may_hold_stale_lock(workdir: Path, snakemake_args: list[str]) -> bool:
     )
 
 
-def run_study(study: str, snakemake_args: list[str]) -> int:
+def snakemake_cores(snakemake_args: list[str]) -> int:
+    """The cores Snakemake will use: the last --cores/-c/--jobs/-j given (after our own
+    `--cores all`), where `all` (and no number) means every CPU this process may use."""
+    value = "all"
+    for index, arg in enumerate(snakemake_args):
+        for flag in CORES_FLAGS:
+            if arg == flag and index + 1 < len(snakemake_args):
+                value = snakemake_args[index + 1]
+            elif arg.startswith(flag + "=") or (len(flag) == 2 and arg[:2] == flag and arg[2:]):
+                value = arg[len(flag) :].lstrip("=")
+    return int(value) if value.isdigit() and int(value) > 0 else available_cores()
+
+
+def is_dry_run(snakemake_args: list[str]) -> bool:
+    """-n/--dry-run, alone or among combined short flags (-np)."""
+    return any(
+        arg in DRY_RUN_FLAGS or re.fullmatch(r"-[A-Za-z]*n[A-Za-z]*", arg) is not None
+        for arg in snakemake_args
+    )
+
+
+def announce(
+    study_plan: Plan, workdir: Path, snakemake_args: list[str], out: TextIO | None = None
+) -> Estimate | None:
+    """Print the plan (runs, runs done, runs to train, where results land) and, unless this
+    is a dry run or nothing is left, the estimated wall time on this machine."""
+    out = out or sys.stdout
+    done = done_runs(study_plan, workdir)
+    to_train = [run for run in study_plan.runs if run not in done]
+    n_cells, n_seeds = len(set(study_plan.cell_ids)), len(study_plan.study.seeds)
+    results = (workdir / study_plan.results_dir).resolve()
+    say = _sayer(out)
+    say(
+        f"study {study_plan.study.name}: {n_cells} cells x {n_seeds} seeds = "
+        f"{len(study_plan.runs)} runs; {len(done)} done already, {len(to_train)} to train"
+    )
+    cores = snakemake_cores(snakemake_args)
+    say(f"results land in {results}/ (report.html when done); {cores} cores, one job each")
+    if is_dry_run(snakemake_args) or not to_train:
+        say("no estimate (" + ("dry run)" if to_train else "nothing left to train)"))
+        return None
+    say("timing a few training steps on this machine ...")
+    estimate = estimate_study(study_plan, to_train, cores, workdir)
+    say(f"estimated wall time: about {format_duration(estimate.wall_seconds)} on {cores} cores")
+    for line in assumptions(estimate):
+        print(f"    {line}", file=out)
+    if estimate.wall_seconds > LONG_STUDY_S and study_plan.study.name != "quick":
+        say(f"for a first look in minutes, run the quick study first: {_quick_study()}")
+    return estimate
+
+
+def _sayer(out: TextIO):
+    def say(text: str) -> None:
+        print(f"gan-bench: {text}", file=out, flush=True)
+
+    return say
+
+
+def _quick_study() -> str:
+    """`gan-bench run quick`, with its size read from the built-in study file."""
+    from gan_bench.resources import builtin_studies
+    from gan_bench.study.plan import count_cells
+    from gan_bench.study.study_file import load_study
+
+    try:
+        quick = load_study(builtin_studies()["quick"])
+    except (KeyError, BadInput):
+        return "`gan-bench run quick`"
+    runs = count_cells(quick) * len(quick.seeds)
+    return f"`gan-bench run quick` ({runs} runs of {quick.train['steps']} steps)"
+
+
+def assumptions(estimate: Estimate) -> list[str]:
+    """What the estimate rests on, one line each."""
+    ordered = sorted(estimate.timings, key=lambda timing: timing.macs)
+    timed = ", ".join(
+        f"{label} {1000 * timing.seconds:.1f} ms/step"
+        for label, timing in zip(
+            ("cheapest cell", "dearest") if len(ordered) > 1 else ("one step",),
+            ordered,
+            strict=False,
+        )
+    )
+    overhead = "measured on this study's earlier jobs" if estimate.overhead_measured else "typical"
+    return [
+        f"{estimate.cores} jobs at a time (1 CPU thread each, dearest runs first) on an otherwise"
+        " idle machine",
+        f"timed here ({cpu_model()}, CPU time): {timed};",
+        "other cells scaled by their convolution MACs (gan_bench/study/cost.py)",
+        f"+ {estimate.overhead:.0f} s per run for start-up and scoring ({overhead}),",
+        f"+ {STUDY_OVERHEAD_S:.0f} s for Snakemake, the evaluator, aggregate and report",
+    ]
+
+
+def run_study(
+    study: str,
+    snakemake_args: list[str],
+    max_runs: int = DEFAULT_MAX_RUNS,
+    progress_every: float = PROGRESS_EVERY_S,
+) -> int:
     """Snakemake over the study. A study killed earlier (even by SIGKILL) just resumes: we
     hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
     only be stale, and is cleared with `--unlock` before starting."""
@@ -45,24 +162,30 @@ def run_study(study: str, snakemake_args: list[str]) -> int:
 
     from gan_bench.files import write_json
     from gan_bench.resources import SNAKEFILE as snakefile
-    from gan_bench.study.plan import plan
 
-    study_plan = plan(study)  # a bad study fails here, before Snakemake starts
+    study_plan = plan(study, max_runs=max_runs)  # a bad or huge study fails here
     workdir = _workdir(snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's
     # config:) would replace a --config study=... instead of adding to it
     study_config = workdir / ".snakemake" / "gan-bench-study.yaml"
-    write_json(study_config, {"study": str(Path(study).resolve())})  # JSON is YAML
+    write_json(study_config, {"study": str(Path(study).resolve()), "max_runs": max_runs})
     base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
             "--configfile", str(study_config)]  # fmt: skip
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
+            estimate = announce(study_plan, workdir, snakemake_args)
             if _may_hold_stale_lock(workdir, snakemake_args):
                 directory = ["--directory", str(workdir)]
                 subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
-            code = subprocess.run([*base, "--cores", "all", *snakemake_args], env=env).returncode
+            command = [*base, "--cores", "all", *snakemake_args]
+            if estimate is None:  # a dry run, or nothing left to train: no progress to show
+                code = subprocess.run(command, env=env).returncode
+            else:
+                weights, wall = estimate.run_seconds, estimate.wall_seconds
+                with Progress(study_plan, workdir, weights, wall, progress_every):
+                    code = subprocess.run(command, env=env).returncode
     except Timeout:
         raise BadInput(f"another `gan-bench run` is working in {workdir}") from None
     if code == 0:

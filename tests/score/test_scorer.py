@@ -16,7 +16,8 @@ import torch
 from conftest import tiny_study, train_smoke_run
 
 from gan_bench.cli import main
-from gan_bench.files import RunPaths, read_json, write_json
+from gan_bench.files import read_json, write_json
+from gan_bench.folders import RunFolder
 from gan_bench.score import classifier as evaluator
 from gan_bench.score import extractors, registry
 from gan_bench.score import scorer as scoring
@@ -63,7 +64,7 @@ def no_network(monkeypatch):
 
 def test_score_writes_scores_json(run_dir):
     scores = score_run(run_dir)  # smoke.yaml: eval.num_samples 256, extractor domain
-    on_disk = read_json(RunPaths(run_dir).scores)
+    on_disk = read_json(RunFolder(run_dir).scores)
     assert on_disk == json.loads(json.dumps(scores))
     assert scores["status"] == "completed" and scores["samples"] == 256
     assert list(scores["metrics"]) == expected_names("256")
@@ -97,14 +98,14 @@ def test_scoring_is_deterministic_and_reads_the_real_cache(run_dir):
 
 def test_cli_score(run_dir, digits_data, capsys):
     assert main(["score", str(run_dir), "--samples", "2000", "--extractor", "domain"]) == 0
-    scores = read_json(RunPaths(run_dir).scores)
+    scores = read_json(RunFolder(run_dir).scores)
     assert list(scores["metrics"]) == expected_names("2k")
     assert scores["real"]["samples"] == len(digits_data.heldout_index)  # all of it (359)
     assert "fid_cnn_2k=" in capsys.readouterr().out
 
 
 def test_diverged_run_gets_nan_scores(run_dir):
-    paths = RunPaths(run_dir)
+    paths = RunFolder(run_dir)
     run = read_json(paths.run)
     write_json(paths.run, run | {"status": "diverged", "reason": "non-finite loss at step 7"})
     paths.generator.unlink()  # nothing is sampled from a diverged run
@@ -125,7 +126,7 @@ def test_missing_file_exits_2_naming_it(run_dir, missing, capsys):
 
 
 def test_unfinished_run_exits_2(run_dir, capsys):
-    paths = RunPaths(run_dir)
+    paths = RunFolder(run_dir)
     write_json(paths.run, read_json(paths.run) | {"status": "running"})
     assert main(["score", str(run_dir)]) == 2
     assert "run.json: status" in capsys.readouterr().err
@@ -225,7 +226,7 @@ def test_infogan_run_reports_code_accuracy(tmp_path):
     assert 0.0 < scores["metrics"]["code_accuracy_cnn_100"] <= 1.0
     assert list(scores["metrics"]) == metric_names(["cnn"], 100, infogan=True)
     # the same names for a diverged InfoGAN run
-    paths = RunPaths(run)
+    paths = RunFolder(run)
     write_json(paths.run, read_json(paths.run) | {"status": "diverged"})
     diverged = score_run(run, samples=100)
     assert list(diverged["metrics"]) == list(scores["metrics"])
@@ -240,7 +241,7 @@ def test_a_metric_without_a_registry_entry_is_refused(run_dir, monkeypatch):
     monkeypatch.setattr(scoring, "_domain_scores", with_sharpness)
     with pytest.raises(UnknownMetric, match="'sharpness': not in the metric registry"):
         score_run(run_dir, samples=64)
-    assert not RunPaths(run_dir).scores.exists()  # nothing half-described is written
+    assert not RunFolder(run_dir).scores.exists()  # nothing half-described is written
 
 
 def test_a_registered_metric_the_plan_lacks_is_refused():

@@ -13,9 +13,10 @@ from gan_bench.study.study_file import (
     load_study,
     run_config,
     schema_defaults,
+    seed_limit,
     study_from_dict,
 )
-from gan_bench.study.tricks import TRICK_ORDER
+from gan_bench.study.tricks import TRICK_ORDER, TRICKS
 
 STUDIES = sorted(p for p in ABLATIONS.glob("*.yaml") if p.name != "schema.yaml")
 
@@ -53,3 +54,60 @@ def test_run_config_resolves_every_trick_and_the_seed():
     assert list(config["tricks"]) == list(TRICK_ORDER)
     assert config["tricks"]["g_output"] == "sigmoid"
     assert yaml.safe_load(yaml.safe_dump(config)) == config  # plain data, JSON/YAML safe
+
+
+# --------------------------------------------------------------------------- bad numbers
+
+NAN, INF = float("nan"), float("inf")
+
+
+def _problems(raw: dict) -> dict[str, str]:
+    with pytest.raises(StudyError) as info:
+        study_from_dict(raw, "my.yaml")
+    return dict(info.value.problems)
+
+
+def test_nan_and_inf_anywhere_are_refused_naming_each_key():
+    raw = tiny_study(baseline={"label_noise": INF}, factors={"label_flip": [0.0, NAN]})
+    raw["train"] = raw["train"] | {"lr": NAN, "beta1": INF, "beta2": -INF}
+    raw["dataset"] = raw["dataset"] | {"heldout_fraction": NAN}
+    problems = _problems(raw)
+    for key in ("train.lr", "train.beta1", "train.beta2", "dataset.heldout_fraction",
+                "baseline.label_noise", "factors.label_flip[1]"):  # fmt: skip
+        assert problems[key].startswith("must be a finite number, got "), (key, problems)
+    assert problems["train.lr"] == "must be a finite number, got nan"
+    assert problems["train.beta2"] == "must be a finite number, got -inf"
+    assert len(problems) == 6  # one problem per key: not also the bound inf happens to break
+
+
+def test_nan_written_in_yaml_is_refused(tmp_path):
+    path = tmp_path / "nan.yaml"
+    text = yaml.safe_dump(tiny_study()).replace("steps: 12", "steps: 12\n  lr: .nan")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StudyError, match=r"nan.yaml: train.lr: must be a finite number, got nan"):
+        load_study(path)
+
+
+def test_non_finite_levels_of_explicit_cells_are_refused():
+    raw = tiny_study(design="cells", factors={}, cells=[{"instance_noise": 0.1},
+                                                       {"instance_noise": INF}])  # fmt: skip
+    assert "cells[1].instance_noise" in _problems(raw)
+
+
+def test_the_trick_registry_refuses_non_finite_levels_too():
+    """Its own check, for callers that bypass study validation (e.g. cells built in code)."""
+    for name in ("label_noise", "instance_noise", "d_dropout", "label_smoothing"):
+        assert "finite" in TRICKS[name].check(NAN), name
+        assert "finite" in TRICKS[name].check(INF), name
+    assert TRICKS["g_steps"].check(INF) == "must be an integer, got inf"
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def test_seed_limit_is_numpys_and_named_with_the_key():
+    assert seed_limit() == 2**32 - 1
+    problems = _problems(tiny_study(seeds=[0, 99999999999999999999]))
+    assert "seeds[1]" in problems and str(2**32 - 1) in problems["seeds[1]"]
+    assert "numpy" in problems["seeds[1]"]  # says why the limit is what it is
+    assert study_from_dict(tiny_study(seeds=[0, 2**32 - 1]), "x").seeds == [0, 2**32 - 1]

@@ -1,94 +1,18 @@
-"""The trainer: each in-loop trick reaches where it acts; runs are reproducible, resumable
-bit for bit after a crash, and divergence is a result."""
+"""The training step: each in-loop trick reaches where it acts, and the step computes what
+the plain pytorch/examples loop computes."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import torch
-from conftest import REPO, sigkill_group_when, tiny_study
+from conftest import tiny_study
+from train_helpers import DIGITS, generator_tensors, make_config, make_trainer
 
-from gan_bench.files import RunPaths, read_json, read_log
-from gan_bench.study.design import cells
-from gan_bench.study.study_file import run_config, study_from_dict
-from gan_bench.study.tricks import defaults
+from gan_bench.files import read_log
 from gan_bench.train import data
-from gan_bench.train.trainer import (
-    Trainer,
-    d_targets,
-    feature_matching_loss,
-    instance_noise_sigma,
-    train_run,
-)
-
-DIGITS = data.load_dataset({"name": "digits", "image_size": 16})
-
-
-def make_config(tricks: dict | None = None, **train) -> dict:
-    """A resolved run config for the tiny study with these tricks and train settings."""
-    raw = tiny_study()
-    raw["train"] = raw["train"] | train
-    study = study_from_dict(raw, "test")
-    cell = cells(study)[0]
-    return run_config(study, cell.id, cell.tricks | (tricks or {}), 0)
-
-
-def make_trainer(tricks: dict | None = None, **train) -> tuple[Trainer, object]:
-    config = make_config(tricks, **train)
-    torch.manual_seed(0)
-    images, _ = DIGITS.split("train")
-    real = data.to_model_range(images, config["tricks"]["g_output"])
-    trainer = Trainer(config, torch.device("cpu"), real, DIGITS.channels)
-    return trainer, trainer.new_state()
-
-
-def generator_tensors(run_dir: Path) -> dict[str, torch.Tensor]:
-    return torch.load(run_dir / "generator.pt", weights_only=True)
-
-
-def assert_same_generator(a: Path, b: Path) -> None:
-    ta, tb = generator_tensors(a), generator_tensors(b)
-    assert ta.keys() == tb.keys()
-    for key in ta:
-        assert torch.equal(ta[key], tb[key]), key
-
-
-# --------------------------------------------------------------------------- tricks
-
-
-def test_d_targets_baseline_are_one_and_zero():
-    real, fake = d_targets(256, defaults(), torch.device("cpu"))
-    assert torch.all(real == 1) and torch.all(fake == 0)
-
-
-def test_label_smoothing_sets_real_target_only():
-    real, fake = d_targets(256, defaults() | {"label_smoothing": 0.9}, torch.device("cpu"))
-    assert torch.allclose(real, torch.full_like(real, 0.9)) and torch.all(fake == 0)
-
-
-def test_label_noise_moves_reals_down_and_fakes_up():
-    torch.manual_seed(0)
-    real, fake = d_targets(256, defaults() | {"label_noise": 0.1}, torch.device("cpu"))
-    assert real.min() >= 0.9 - 1e-6 and real.max() <= 1 and real.std() > 0
-    assert fake.min() >= 0 and fake.max() <= 0.1 + 1e-6 and fake.std() > 0
-
-
-def test_label_flip_swaps_about_the_asked_share():
-    torch.manual_seed(0)
-    real, fake = d_targets(20000, defaults() | {"label_flip": 0.3}, torch.device("cpu"))
-    assert abs((real == 0).float().mean().item() - 0.3) < 0.02
-    assert abs((fake == 1).float().mean().item() - 0.3) < 0.02
-
-
-def test_instance_noise_sigma_anneals_from_sigma0_to_zero():
-    assert instance_noise_sigma(0, 100, 0.5) == 0.5
-    assert instance_noise_sigma(99, 100, 0.5) == 0.0
-    assert 0 < instance_noise_sigma(50, 100, 0.5) < 0.5
-    assert instance_noise_sigma(0, 100, 0.0) == 0.0
+from gan_bench.train.losses import feature_matching_loss
+from gan_bench.train.runner import seed_everything, train_run
+from gan_bench.train.trainer import Trainer
 
 
 def _d_input_batches(tricks: dict) -> list[torch.Tensor]:
@@ -154,121 +78,6 @@ def test_infogan_q_loss_falls_over_a_short_run(tmp_path):
     assert info[-1] < 0.5 * info[0]
 
 
-# --------------------------------------------------------------------------- run folder
-
-
-def test_run_folder_has_every_file_and_records_provenance(tmp_path):
-    result = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    paths = RunPaths(tmp_path)
-    for path in (paths.config, paths.log, paths.checkpoint, paths.generator, paths.samples):
-        assert path.is_file(), path.name
-    run = read_json(paths.run)
-    assert run == result and run["status"] == "completed" and run["step"] == 12
-    for key in ("seconds", "images_per_second", "device", "versions", "git_commit", "seed"):
-        assert key in run
-    assert read_json(paths.config)["tricks"] == make_config()["tricks"]
-    steps = [record["step"] for record in read_log(paths.log)]
-    assert steps == [4, 8, 12]
-    assert paths.samples.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_same_seed_twice_gives_identical_generator(tmp_path):
-    for name in ("a", "b"):
-        train_run(make_config(), tmp_path / name, "cpu", progress=False, dataset=DIGITS)
-    assert_same_generator(tmp_path / "a", tmp_path / "b")
-    other = make_config()
-    other["seed"] = 1
-    train_run(other, tmp_path / "c", "cpu", progress=False, dataset=DIGITS)
-    assert not torch.equal(
-        generator_tensors(tmp_path / "a")["net.0.weight"],
-        generator_tensors(tmp_path / "c")["net.0.weight"],
-    )
-
-
-def test_completed_run_is_not_trained_again(tmp_path):
-    first = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    stamp = (tmp_path / "generator.pt").stat().st_mtime_ns
-    again = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    assert again == first and (tmp_path / "generator.pt").stat().st_mtime_ns == stamp
-
-
-class Crash(Exception):
-    pass
-
-
-def _crash_at(monkeypatch, step: int) -> None:
-    """Make the trainer die (like a kill) when it is about to run `step`."""
-    original = Trainer.step
-
-    def step_or_crash(self, state):
-        if state.step == step:
-            raise Crash
-        original(self, state)
-
-    monkeypatch.setattr(Trainer, "step", step_or_crash)
-
-
-def _whole_and_crashed(tmp_path, monkeypatch) -> tuple[dict, Path]:
-    """A 20-step run trained whole (tmp_path/whole) and one crashed at step 10 (returned)."""
-    config = make_config(steps=20, checkpoint_every=4)
-    train_run(config, tmp_path / "whole", "cpu", progress=False, dataset=DIGITS)
-    run = tmp_path / "cut"
-    with monkeypatch.context() as patch:
-        _crash_at(patch, 10)
-        with pytest.raises(Crash):
-            train_run(config, run, "cpu", progress=False, dataset=DIGITS)
-    return config, run
-
-
-def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monkeypatch):
-    config, run = _whole_and_crashed(tmp_path, monkeypatch)
-    checkpoint = run / "checkpoint.pt"
-    checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
-    train_run(config, run, "cpu", progress=False, dataset=DIGITS)
-    assert read_json(run / "run.json")["status"] == "completed"
-    assert_same_generator(run, tmp_path / "whole")
-    assert [r["step"] for r in read_log(run / "log.jsonl")] == [4, 8, 12, 16, 20]
-
-
-def test_all_checkpoints_unreadable_restarts_from_scratch(tmp_path, monkeypatch):
-    config, run = _whole_and_crashed(tmp_path, monkeypatch)
-    (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
-    (run / "checkpoint.prev.pt").write_bytes(b"")
-    train_run(config, run, "cpu", progress=False, dataset=DIGITS)
-    assert_same_generator(run, tmp_path / "whole")
-
-
-def test_forced_divergence_is_a_result_not_a_crash(tmp_path):
-    result = train_run(make_config(lr=1000.0), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    assert result["status"] == "diverged"
-    assert 1 <= result["step"] <= 12 and "step" in result["reason"]
-    assert read_json(tmp_path / "run.json")["status"] == "diverged"
-
-
-def test_config_mismatch_in_run_folder_is_refused(tmp_path):
-    from gan_bench.train.trainer import RunConflict
-
-    train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
-    with pytest.raises(RunConflict, match="config.json"):
-        train_run(make_config(lr=1e-3), tmp_path, "cpu", progress=False, dataset=DIGITS)
-
-
-# --------------------------------------------------------------------------- SIGKILL
-
-
-def _train_command(study: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "gan_bench", "train", str(study), "--cell", "g_output-tanh",
-            "--seed", "0", "--out", str(out), "--no-progress", "--device", "cpu"]  # fmt: skip
-
-
-def _kill_after_log_lines(command: list[str], log: Path, lines: int) -> None:
-    """Start the CLI, SIGKILL its process group once `log` has `lines` lines."""
-    process = subprocess.Popen(command, cwd=REPO, start_new_session=True)
-    sigkill_group_when(
-        process, lambda: log.exists() and len(read_log(log)) >= lines, timeout=120, poll=0.005
-    )
-
-
 # --------------------------------------------------------------------------- optimisations
 
 
@@ -277,7 +86,6 @@ def reference_generator(config: dict, steps: int, channels_last: bool) -> dict[s
     gradients in the G step, separate backward passes), drawing random numbers in the
     trainer's order; the trainer's speed-ups must not change what it computes."""
     from gan_bench.train.models import build_models
-    from gan_bench.train.trainer import seed_everything
 
     seed_everything(config["seed"])
     G, D = build_models(config, DIGITS.channels)
@@ -307,8 +115,6 @@ def reference_generator(config: dict, steps: int, channels_last: bool) -> dict[s
 @pytest.mark.parametrize("channels_last", [True, False])
 def test_trainer_computes_what_the_plain_loop_computes(channels_last):
     config = make_config(channels_last=channels_last)
-    from gan_bench.train.trainer import seed_everything
-
     seed_everything(config["seed"])
     images, _ = DIGITS.split("train")
     real = data.to_model_range(images, config["tricks"]["g_output"])
@@ -345,27 +151,3 @@ def test_bf16_autocast_trains_close_to_fp32():
     difference = (generators["bf16"] - generators["fp32"]).abs().max().item()
     assert 0 < difference < 1e-3
     torch.testing.assert_close(losses["bf16"], losses["fp32"], rtol=0.03, atol=0.0)
-
-
-@pytest.mark.slow
-def test_sigkill_then_rerun_gives_bit_identical_generator(tmp_path, write_study):
-    train = {"steps": 400, "batch_size": 16, "log_every": 20, "checkpoint_every": 40}
-    study_path = write_study(tiny_study(train=train))
-    whole = tmp_path / "whole"
-    study = study_from_dict(tiny_study(train=train), str(study_path))
-    cell = next(c for c in cells(study) if c.id == "g_output-tanh")
-    train_run(run_config(study, cell.id, cell.tricks, 0), whole, "cpu", progress=False)
-    run = tmp_path / "killed"
-    command = _train_command(study_path, run)
-    for kill_after in (3, 11):  # log lines seen: kills land after different checkpoints
-        _kill_after_log_lines(command, run / "log.jsonl", kill_after)
-        assert not (run / "run.json").exists()
-    subprocess.run(command, cwd=REPO, check=True)
-    assert_same_generator(run, whole)
-    records = read_log(run / "log.jsonl")
-    assert [r["step"] for r in records] == list(range(20, 401, 20))
-    assert records == [
-        r | {"seconds": r2["seconds"]}
-        for r, r2 in zip(read_log(whole / "log.jsonl"), records, strict=True)
-    ]
-    assert json.loads((run / "run.json").read_text())["status"] == "completed"

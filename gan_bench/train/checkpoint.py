@@ -1,0 +1,90 @@
+"""Checkpoints: models, optimisers, every RNG state, the log accumulators and the step.
+
+A run killed at any point and resumed from `checkpoint.pt` ends with the same generator as
+an unbroken one; the previous checkpoint is kept as a fallback for a file cut short.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from typing import Any
+
+import numpy as np
+import torch
+
+from gan_bench.files import save_torch
+from gan_bench.folders import RunFolder
+from gan_bench.train.trainer import TrainState
+
+CHECKPOINT_FORMAT = 1
+
+
+def _rng_state(device: torch.device) -> dict[str, Any]:
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+    }
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def checkpoint_payload(state: TrainState, device: torch.device, elapsed: float) -> dict[str, Any]:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "step": state.step,
+        "generator": state.generator.state_dict(),
+        "discriminator": state.discriminator.state_dict(),
+        "opt_g": state.opt_g.state_dict(),
+        "opt_d": state.opt_d.state_dict(),
+        "rng": _rng_state(device),
+        "sums": state.sums,
+        "count": state.count,
+        "first_bad": state.first_bad,
+        "elapsed": elapsed,
+    }
+
+
+def save_checkpoint(paths: RunFolder, payload: dict[str, Any]) -> None:
+    """Write the new checkpoint atomically, keeping the previous one as a fallback."""
+    if paths.checkpoint.exists():
+        paths.checkpoint.replace(paths.previous_checkpoint)
+    save_torch(paths.checkpoint, payload)
+
+
+def load_checkpoint(paths: RunFolder, device: torch.device) -> dict[str, Any] | None:
+    """The newest readable checkpoint, or None. Unreadable files are reported and skipped."""
+    for path in (paths.checkpoint, paths.previous_checkpoint):
+        if not path.exists():
+            continue
+        try:
+            payload = torch.load(path, map_location=device, weights_only=False)
+            if payload.get("format") != CHECKPOINT_FORMAT or "step" not in payload:
+                raise ValueError("unknown checkpoint format")
+            return payload
+        except Exception as error:  # noqa: BLE001 - any unreadable file means: fall back
+            print(f"gan-bench: {path} is unreadable ({error}); falling back", file=sys.stderr)
+    return None
+
+
+def restore(state: TrainState, payload: dict[str, Any], device: torch.device) -> None:
+    state.generator.load_state_dict(payload["generator"])
+    state.discriminator.load_state_dict(payload["discriminator"])
+    state.opt_g.load_state_dict(payload["opt_g"])
+    state.opt_d.load_state_dict(payload["opt_d"])
+    state.step = payload["step"]
+    state.sums = payload["sums"].to(device)
+    state.count = payload["count"]
+    state.first_bad = payload["first_bad"].to(device)
+    state.elapsed = payload["elapsed"]
+    _set_rng_state(payload["rng"], device)

@@ -1,0 +1,243 @@
+"""A whole run: device, seeding, the run folder, the loop with logs and checkpoints, and
+the final files (generator.pt, samples.png, run.json).
+
+A run folder belongs to one configuration (RunConflict otherwise); a finished run is not
+trained again, a killed one resumes from its checkpoint (gan_bench/train/checkpoint.py), and
+a non-finite loss is a result (status `diverged`), not a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from gan_bench.errors import BadInput
+from gan_bench.files import atomic_write, read_json, save_torch, truncate_log, write_json
+from gan_bench.folders import RunFolder
+from gan_bench.provenance import provenance
+from gan_bench.train import data
+from gan_bench.train.checkpoint import (
+    checkpoint_payload,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+)
+from gan_bench.train.imagegrid import save_grid
+from gan_bench.train.models import sample_latent
+from gan_bench.train.trainer import DIVERGED_LOSS, LOGGED, Trainer, TrainState
+
+SAMPLE_GRID = 64  # samples.png: an 8x8 grid
+FIXED_NOISE_SEED = 1234  # the same noise for every run, so grids compare across cells
+
+
+class RunConflict(BadInput):
+    """The run folder belongs to a different configuration."""
+
+
+def resolve_device(requested: str) -> torch.device:
+    """auto -> cuda when present, else cpu; cuda without a GPU is an error."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device: cuda was asked for but no CUDA device is available")
+    return torch.device(requested)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def fixed_noise(config: dict[str, Any], device: torch.device) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(FIXED_NOISE_SEED)
+    z, _, _ = sample_latent(
+        SAMPLE_GRID,
+        config["model"]["latent_dim"],
+        config["tricks"]["latent"],
+        config["tricks"]["infogan"],
+        "cpu",
+        generator=generator,
+    )
+    return z.to(device)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one mapping with dotted keys: {"train": {"steps": 3}} ->
+    {"train.steps": 3}; lists and scalars are leaves."""
+    if not isinstance(value, dict) or not value:
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat |= _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    return flat
+
+
+def config_differences(folder: dict[str, Any], this: dict[str, Any]) -> list[str]:
+    """`key: folder has A, this run B` for every dotted key whose value differs."""
+    old, new = _flatten(folder), _flatten(this)
+    keys = list(new) + [key for key in old if key not in new]
+
+    def shown(values: dict[str, Any], key: str) -> str:
+        return json.dumps(values[key]) if key in values else "no such key"
+
+    return [
+        f"{key}: folder has {shown(old, key)}, this run {shown(new, key)}"
+        for key in keys
+        if key not in old or key not in new or old[key] != new[key]
+    ]
+
+
+def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any] | None:
+    """run.json when this run already finished; RunConflict, naming every key that differs,
+    when the folder holds another run's configuration."""
+    if paths.config.exists():
+        existing = read_json(paths.config)
+        differences = config_differences(existing, json.loads(json.dumps(config)))
+        if differences:
+            listed = "".join(f"\n  {line}" for line in differences)
+            raise RunConflict(
+                f"{paths.config}: this run folder holds a different configuration "
+                f"(use another --out or delete the folder):{listed}"
+            )
+    if paths.run.exists():
+        finished = read_json(paths.run)
+        if finished.get("status") in ("completed", "diverged"):
+            return finished
+    return None
+
+
+def _log_line(state: TrainState, elapsed: float) -> dict[str, Any]:
+    means = (state.sums / max(state.count, 1)).tolist()
+    record: dict[str, Any] = {"step": state.step}
+    for name, value in zip(LOGGED, means, strict=True):
+        if name != "info_loss":
+            record[name] = value
+    record["seconds"] = round(elapsed, 3)
+    if state.discriminator.q_head is not None:
+        record["info_loss"] = means[LOGGED.index("info_loss")]
+    return record
+
+
+def _progress_bar(steps: int, initial: int, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=steps,
+        initial=initial,
+        disable=None if enabled is None else not enabled,
+        unit="step",
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
+
+
+def write_final_files(
+    paths: RunFolder, state: TrainState, config: dict[str, Any], device: torch.device
+) -> None:
+    """generator.pt and samples.png from the final weights."""
+    generator = state.generator
+    cpu_state = {key: value.detach().cpu() for key, value in generator.state_dict().items()}
+    save_torch(paths.generator, cpu_state)
+    generator.eval()
+    with torch.no_grad():
+        images = generator(fixed_noise(config, device)).float().cpu()
+    generator.train()
+    low, high = data.model_range(config["tricks"]["g_output"])
+    grid = ((images - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
+    atomic_write(paths.samples, lambda tmp: save_grid(grid, tmp, nrow=8, padding=2))
+
+
+def train_run(
+    config: dict[str, Any],
+    out_dir: str | Path,
+    device: str | torch.device = "auto",
+    threads: int = 1,
+    progress: bool | None = None,
+    dataset: data.ImageData | None = None,
+) -> dict[str, Any]:
+    """Train one run into `out_dir` (resuming from its checkpoint); returns run.json's content."""
+    paths = RunFolder(Path(out_dir))
+    finished = check_run_folder(paths, config)
+    if finished is not None:
+        return finished
+    device = device if isinstance(device, torch.device) else resolve_device(device)
+    torch.set_num_threads(threads)
+    dataset = dataset or data.load_dataset(config["dataset"])
+    train_images, _ = dataset.split("train")
+    real = data.to_model_range(train_images, config["tricks"]["g_output"]).to(device)
+
+    paths.root.mkdir(parents=True, exist_ok=True)
+    write_json(paths.config, config)
+    seed_everything(config["seed"])
+    trainer = Trainer(config, device, real, dataset.channels)
+    state = trainer.new_state()
+    payload = load_checkpoint(paths, device)
+    if payload is not None:
+        restore(state, payload, device)
+        print(f"gan-bench: {paths.root}: resuming at step {state.step}", file=sys.stderr)
+    truncate_log(paths.log, state.step)  # drop lines written after the checkpoint
+    return run_loop(trainer, state, paths, progress)
+
+
+def run_loop(
+    trainer: Trainer, state: TrainState, paths: RunFolder, progress: bool | None
+) -> dict[str, Any]:
+    config, device = trainer.config, trainer.device
+    steps, log_every = config["train"]["steps"], config["train"]["log_every"]
+    checkpoint_every = config["train"]["checkpoint_every"]
+    start_step, started = state.step, time.perf_counter()
+    diverged_at: int | None = None
+
+    def elapsed() -> float:
+        return state.elapsed + time.perf_counter() - started
+
+    bar = _progress_bar(steps, state.step, progress)
+    with bar, paths.log.open("a", encoding="utf-8") as log:
+        while state.step < steps:
+            trainer.step(state)
+            bar.update(1)
+            at_log = state.step % log_every == 0 or state.step == steps
+            # the last step is checkpointed too: a run whose final files a scheduler deleted
+            # (e.g. Snakemake cleaning up after a kill) is rebuilt without retraining
+            at_checkpoint = state.step % checkpoint_every == 0 or state.step == steps
+            if at_log or at_checkpoint:
+                first_bad = int(state.first_bad.item())  # the only host sync
+                if first_bad >= 0:
+                    diverged_at = first_bad
+                    break
+            if at_log:
+                record = _log_line(state, elapsed())
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}")
+                state.sums.zero_()
+                state.count = 0
+            if at_checkpoint:
+                save_checkpoint(paths, checkpoint_payload(state, device, elapsed()))
+    seconds = elapsed()
+    trained = state.step - start_step
+    write_final_files(paths, state, config, device)
+    result: dict[str, Any] = {
+        "status": "completed" if diverged_at is None else "diverged",
+        "steps": config["train"]["steps"],
+        "step": state.step if diverged_at is None else diverged_at,
+        "seconds": round(seconds, 3),
+        "images_per_second": round(
+            trained * trainer.batch / max(time.perf_counter() - started, 1e-9), 1
+        ),
+        "cell": config["cell"],
+        "seed": config["seed"],
+    }
+    if diverged_at is not None:
+        result["reason"] = f"loss non-finite or above {DIVERGED_LOSS:g} at step {diverged_at}"
+    result |= provenance(device, torch.get_num_threads())
+    write_json(paths.run, result)
+    return result

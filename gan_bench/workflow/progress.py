@@ -1,0 +1,113 @@
+"""Which runs of a study are done, and a progress line while Snakemake works on the rest.
+
+A run is done when its folder holds a finished run.json (completed or diverged) and its
+scores.json: what the Snakefile's train rule leaves behind. The progress thread only reads
+the run folders, so it needs nothing from Snakemake and cannot disturb it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from gan_bench.files import read_json
+from gan_bench.folders import RunFolder
+from gan_bench.study.plan import Plan
+from gan_bench.workflow.estimate import format_duration
+
+PROGRESS_EVERY_S = 30.0
+Run = tuple[str, int]
+
+
+def run_is_done(run_dir: Path) -> bool:
+    """run.json says completed or diverged, and scores.json exists."""
+    paths = RunFolder(run_dir)
+    if not (paths.run.is_file() and paths.scores.is_file()):
+        return False
+    try:
+        return read_json(paths.run).get("status") in ("completed", "diverged")
+    except (OSError, ValueError, AttributeError):  # half-written or not a JSON object
+        return False
+
+
+def done_runs(plan: Plan, workdir: Path) -> set[Run]:
+    """The plan's runs whose folders (under `workdir`) hold a finished, scored run."""
+    return {
+        (cell, seed) for cell, seed in plan.runs if run_is_done(workdir / plan.run_dir(cell, seed))
+    }
+
+
+def remaining_seconds(elapsed: float, done_share: float, estimate: float | None) -> float | None:
+    """Time left: the pace so far over the share of the work done (runs weighted by their
+    estimated seconds); before any run is done, the estimate less the time spent."""
+    if done_share > 0:
+        return elapsed * (1 - done_share) / done_share
+    if estimate is None:
+        return None
+    return max(estimate - elapsed, 0.0)
+
+
+class Progress:
+    """A background thread printing `runs done / total` and the time left every `every`
+    seconds; `stop()` (or leaving the `with` block) ends it at once."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        workdir: Path,
+        weights: dict[Run, float] | None = None,
+        estimate: float | None = None,
+        every: float = PROGRESS_EVERY_S,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.plan, self.workdir, self.every = plan, workdir, every
+        self.done_before = done_runs(plan, workdir)
+        left = [run for run in plan.runs if run not in self.done_before]
+        self.weights = {run: (weights or {}).get(run, 1.0) for run in left}
+        self.estimate, self.stream, self.clock = estimate, stream or sys.stderr, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="gan-bench-progress", daemon=True)
+        self.started = clock()
+
+    def line(self) -> str:
+        """One progress line from the run folders as they are now."""
+        done = done_runs(self.plan, self.workdir)
+        total_weight = sum(self.weights.values()) or 1.0
+        share = sum(w for run, w in self.weights.items() if run in done) / total_weight
+        left = remaining_seconds(self.clock() - self.started, share, self.estimate)
+        text = f"gan-bench: {len(done)}/{len(self.plan.runs)} runs done"
+        if len(done) < len(self.plan.runs) and left is not None:
+            text += f", about {format_duration(left)} left"
+        return text
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                print(self.line(), file=self.stream, flush=True)
+            except (OSError, ValueError):  # a closed stream: stay quiet
+                return
+
+    def start(self) -> Progress:
+        self.started = self.clock()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def __enter__(self) -> Progress:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,90 @@
+"""A whole run: the run folder's files, reproducibility, no retraining, divergence as a
+result, and a folder that holds another configuration refused with the keys that differ."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from train_helpers import DIGITS, assert_same_generator, generator_tensors, make_config
+
+from gan_bench.files import read_json, read_log
+from gan_bench.folders import RunFolder
+from gan_bench.study.study_file import seed_limit
+from gan_bench.train.runner import RunConflict, config_differences, seed_everything, train_run
+
+
+def test_run_folder_has_every_file_and_records_provenance(tmp_path):
+    result = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    paths = RunFolder(tmp_path)
+    for path in (paths.config, paths.log, paths.checkpoint, paths.generator, paths.samples):
+        assert path.is_file(), path.name
+    run = read_json(paths.run)
+    assert run == result and run["status"] == "completed" and run["step"] == 12
+    for key in ("seconds", "images_per_second", "device", "versions", "git_commit", "seed"):
+        assert key in run
+    assert read_json(paths.config)["tricks"] == make_config()["tricks"]
+    steps = [record["step"] for record in read_log(paths.log)]
+    assert steps == [4, 8, 12]
+    assert paths.samples.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_twice_gives_identical_generator(tmp_path):
+    for name in ("a", "b"):
+        train_run(make_config(), tmp_path / name, "cpu", progress=False, dataset=DIGITS)
+    assert_same_generator(tmp_path / "a", tmp_path / "b")
+    other = make_config()
+    other["seed"] = 1
+    train_run(other, tmp_path / "c", "cpu", progress=False, dataset=DIGITS)
+    assert not torch.equal(
+        generator_tensors(tmp_path / "a")["net.0.weight"],
+        generator_tensors(tmp_path / "c")["net.0.weight"],
+    )
+
+
+def test_completed_run_is_not_trained_again(tmp_path):
+    first = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    stamp = (tmp_path / "generator.pt").stat().st_mtime_ns
+    again = train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    assert again == first and (tmp_path / "generator.pt").stat().st_mtime_ns == stamp
+
+
+def test_forced_divergence_is_a_result_not_a_crash(tmp_path):
+    result = train_run(make_config(lr=1000.0), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    assert result["status"] == "diverged"
+    assert 1 <= result["step"] <= 12 and "step" in result["reason"]
+    assert read_json(tmp_path / "run.json")["status"] == "diverged"
+
+
+def test_config_mismatch_in_run_folder_is_refused_naming_each_key(tmp_path):
+    train_run(make_config(), tmp_path, "cpu", progress=False, dataset=DIGITS)
+    other = make_config({"label_noise": 0.1}, steps=16)
+    with pytest.raises(RunConflict) as info:
+        train_run(other, tmp_path, "cpu", progress=False, dataset=DIGITS)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'config.json'}: ")
+    assert "\n  train.steps: folder has 12, this run 16" in message
+    assert "\n  tricks.label_noise: folder has 0.0, this run 0.1" in message
+    assert message.count("folder has") == 2  # only the keys that differ
+
+
+def test_config_differences_flatten_nested_keys_and_name_missing_ones():
+    folder = {"seed": 0, "train": {"steps": 300, "lr": 0.1}, "eval": {"extractor": "domain"}}
+    this = {"seed": 0, "train": {"steps": 400, "lr": 0.1}, "tricks": {"latent": "uniform"}}
+    assert config_differences(folder, this) == [
+        "train.steps: folder has 300, this run 400",
+        'tricks.latent: folder has no such key, this run "uniform"',
+        'eval.extractor: folder has "domain", this run no such key',
+    ]
+    assert config_differences(this, this) == []
+
+
+def test_the_seed_limit_is_the_tightest_the_seeding_takes():
+    """The study schema's seeds maximum: seed_everything takes it; one more breaks numpy's
+    seeding, though torch would still take it (so numpy's limit is the real one)."""
+    import numpy as np
+
+    limit = seed_limit()
+    seed_everything(limit)
+    with pytest.raises(ValueError):
+        np.random.seed(limit + 1)
+    torch.manual_seed(limit + 1)
