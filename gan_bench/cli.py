@@ -43,14 +43,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="gan-bench",
-        description="Ablations of GAN training tricks. STUDY is a study file or the name of a "
-        "built-in study (see `gan-bench studies`).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
+def _add_starting_commands(commands: Any) -> None:
+    """`studies` and `init`: where a new user starts (a built-in study, or their own data)."""
     commands.add_parser("studies", help="list the built-in studies (use a name as STUDY)")
     init = commands.add_parser("init", help="write a commented starter study for your data")
     init.add_argument("file", help="the study file to write (never overwritten)")
@@ -60,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="IDX image and label files"
     )
     init.add_argument("--name", help="the study's name (default: from FILE)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    about = f"Ablations of GAN training tricks. STUDY: {STUDY_HELP}."
+    parser = _Parser(prog="gan-bench", description=about)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_starting_commands(commands)
 
     cells = commands.add_parser("cells", help="list a study's design matrix")
     cells.add_argument("study", help=STUDY_HELP)
