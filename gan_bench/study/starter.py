@@ -17,6 +17,7 @@ import yaml
 
 from gan_bench.errors import BadInput
 from gan_bench.study import dataspec
+from gan_bench.study.study_file import study_from_dict
 
 TEMPLATE = Path(__file__).resolve().parent / "starter.yaml"
 BATCH_SIZE = 64  # the template's train.batch_size: the data must hold at least one batch
@@ -132,8 +133,6 @@ def write_starter(
 ) -> str:
     """Check the data, fill in the template, validate it as a study and write FILE, which
     must not exist yet (an edited study is never overwritten). Returns the study's name."""
-    from gan_bench.study.study_file import study_from_dict
-
     target = Path(file)
     if target.exists():
         raise InitError(f"{file}: already exists; gan-bench init never overwrites a file")
