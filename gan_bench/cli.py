@@ -18,6 +18,9 @@ from typing import Any
 from gan_bench.errors import BadInput
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+# Commands whose positional `study` is a file or a built-in name (gan_bench/study/builtin.py).
+STUDY_COMMANDS = ("cells", "train", "evaluator", "aggregate", "run")
+STUDY_HELP = "a study file, or the name of a built-in study (see `gan-bench studies`)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,10 +56,23 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_starting_commands(commands: Any) -> None:
+    """`studies` and `init`: where a new user starts (a built-in study, or their own data)."""
+    commands.add_parser("studies", help="list the built-in studies (use a name as STUDY)")
+    init = commands.add_parser("init", help="write a commented starter study for your data")
+    init.add_argument("file", help="the study file to write (never overwritten)")
+    data = init.add_mutually_exclusive_group()
+    data.add_argument("--images", metavar="DIR", help="a folder of images (dataset 'folder')")
+    data.add_argument(
+        "--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="IDX image and label files"
+    )
+    init.add_argument("--name", help="the study's name (default: from FILE)")
+
+
 def _add_train(commands: Any) -> None:
     """`gan-bench train`: one cell x seed, as the Snakefile's train rule runs it."""
     train = commands.add_parser("train", help="train one cell x seed into a run folder")
-    train.add_argument("study")
+    train.add_argument("study", help=STUDY_HELP)
     train.add_argument("--cell", required=True, help="cell id (see `gan-bench cells`)")
     train.add_argument("--seed", required=True, type=_seed)
     train.add_argument("--out", required=True, help="run folder")
@@ -85,7 +101,7 @@ def _add_run(commands: Any) -> None:
     run = commands.add_parser(
         "run", help="run a whole study through Snakemake (extra arguments go to snakemake)"
     )
-    run.add_argument("study")
+    run.add_argument("study", help=STUDY_HELP)
     run.add_argument(
         "--max-runs",
         type=_positive,
@@ -95,11 +111,13 @@ def _add_run(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gan-bench", description="Ablations of GAN training tricks.")
+    about = f"Ablations of GAN training tricks. STUDY: {STUDY_HELP}."
+    parser = _Parser(prog="gan-bench", description=about)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_starting_commands(commands)
 
     cells = commands.add_parser("cells", help="list a study's design matrix")
-    cells.add_argument("study")
+    cells.add_argument("study", help=STUDY_HELP)
     cells.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     _add_train(commands)
@@ -117,11 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluator = commands.add_parser(
         "evaluator", help="build (or check) the study's domain classifier once, before scoring"
     )
-    evaluator.add_argument("study")
+    evaluator.add_argument("study", help=STUDY_HELP)
     evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
     evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     aggregate = commands.add_parser("aggregate", help="write summary.csv, study.yaml, design.json")
-    aggregate.add_argument("study")
+    aggregate.add_argument("study", help=STUDY_HELP)
 
     report = commands.add_parser(
         "report", help="tables/, figures/ and report.html from a study's summary.csv"
@@ -149,6 +167,25 @@ def _cells_table(rows: list[dict[str, Any]], fmt: str) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text_rows]
     return "\n".join(lines) + f"\n({len(rows)} cells)"
+
+
+def cmd_studies(args: argparse.Namespace) -> int:
+    from gan_bench.study.builtin import studies_table
+
+    print(studies_table())
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    import shlex
+
+    from gan_bench.study.starter import write_starter
+
+    name = write_starter(args.file, args.images, args.idx, args.name)
+    file = shlex.quote(args.file)
+    print(f"{args.file}: study {name!r} written; check it with `gan-bench cells {file}`,")
+    print(f"run it with `gan-bench run {file}` (results in results/{name}/)")
+    return EXIT_OK
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
@@ -313,6 +350,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "studies": cmd_studies,
+    "init": cmd_init,
     "cells": cmd_cells,
     "train": cmd_train,
     "score": cmd_score,
@@ -326,6 +365,10 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in STUDY_COMMANDS:  # a file, else a built-in study of that name
+            from gan_bench.study.builtin import resolve_study
+
+            args.study = resolve_study(args.study)
         return COMMANDS[args.command](args)
     except BadInput as error:  # StudyError, DataError, ScoringError, ... name key or file
         print(f"gan-bench: error: {error}", file=sys.stderr)

@@ -15,6 +15,7 @@ import torch
 from conftest import ABLATIONS, REPO, tiny_study
 
 from gan_bench.cli import main
+from gan_bench.resources import builtin_studies
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -291,9 +292,9 @@ def test_run_over_the_run_limit_exits_2_before_snakemake_starts(capsys, tmp_path
 @pytest.mark.parametrize(
     "argv",
     [
-        ["run", "--max-runs", "7", "STUDY", "-n"],
-        ["run", "STUDY", "--max-runs", "7", "-n"],
-        ["run", "STUDY", "-n", "--max-runs=7"],
+        ["run", "--max-runs", "7", "smoke", "-n"],
+        ["run", "smoke", "--max-runs", "7", "-n"],
+        ["run", "smoke", "-n", "--max-runs=7"],
     ],
 )
 def test_run_takes_max_runs_before_or_after_the_study(capsys, monkeypatch, argv):
@@ -306,10 +307,64 @@ def test_run_takes_max_runs_before_or_after_the_study(capsys, monkeypatch, argv)
     monkeypatch.setattr("gan_bench.workflow.run.run_study", fake_run_study)
     code, _, _ = run_cli(capsys, *argv)
     assert code == 0
-    assert seen == {"study": "STUDY", "snakemake_args": ["-n"], "max_runs": 7}
+    smoke = str(builtin_studies()["smoke"])  # a built-in name resolves to its packaged file
+    assert seen == {"study": smoke, "snakemake_args": ["-n"], "max_runs": 7}
 
 
 def test_run_max_runs_must_be_a_positive_number(capsys, monkeypatch):
     monkeypatch.setattr("gan_bench.workflow.run.run_study", lambda *a, **k: 0)
-    code, _, err = run_cli(capsys, "run", "STUDY", "--max-runs", "many")
+    code, _, err = run_cli(capsys, "run", "smoke", "--max-runs", "many")
     assert code == 2 and "--max-runs" in err
+
+
+# ----------------------------------------------------- built-in studies, studies and init
+
+
+def test_studies_lists_every_built_in_study(capsys):
+    from gan_bench.resources import builtin_studies
+
+    code, out, _ = run_cli(capsys, "studies")
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()[1:] if line.strip()]
+    assert names[: len(builtin_studies())] == list(builtin_studies())
+    assert "plumbing check" in out.lower()  # smoke's description line
+
+
+def test_every_study_argument_takes_a_built_in_name(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an empty folder, as after `pip install`
+    code, out, _ = run_cli(capsys, "cells", "smoke", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 2
+    for argv in (
+        ["cells", "nope"],
+        ["train", "nope", "--cell", "x", "--seed", "0", "--out", "o"],
+        ["evaluator", "nope", "--out", "e.json"],
+        ["aggregate", "nope"],
+        ["run", "nope"],
+    ):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2, argv
+        assert "STUDY 'nope'" in err and "smoke" in err and "default" in err, err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_init_writes_a_study_that_cells_accepts(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "init", "my.yaml")
+    assert code == 0 and "results/my/" in out
+    code, out, _ = run_cli(capsys, "cells", "my.yaml")
+    assert code == 0 and "(4 cells)" in out
+    before = (tmp_path / "my.yaml").read_text()
+    code, _, err = run_cli(capsys, "init", "my.yaml", "--name", "other")
+    assert code == 2 and "my.yaml" in err and "exists" in err
+    assert (tmp_path / "my.yaml").read_text() == before
+
+
+def test_init_checks_its_data_options(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "init", "s.yaml", "--images", "missing")
+    assert code == 2 and "--images" in err and "missing" in err
+    code, _, err = run_cli(capsys, "init", "s.yaml", "--images", "a", "--idx", "b", "c")
+    assert code == 2 and "not allowed with" in err
+    code, _, err = run_cli(capsys, "init", "s.yaml", "--idx", "b")
+    assert code == 2 and "--idx" in err
+    assert list(tmp_path.iterdir()) == []
