@@ -117,7 +117,8 @@ def inception_howto(reason: str) -> str:
         f"Inception weights are not available ({reason}). To provide them, download\n"
         f"  {INCEPTION_URL}\n"
         f"on a machine with internet and either set {INCEPTION_ENV}=/path/to/that/file or copy "
-        f"it to {inception_cache_file()}; or score with --extractor domain"
+        f"it to {inception_cache_file()}; or, for a labelled dataset (digits, mnist, "
+        "fashion-mnist, cifar10, idx with labels), score with --extractor domain"
     )
 
 
