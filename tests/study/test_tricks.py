@@ -6,7 +6,7 @@ import pytest
 
 from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults, format_level
 
-DESIGN_TABLE = {  # name -> default, from DESIGN.md's registry table (a contract)
+DESIGN_TABLE = {  # name -> default, as README.md's trick table states them (a contract)
     "g_output": "tanh", "latent": "normal", "d_downsample": "strided",
     "g_upsample": "transposed", "d_activation": "leaky_relu", "g_activation": "relu",
     "kernel_size": 4, "d_dropout": 0.0, "label_noise": 0.0, "label_flip": 0.0,
