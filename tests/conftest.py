@@ -15,8 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from gan_bench.files import write_json
+from gan_bench.folders import RunFolder
 from gan_bench.score.registry import column
 from gan_bench.study.design import cell_id
+from gan_bench.study.plan import Plan, plan
 from gan_bench.study.study_file import Study, study_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -247,3 +250,19 @@ def write_idx(path: Path, array: Any, compress: bool) -> None:
     header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
     payload = header + array.to(torch.uint8).numpy().tobytes()
     path.write_bytes(gzip.compress(payload) if compress else payload)
+
+
+# --------------------------------------------------------------------------- study plans
+
+
+def finish_run(study_plan: Plan, workdir: Path, cell: str, seed: int, status: str = "completed"):
+    """A run folder as the train rule leaves it (run.json and scores.json)."""
+    paths = RunFolder(workdir / study_plan.run_dir(cell, seed))
+    write_json(paths.run, {"status": status, "seconds": 1.0})
+    write_json(paths.scores, {"status": status, "metrics": {}})
+
+
+@pytest.fixture
+def tiny_plan(tmp_path, write_study, monkeypatch) -> Plan:
+    monkeypatch.chdir(tmp_path)
+    return plan(write_study(tiny_study(seeds=[0, 1])))  # 2 cells x 2 seeds

@@ -11,21 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tiny_study
+from conftest import finish_run, tiny_study
 
 from gan_bench.files import write_json
 from gan_bench.folders import RunFolder
 from gan_bench.resources import SNAKEFILE
-from gan_bench.study.plan import Plan, plan
 from gan_bench.study.study_file import StudyError, read_study_file
 from gan_bench.workflow.estimate import (
-    StepTiming,
-    estimate_runs,
     format_duration,
-    makespan,
-    seconds_per_step,
 )
-from gan_bench.workflow.progress import Progress, done_runs, remaining_seconds
+from gan_bench.workflow.progress import done_runs
 from gan_bench.workflow.run import (
     _may_hold_stale_lock,
     announce,
@@ -52,47 +47,6 @@ def test_run_unlocks_only_when_snakemake_may_hold_a_stale_lock(tmp_path):
 # --------------------------------------------------------------------------- estimate arithmetic
 
 
-def _timings(low: tuple[int, float], high: tuple[int, float]) -> list[StepTiming]:
-    return [StepTiming("cheap", *low), StepTiming("dear", *high)]
-
-
-def test_step_seconds_lie_on_the_line_through_the_timed_cells():
-    timings = _timings((100, 0.02), (300, 0.05))
-    assert seconds_per_step(100, timings) == pytest.approx(0.02)
-    assert seconds_per_step(300, timings) == pytest.approx(0.05)
-    assert seconds_per_step(200, timings) == pytest.approx(0.035)
-    one = [StepTiming("only", 100, 0.02)]  # one timing: proportional to MACs
-    assert seconds_per_step(250, one) == pytest.approx(0.05)
-
-
-def test_makespan_schedules_longest_first_over_the_cores():
-    assert makespan([5, 4, 3, 3, 3], 1) == 18
-    assert makespan([5, 4, 3, 3, 3], 2) == 10  # LPT: 5+3+... on one core, 4+3+3 on the other
-    assert makespan([5, 4, 3], 8) == 5
-    assert makespan([], 2) == 0
-
-
-def test_estimate_grows_with_steps_and_cells_and_divides_over_cores():
-    timings = _timings((100, 0.02), (300, 0.05))
-
-    def wall(n_runs: int, steps: int, cores: int) -> float:
-        runs = {(f"cell{i}", 0): (steps, 100 + 200 * (i % 2)) for i in range(n_runs)}
-        return estimate_runs(runs, timings, cores, overhead=5.0, study_overhead=0.0)[0]
-
-    assert wall(8, 1000, 1) < wall(8, 2000, 1) < wall(8, 4000, 1)
-    assert wall(8, 1000, 1) < wall(16, 1000, 1) < wall(32, 1000, 1)
-    assert wall(8, 1000, 2) == pytest.approx(wall(8, 1000, 1) / 2)  # equal halves
-    assert wall(8, 1000, 4) == pytest.approx(wall(8, 1000, 1) / 4)
-    per_run = estimate_runs({("a", 0): (1000, 300)}, timings, 1, overhead=5.0)[1]
-    assert per_run[("a", 0)] == pytest.approx(1000 * 0.05 + 5.0)
-
-
-def test_durations_read_as_people_write_them():
-    assert format_duration(42) == "42 s"
-    assert format_duration(37 * 60) == "37 min"
-    assert format_duration(88 * 60 + 20) == "1 h 28 min"
-
-
 def test_snakemake_cores_and_dry_runs_are_read_from_its_arguments():
     assert snakemake_cores(["--cores", "3"]) == 3
     assert snakemake_cores(["--cores=5", "-n"]) == 5
@@ -108,19 +62,6 @@ def test_snakemake_cores_and_dry_runs_are_read_from_its_arguments():
 # --------------------------------------------------------------------------- the plan printed
 
 
-def _finish(study_plan: Plan, workdir: Path, cell: str, seed: int, status: str = "completed"):
-    """A run folder as the train rule leaves it (run.json and scores.json)."""
-    paths = RunFolder(workdir / study_plan.run_dir(cell, seed))
-    write_json(paths.run, {"status": status, "seconds": 1.0})
-    write_json(paths.scores, {"status": status, "metrics": {}})
-
-
-@pytest.fixture
-def tiny_plan(tmp_path, write_study, monkeypatch) -> Plan:
-    monkeypatch.chdir(tmp_path)
-    return plan(write_study(tiny_study(seeds=[0, 1])))  # 2 cells x 2 seeds
-
-
 def test_printed_plan_counts_runs_done_and_to_train_and_names_the_results(tiny_plan, tmp_path):
     out = io.StringIO()
     assert announce(tiny_plan, tmp_path, ["-n"], out) is None
@@ -129,8 +70,8 @@ def test_printed_plan_counts_runs_done_and_to_train_and_names_the_results(tiny_p
     assert f"results land in {tmp_path.resolve() / 'results' / 'tiny'}/" in text
     assert f"{len(os.sched_getaffinity(0))} cores, one job each" in text
     assert "no estimate (dry run)" in text
-    _finish(tiny_plan, tmp_path, "g_output-tanh", 0)
-    _finish(tiny_plan, tmp_path, "g_output-tanh", 1, status="diverged")
+    finish_run(tiny_plan, tmp_path, "g_output-tanh", 0)
+    finish_run(tiny_plan, tmp_path, "g_output-tanh", 1, status="diverged")
     RunFolder(tmp_path / tiny_plan.run_dir("g_output-sigmoid", 0)).root.mkdir(parents=True)
     write_json(RunFolder(tmp_path / tiny_plan.run_dir("g_output-sigmoid", 0)).run, {"status": "x"})
     out = io.StringIO()
@@ -163,46 +104,13 @@ def test_printed_estimate_is_measured_here_and_lists_its_assumptions(tiny_plan, 
     assert set(estimate.run_seconds) == set(tiny_plan.runs)
     assert all(seconds > estimate.overhead for seconds in estimate.run_seconds.values())
     assert "quick" not in text  # a tiny study needs no first look
-    _finish(tiny_plan, tmp_path, "g_output-tanh", 0)
+    finish_run(tiny_plan, tmp_path, "g_output-tanh", 0)
     assert set(announce(tiny_plan, tmp_path, [], io.StringIO()).run_seconds) == set(
         tiny_plan.runs[1:]
     )
 
 
 # --------------------------------------------------------------------------- progress
-
-
-def test_progress_reports_runs_done_and_stops_when_asked(tiny_plan, tmp_path):
-    out = io.StringIO()
-    weights = dict.fromkeys(tiny_plan.runs, 10.0)
-    progress = Progress(tiny_plan, tmp_path, weights, estimate=40.0, every=0.02, stream=out)
-    with progress:
-        time.sleep(0.1)
-        _finish(tiny_plan, tmp_path, "g_output-tanh", 0)
-        time.sleep(0.1)
-        assert progress.running
-    assert not progress.running
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("gan-bench: 0/4 runs done, about ")
-    assert lines[-1].startswith("gan-bench: 1/4 runs done, about ")
-    stopped_at = len(lines)
-    time.sleep(0.1)
-    assert len(out.getvalue().splitlines()) == stopped_at  # nothing after the stop
-
-
-def test_progress_stops_when_snakemake_is_interrupted(tiny_plan, tmp_path):
-    progress = Progress(tiny_plan, tmp_path, every=60, stream=io.StringIO())
-    started = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt), progress:
-        raise KeyboardInterrupt
-    assert not progress.running and time.perf_counter() - started < 5  # not a 60 s wait
-
-
-def test_remaining_time_follows_the_pace_once_runs_finish():
-    assert remaining_seconds(elapsed=10, done_share=0.0, estimate=100) == 90
-    assert remaining_seconds(elapsed=200, done_share=0.0, estimate=100) == 0
-    assert remaining_seconds(elapsed=30, done_share=0.25, estimate=100) == pytest.approx(90)
-    assert remaining_seconds(elapsed=30, done_share=0.0, estimate=None) is None
 
 
 # --------------------------------------------------------------------------- the run limit

@@ -1,0 +1,55 @@
+"""What a study will cost, before it starts: step timings scaled by convolution work, start-up
+per job, and the runs scheduled dearest first over the cores."""
+
+from __future__ import annotations
+
+import pytest
+
+from gan_bench.workflow.estimate import (
+    StepTiming,
+    estimate_runs,
+    format_duration,
+    makespan,
+    seconds_per_step,
+)
+
+
+def _timings(low: tuple[int, float], high: tuple[int, float]) -> list[StepTiming]:
+    return [StepTiming("cheap", *low), StepTiming("dear", *high)]
+
+
+def test_step_seconds_lie_on_the_line_through_the_timed_cells():
+    timings = _timings((100, 0.02), (300, 0.05))
+    assert seconds_per_step(100, timings) == pytest.approx(0.02)
+    assert seconds_per_step(300, timings) == pytest.approx(0.05)
+    assert seconds_per_step(200, timings) == pytest.approx(0.035)
+    one = [StepTiming("only", 100, 0.02)]  # one timing: proportional to MACs
+    assert seconds_per_step(250, one) == pytest.approx(0.05)
+
+
+def test_makespan_schedules_longest_first_over_the_cores():
+    assert makespan([5, 4, 3, 3, 3], 1) == 18
+    assert makespan([5, 4, 3, 3, 3], 2) == 10  # LPT: 5+3+... on one core, 4+3+3 on the other
+    assert makespan([5, 4, 3], 8) == 5
+    assert makespan([], 2) == 0
+
+
+def test_estimate_grows_with_steps_and_cells_and_divides_over_cores():
+    timings = _timings((100, 0.02), (300, 0.05))
+
+    def wall(n_runs: int, steps: int, cores: int) -> float:
+        runs = {(f"cell{i}", 0): (steps, 100 + 200 * (i % 2)) for i in range(n_runs)}
+        return estimate_runs(runs, timings, cores, overhead=5.0, study_overhead=0.0)[0]
+
+    assert wall(8, 1000, 1) < wall(8, 2000, 1) < wall(8, 4000, 1)
+    assert wall(8, 1000, 1) < wall(16, 1000, 1) < wall(32, 1000, 1)
+    assert wall(8, 1000, 2) == pytest.approx(wall(8, 1000, 1) / 2)  # equal halves
+    assert wall(8, 1000, 4) == pytest.approx(wall(8, 1000, 1) / 4)
+    per_run = estimate_runs({("a", 0): (1000, 300)}, timings, 1, overhead=5.0)[1]
+    assert per_run[("a", 0)] == pytest.approx(1000 * 0.05 + 5.0)
+
+
+def test_durations_read_as_people_write_them():
+    assert format_duration(42) == "42 s"
+    assert format_duration(37 * 60) == "37 min"
+    assert format_duration(88 * 60 + 20) == "1 h 28 min"
