@@ -95,6 +95,19 @@ def test_no_function_over_60_lines():
     assert not too_long, f"functions over {MAX_FUNCTION_LINES} lines: {too_long}"
 
 
+def test_every_module_has_its_mirrored_test_file():
+    """gan_bench/<stage>/<module>.py is tested in tests/<stage>/test_<module>.py."""
+    missing = []
+    for path in modules():
+        if path.stem in ("__init__", "__main__"):
+            continue
+        relative = path.relative_to(PACKAGE)
+        test = REPO / "tests" / relative.parent / f"test_{relative.name}"
+        if not test.is_file():
+            missing.append(str(test.relative_to(REPO)))
+    assert not missing, f"modules without their test file: {missing}"
+
+
 def test_imports_only_flow_downward():
     upward = []
     for path in modules():
