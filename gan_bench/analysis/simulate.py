@@ -18,6 +18,7 @@ import pandas as pd
 
 from gan_bench.analysis.batch_fit import Fits, Setting, fit_many, model_matrix, setting_of
 from gan_bench.analysis.layout import metric_columns, tidy_runs
+from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.folders import StudyFolder
 from gan_bench.study.record import read_study_record
@@ -27,14 +28,19 @@ __all__ = [
     "Fits",
     "NoiseModel",
     "Setting",
+    "any_decided",
+    "any_interaction",
+    "covered",
     "fit_many",
     "fit_noise",
     "planted_means",
+    "rate",
     "read_noise",
     "setting_of",
     "simulate_runs",
     "summary_frame",
     "true_effects",
+    "verdict_of",
 ]
 FAILED_KEYS = ("fid", "kid")  # FID-like metrics: a half-failed run multiplies them
 
@@ -106,6 +112,7 @@ def planted_means(
     main: metric -> {(factor, level): shift of every run at that level}; interactions:
     metric -> {(factor_a, level_a, factor_b, level_b): shift of runs at both levels}."""
     layout = setting.layout
+    _check_planted(setting, main, interactions)
     means = np.tile(np.asarray(base, dtype=float), (len(layout.cell_order), 1))
     for m, metric in enumerate(setting.metrics):
         for c, cell in enumerate(layout.cell_order):
@@ -115,6 +122,21 @@ def planted_means(
             for (fa, la, fb, lb), shift in (interactions or {}).get(metric, {}).items():
                 means[c, m] += shift * (levels[fa] == la and levels[fb] == lb)
     return means
+
+
+def _check_planted(setting: Setting, *plants: dict | None) -> None:
+    """ValueError naming a planted metric, factor or level the setting does not have."""
+    factors = setting.layout.factors
+    for plant in plants:
+        for metric, shifts in (plant or {}).items():
+            if metric not in setting.metrics:
+                raise ValueError(f"planted metric {metric!r}: not one of {setting.metrics}")
+            for key in shifts:
+                for factor, level in zip(key[::2], key[1::2], strict=True):
+                    if level not in factors.get(factor, [level]):
+                        raise ValueError(f"planted level {factor} = {level!r}: not in the design")
+                    if factor not in factors:
+                        raise ValueError(f"planted factor {factor!r}: not one of {list(factors)}")
 
 
 def true_effects(setting: Setting, means: np.ndarray) -> np.ndarray:
@@ -196,3 +218,39 @@ def summary_frame(setting: Setting, design_cells: dict, values: np.ndarray) -> p
             | dict(zip(setting.metrics, values[run], strict=True))
         )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def rate(flags: np.ndarray) -> tuple[float, float]:
+    """The share of replicates where `flags` holds, and its Monte-Carlo standard error."""
+    share = float(np.mean(flags))
+    return share, float(np.sqrt(share * (1 - share) / len(flags)))
+
+
+def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
+    """Per replicate: some supported/contradicted word (on `metric`, else anywhere in the
+    metrics x claims grid). Under no true effect every such word is a false verdict."""
+    decided = fits.decided()
+    if metric is not None:
+        decided = decided[:, [fits.metrics.index(metric)]]
+    return decided.reshape(len(decided), -1).any(axis=1)
+
+
+def any_interaction(fits: Fits) -> np.ndarray:
+    """Per replicate: some interaction Holm-significant (as analyse() adjusts) on some metric."""
+    with np.errstate(invalid="ignore"):
+        significant = fits.inter_p_holm < ALPHA
+    return significant.reshape(len(significant), -1).any(axis=1)
+
+
+def verdict_of(fits: Fits, metric: str, factor: str) -> np.ndarray:
+    """Per replicate: the verdict word on one factor's (first) claim for one metric."""
+    claim = next(k for k, effect in enumerate(fits.effects) if effect[0] == factor)
+    return fits.verdict[:, fits.metrics.index(metric), claim]
+
+
+def covered(fits: Fits, truth: np.ndarray) -> np.ndarray:
+    """Per replicate, metric and claim: whether the 95% interval holds the true effect."""
+    return (fits.ci_low <= truth[None]) & (truth[None] <= fits.ci_high)
