@@ -1,6 +1,6 @@
 """The study's OLS for many simulated studies at once: `fit_many`.
 
-analyse() fits one statsmodels model per metric (about 2 s a study); judging a statistic
+analyse() fits one statsmodels model per metric (1-2 s a study); judging a statistic
 needs hundreds of studies. Here every (replicate, metric) column that leaves the same runs
 (missing-data pattern) shares one design matrix and one pseudo-inverse, coded as
 linear_model.py codes it (sum coding, baseline first, two-way interactions where the design

@@ -20,12 +20,14 @@ from gan_bench.analysis.batch_fit import Fits, Setting, fit_many, model_matrix, 
 from gan_bench.analysis.layout import metric_columns, tidy_runs
 from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.analysis.summary import read_metric_columns, read_summary
+from gan_bench.errors import BadInput
 from gan_bench.folders import StudyFolder
 from gan_bench.study.record import read_study_record
 
 __all__ = [
     "Divergence",
     "Fits",
+    "NoiseError",
     "NoiseModel",
     "Setting",
     "any_decided",
@@ -43,6 +45,10 @@ __all__ = [
     "verdict_of",
 ]
 FAILED_KEYS = ("fid", "kid")  # FID-like metrics: a half-failed run multiplies them
+
+
+class NoiseError(BadInput):
+    """A study whose runs leave no residual spread to fit noise to; names its summary."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,10 @@ def fit_noise(setting: Setting, frame: pd.DataFrame) -> NoiseModel:
     residuals = y - exog @ params
     df = len(y) - np.linalg.matrix_rank(exog)
     if df <= 0:
-        raise ValueError("the study leaves no residual degrees of freedom: no noise to fit")
+        raise NoiseError(
+            f"{frame.attrs.get('path', 'summary')}: {len(y)} complete runs leave no residual "
+            "degrees of freedom in the full model (one seed per cell?): no noise to fit"
+        )
     cov = residuals.T @ residuals / df
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)
@@ -95,6 +104,7 @@ def read_noise(folder: Path) -> tuple[Setting, NoiseModel, pd.DataFrame]:
     study.yaml, design.json), e.g. results/default, and its summary frame."""
     study_folder = StudyFolder(Path(folder))
     frame = read_summary(study_folder.summary)
+    frame.attrs["path"] = str(study_folder.summary)
     columns = read_metric_columns(study_folder.summary)
     study, design = read_study_record(study_folder)
     names = metric_columns(frame, columns)

@@ -8,7 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, planted_metrics, study_of
+from conftest import (
+    PLANTED_METRICS,
+    REPO,
+    TWO_BY_TWO,
+    a_plus_interaction,
+    planted,
+    planted_metrics,
+    study_of,
+)
 
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
@@ -21,6 +29,7 @@ from gan_bench.study.record import read_study_record
 DEFAULT = REPO / "results" / "default"
 FID = "fid_cnn_2k"
 THIRD = {"kernel_size": [4, 3]}
+DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}
 KEYS = ("estimate", "se", "ci_low", "ci_high", "p", "p_holm")
 
 
@@ -81,21 +90,22 @@ def test_fit_many_equals_analyse_on_the_default_design(published):
 
 
 @pytest.mark.parametrize(
-    "seeds,design_kind,third", [(1, "full_factorial", {}), (2, "one_at_a_time", THIRD)]
+    "seeds,design_kind,third",
+    [(1, "full_factorial", {}), (2, "one_at_a_time", THIRD), (2, "full_factorial", DROPOUT)],
 )
-def test_fit_many_equals_analyse_without_interactions(seeds, design_kind, third):
+def test_fit_many_equals_analyse_on_small_designs(seeds, design_kind, third):
     """One seed per cell of a 2x2 (interactions would leave no residual df, so they are
-    pooled into the error) and a one-at-a-time design (they are not separable)."""
+    pooled into the error), a one-at-a-time design (they are not separable), and a
+    three-level factor whose baseline is not listed first (two-df interaction F-tests)."""
     factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]} | third
     study = study_of(factors, seeds=list(range(seeds)), design=design_kind)
     design = DesignRecord.of(study)
-    metrics = planted_metrics(pd.DataFrame(columns=[FID, "is_cnn_2k"]))
-    setting = sim.setting_of(study, design, metrics)
+    setting = sim.setting_of(study, design, PLANTED_METRICS)
     means = sim.planted_means(setting, [30.0, 6.0], {FID: {("latent", "uniform"): 2.0}})
     small = sim.NoiseModel(setting.metrics, np.zeros(2), np.array([2.0, 0.2]), np.eye(2), None)
     values = sim.simulate_runs(setting, small, means, 2, np.random.default_rng(1))
     fits = sim.fit_many(setting, values)
-    assert np.isnan(fits.inter_p).all()
+    assert np.isnan(fits.inter_p).all() == (third is not DROPOUT)
     for replicate in range(2):
         frame = sim.summary_frame(setting, design.cells, values[replicate])
         assert_same_as_analyse(setting, fits, replicate, frame, study, design)
@@ -190,3 +200,12 @@ def test_planting_an_unknown_factor_or_level_names_it(published):
         sim.planted_means(setting, noise.mean, {FID: {("g_output", "softplus"): 1.0}})
     with pytest.raises(ValueError, match="fid_cnn_10k"):
         sim.planted_means(setting, noise.mean, {"fid_cnn_10k": {("g_output", "tanh"): 1.0}})
+
+
+def test_a_study_without_residual_spread_is_refused_naming_its_summary(tmp_path):
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=1)  # 4 runs, 4 parameters
+    study = study_of(TWO_BY_TWO)
+    setting = sim.setting_of(study, DesignRecord.of(study), planted_metrics(frame))
+    frame.attrs["path"] = str(tmp_path / "summary.csv")
+    with pytest.raises(sim.NoiseError, match="summary.csv: 4 complete runs"):
+        sim.fit_noise(setting, frame)
