@@ -1,0 +1,137 @@
+"""Error rates of today's verdicts, from simulated studies of the default design.
+
+Noise is fitted to the published results/default (per-metric residual SD of the full model
+and the correlation across metrics; "resampled" draws the residual vectors themselves),
+and every replicate study is judged by gan_bench.analysis.batch_fit.fit_many, which gives
+analyse()'s numbers (tests/analysis/test_simulate.py checks it). Prints, with Monte-Carlo
+standard errors: (a) FID's family-wise false-verdict rate under no effect, (b) the share of
+studies with a false supported/contradicted anywhere in the metrics x claims grid, (c) the
+share with a Holm-significant interaction on some metric, (d) power for a planted +3 FID
+effect (sigmoid worse than tanh: "supported"), with normal noise and with 5% of runs x3,
+(e) 95% CI coverage, (f) "tanh beats sigmoid" called contradicted under equal means when
+30% of sigmoid's worst runs diverge. It is not a test.
+
+    .venv/bin/python benchmarks/simulate.py [--replicates 1000] [--results results/default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gan_bench.analysis import simulate as sim
+from gan_bench.analysis.analyse import analyse
+from gan_bench.folders import StudyFolder
+from gan_bench.study.record import read_study_record
+
+REPO = Path(__file__).resolve().parent.parent
+FID = "fid_cnn_2k"
+PLANT = ("g_output", "sigmoid", 3.0)  # +3 FID at sigmoid: the claim (tanh better) holds
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), else what platform says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def show(label: str, flags: np.ndarray) -> None:
+    share, se = sim.rate(flags)
+    print(f"  {label:<58} {100 * share:5.1f} % ± {100 * se:.1f}")
+
+
+def null_rates(setting, noise, replicates: int, rng) -> None:
+    """(a), (b), (c): no true effect anywhere, normal and resampled noise."""
+    means = sim.planted_means(setting, noise.mean)
+    for resample in (False, True):
+        values = sim.simulate_runs(setting, noise, means, replicates, rng, resample=resample)
+        fits = sim.fit_many(setting, values)
+        kind = "resampled residuals" if resample else "normal noise"
+        print(f"no true effect, {kind}:")
+        show("(a) FID: some false verdict among its claims", sim.any_decided(fits, FID))
+        show("(b) some false supported/contradicted, metrics x claims", sim.any_decided(fits))
+        show("(c) some Holm-significant interaction, some metric", sim.any_interaction(fits))
+
+
+def power_and_coverage(setting, noise, replicates: int, rng) -> None:
+    """(d) and (e): a planted +3 FID main effect, normal noise, then 5% of runs x3."""
+    factor, level, shift = PLANT
+    means = sim.planted_means(setting, noise.mean, {FID: {(factor, level): shift}})
+    truth = sim.true_effects(setting, means)
+    claim = next(k for k, e in enumerate(setting.layout.factors) if e == factor)
+    for half_failed, resample in ((0.0, False), (0.05, False), (0.0, True)):
+        values = sim.simulate_runs(
+            setting, noise, means, replicates, rng, resample=resample, half_failed=half_failed
+        )
+        fits = sim.fit_many(setting, values)
+        kind = "resampled residuals" if resample else "normal noise"
+        print(
+            f"planted +{shift:g} FID at {factor} = {level}, {kind}, "
+            f"{100 * half_failed:g}% of runs x3:"
+        )
+        show(
+            "(d) power: the claim called supported",
+            sim.verdict_of(fits, FID, factor) == "supported",
+        )
+        cover = sim.covered(fits, truth)
+        show("(e) 95% CI covers the planted FID effect", cover[:, 0, claim])
+        pooled = "(e) 95% CI coverage, all metrics x claims (pooled)"
+        print(f"  {pooled:<58} {100 * cover.mean():5.1f} %")
+
+
+def divergence_rate(setting, noise, replicates: int, rng) -> None:
+    """(f): equal means, the worst 30% of sigmoid's runs (by FID) diverge."""
+    means = sim.planted_means(setting, noise.mean)
+    divergence = sim.Divergence("g_output", "sigmoid", 0.3, FID)
+    for resample in (False, True):
+        values = sim.simulate_runs(
+            setting, noise, means, replicates, rng, resample=resample, divergence=divergence
+        )
+        fits = sim.fit_many(setting, values)
+        kind = "resampled residuals" if resample else "normal noise"
+        print(f"equal means, 30% of sigmoid's worst runs (by FID) diverged, {kind}:")
+        show(
+            "(f) 'tanh beats sigmoid' called contradicted (FID)",
+            sim.verdict_of(fits, FID, "g_output") == "contradicted",
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=1000)
+    parser.add_argument("--results", default=str(REPO / "results" / "default"))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    setting, noise, frame = sim.read_noise(Path(args.results))
+    study, design = read_study_record(StudyFolder(Path(args.results)))
+    start = time.perf_counter()
+    analyse(frame, study, design, metrics=setting.columns)
+    one = time.perf_counter() - start
+    print(
+        f"{cpu_model()}; {len(setting.run_cells)} runs, {len(setting.metrics)} metrics, "
+        f"{args.replicates} replicates per scenario; analyse() once: {one:.2f} s"
+    )
+    print(
+        "residual SD: "
+        + ", ".join(f"{m} {sd:.3g}" for m, sd in zip(noise.metrics, noise.sd, strict=True))
+    )
+    rng = np.random.default_rng(args.seed)
+    total = time.perf_counter()
+    for part in (null_rates, power_and_coverage, divergence_rate):
+        start = time.perf_counter()
+        part(setting, noise, args.replicates, rng)
+        print(f"  [{time.perf_counter() - start:.1f} s]")
+    print(f"simulated and fitted in {time.perf_counter() - total:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Simulate before you trust a statistic: many synthetic studies of a real design.
+
+A verdict's error rates (false verdicts under no effect, power, interval coverage, what
+half-failed or diverged runs do to it) cannot be read off one study. This module makes
+replicate studies with known truth: planted means (main effects and interactions in metric
+units) plus noise fitted to a real study's residuals (per-metric spread and the correlation
+across metrics, or the residual vectors themselves), optionally with half-failed runs and
+informative divergence; batch_fit.fit_many then judges them all as analyse() would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gan_bench.analysis.batch_fit import Fits, Setting, fit_many, model_matrix, setting_of
+from gan_bench.analysis.layout import metric_columns, tidy_runs
+from gan_bench.analysis.linear_model import ALPHA
+from gan_bench.analysis.summary import read_metric_columns, read_summary
+from gan_bench.errors import BadInput
+from gan_bench.folders import StudyFolder
+from gan_bench.study.record import read_study_record
+
+__all__ = [
+    "Divergence",
+    "Fits",
+    "NoiseError",
+    "NoiseModel",
+    "Setting",
+    "any_decided",
+    "any_interaction",
+    "covered",
+    "fit_many",
+    "fit_noise",
+    "planted_means",
+    "rate",
+    "read_noise",
+    "setting_of",
+    "simulate_runs",
+    "summary_frame",
+    "true_effects",
+    "verdict_of",
+]
+FAILED_KEYS = ("fid", "kid")  # FID-like metrics: a half-failed run multiplies them
+
+
+class NoiseError(BadInput):
+    """A study whose runs leave no residual spread to fit noise to; names its summary."""
+
+
+@dataclass(frozen=True)
+class NoiseModel:
+    """Seed-to-seed noise of a real study, per metric column: residual SD of the full model
+    (main effects and two-way interactions), their correlation, the grand mean (the
+    sum-coded intercept) and the residual vectors scaled to that SD, for resampling."""
+
+    metrics: list[str]
+    mean: np.ndarray  # metrics
+    sd: np.ndarray  # metrics
+    corr: np.ndarray  # metrics x metrics
+    residuals: np.ndarray = field(repr=False)  # runs x metrics, scaled by sqrt(n / df)
+
+    def draw(self, rng: np.random.Generator, shape: tuple[int, int], resample: bool) -> np.ndarray:
+        """Noise of shape + (metrics,): multivariate normal, or whole residual vectors
+        drawn with replacement (keeps their tails and their cross-metric links)."""
+        if resample:
+            return self.residuals[rng.integers(len(self.residuals), size=shape)]
+        cov = self.corr * np.outer(self.sd, self.sd)
+        return rng.multivariate_normal(np.zeros(len(self.sd)), cov, size=shape, method="eigh")
+
+
+def fit_noise(setting: Setting, frame: pd.DataFrame) -> NoiseModel:
+    """The noise model of a summary frame of `setting`'s study (runs complete on every
+    metric), from the full model with two-way interactions where the design separates them."""
+    layout = setting.layout
+    runs = tidy_runs(frame, layout, setting.metrics)
+    runs = runs[np.isfinite(runs[setting.metrics].to_numpy(float)).all(axis=1)]
+    levels = np.array(
+        [[layout.factors[name].index(v) for v in runs[name]] for name in layout.factors]
+    ).T.reshape(len(runs), len(layout.factors))
+    kept = [list(range(len(values))) for values in layout.factors.values()]
+    exog, _ = model_matrix(levels, list(range(len(kept))), kept, layout.separates_interactions)
+    y = runs[setting.metrics].to_numpy(float)
+    params, *_ = np.linalg.lstsq(exog, y, rcond=None)
+    residuals = y - exog @ params
+    df = len(y) - np.linalg.matrix_rank(exog)
+    if df <= 0:
+        raise NoiseError(
+            f"{frame.attrs.get('path', 'summary')}: {len(y)} complete runs leave no residual "
+            "degrees of freedom in the full model (one seed per cell?): no noise to fit"
+        )
+    cov = residuals.T @ residuals / df
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    scaled = residuals * np.sqrt(len(y) / df)
+    return NoiseModel(setting.metrics, params[0], sd, corr, scaled)
+
+
+def read_noise(folder: Path) -> tuple[Setting, NoiseModel, pd.DataFrame]:
+    """The Setting and noise model of a results folder (summary.csv, metrics.json,
+    study.yaml, design.json), e.g. results/default, and its summary frame."""
+    study_folder = StudyFolder(Path(folder))
+    frame = read_summary(study_folder.summary)
+    frame.attrs["path"] = str(study_folder.summary)
+    columns = read_metric_columns(study_folder.summary)
+    study, design = read_study_record(study_folder)
+    names = metric_columns(frame, columns)
+    setting = setting_of(study, design, [c for c in columns if c.name in names])
+    return setting, fit_noise(setting, frame), frame
+
+
+def planted_means(
+    setting: Setting,
+    base: np.ndarray,
+    main: dict[str, dict[tuple[str, str], float]] | None = None,
+    interactions: dict[str, dict[tuple[str, str, str, str], float]] | None = None,
+) -> np.ndarray:
+    """Per cell and metric: `base` (per metric) plus the planted shifts, in metric units.
+    main: metric -> {(factor, level): shift of every run at that level}; interactions:
+    metric -> {(factor_a, level_a, factor_b, level_b): shift of runs at both levels}."""
+    layout = setting.layout
+    _check_planted(setting, main, interactions)
+    means = np.tile(np.asarray(base, dtype=float), (len(layout.cell_order), 1))
+    for m, metric in enumerate(setting.metrics):
+        for c, cell in enumerate(layout.cell_order):
+            levels = layout.cell_levels[cell]
+            for (factor, level), shift in (main or {}).get(metric, {}).items():
+                means[c, m] += shift * (levels[factor] == level)
+            for (fa, la, fb, lb), shift in (interactions or {}).get(metric, {}).items():
+                means[c, m] += shift * (levels[fa] == la and levels[fb] == lb)
+    return means
+
+
+def _check_planted(setting: Setting, *plants: dict | None) -> None:
+    """ValueError naming a planted metric, factor or level the setting does not have."""
+    factors = setting.layout.factors
+    for plant in plants:
+        for metric, shifts in (plant or {}).items():
+            if metric not in setting.metrics:
+                raise ValueError(f"planted metric {metric!r}: not one of {setting.metrics}")
+            for key in shifts:
+                for factor, level in zip(key[::2], key[1::2], strict=True):
+                    if level not in factors.get(factor, [level]):
+                        raise ValueError(f"planted level {factor} = {level!r}: not in the design")
+                    if factor not in factors:
+                        raise ValueError(f"planted factor {factor!r}: not one of {list(factors)}")
+
+
+def true_effects(setting: Setting, means: np.ndarray) -> np.ndarray:
+    """What each claim's contrast estimates on noise-free data (metrics x claims): the
+    planted truth that intervals should cover."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fits = fit_many(setting, means[setting.run_cells][None])
+    return fits.estimate[0]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Informative divergence: the worst `share` of one level's runs (by `metric`, the
+    first column when None) diverge, so analyse() excludes them."""
+
+    factor: str
+    level: str
+    share: float
+    metric: str | None = None
+
+
+def _diverge(setting: Setting, values: np.ndarray, divergence: Divergence) -> None:
+    """Set the worst runs of the level to NaN on every metric, per replicate (in place)."""
+    layout = setting.layout
+    names = list(layout.factors)
+    factor = names.index(divergence.factor)
+    level = layout.factors[divergence.factor].index(divergence.level)
+    at_level = np.flatnonzero(setting.run_levels[:, factor] == level)
+    metric = setting.metrics.index(divergence.metric or setting.metrics[0])
+    direction = setting.columns[metric].direction
+    scores = values[:, at_level, metric]
+    badness = {"lower": scores, "higher": -scores, "zero": np.abs(scores)}[direction]
+    count = int(round(divergence.share * len(at_level)))
+    if count:
+        worst = np.argsort(-badness, axis=1, kind="stable")[:, :count]
+        replicate = np.arange(len(values))[:, None]
+        values[replicate, at_level[worst], :] = np.nan
+
+
+def simulate_runs(
+    setting: Setting,
+    noise: NoiseModel,
+    means: np.ndarray,
+    replicates: int,
+    rng: np.random.Generator,
+    *,
+    resample: bool = False,
+    half_failed: float = 0.0,
+    divergence: Divergence | None = None,
+) -> np.ndarray:
+    """Replicate studies of the setting's design: replicates x runs x metrics = the cell
+    means (planted_means) + noise. Each run is half-failed with probability `half_failed`
+    (its FID-like values x3); `divergence` then drops one level's worst runs (NaN)."""
+    values = means[setting.run_cells][None] + noise.draw(
+        rng, (replicates, len(setting.run_cells)), resample
+    )
+    if half_failed:
+        failed = rng.random(values.shape[:2]) < half_failed
+        fid_like = np.array([c.metric.key in FAILED_KEYS for c in setting.columns])
+        values[failed[:, :, None] & fid_like[None, None, :]] *= 3.0
+    if divergence is not None:
+        _diverge(setting, values, divergence)
+    return values
+
+
+def summary_frame(setting: Setting, design_cells: dict, values: np.ndarray) -> pd.DataFrame:
+    """One replicate (runs x metrics) as summary.csv would hold it: a run with no value on
+    any metric is a diverged one. design_cells: design.json's cell id -> typed levels."""
+    layout = setting.layout
+    rows = []
+    seeds = np.tile(setting.seeds, len(layout.cell_order))
+    for run, cell_index in enumerate(setting.run_cells):
+        cell = layout.cell_order[cell_index]
+        gone = not np.isfinite(values[run]).any()
+        rows.append(
+            {"cell": cell, **design_cells[cell], "seed": int(seeds[run])}
+            | {"status": "diverged" if gone else "completed", "step": 100, "seconds": 1.0}
+            | {"images_per_second": 1.0}
+            | dict(zip(setting.metrics, values[run], strict=True))
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def rate(flags: np.ndarray) -> tuple[float, float]:
+    """The share of replicates where `flags` holds, and its Monte-Carlo standard error."""
+    share = float(np.mean(flags))
+    return share, float(np.sqrt(share * (1 - share) / len(flags)))
+
+
+def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
+    """Per replicate: some supported/contradicted word (on `metric`, else anywhere in the
+    metrics x claims grid). Under no true effect every such word is a false verdict."""
+    decided = fits.decided()
+    if metric is not None:
+        decided = decided[:, [fits.metrics.index(metric)]]
+    return decided.reshape(len(decided), -1).any(axis=1)
+
+
+def any_interaction(fits: Fits) -> np.ndarray:
+    """Per replicate: some interaction Holm-significant (as analyse() adjusts) on some metric."""
+    with np.errstate(invalid="ignore"):
+        significant = fits.inter_p_holm < ALPHA
+    return significant.reshape(len(significant), -1).any(axis=1)
+
+
+def verdict_of(fits: Fits, metric: str, factor: str) -> np.ndarray:
+    """Per replicate: the verdict word on one factor's (first) claim for one metric."""
+    claim = next(k for k, effect in enumerate(fits.effects) if effect[0] == factor)
+    return fits.verdict[:, fits.metrics.index(metric), claim]
+
+
+def covered(fits: Fits, truth: np.ndarray) -> np.ndarray:
+    """Per replicate, metric and claim: whether the 95% interval holds the true effect."""
+    return (fits.ci_low <= truth[None]) & (truth[None] <= fits.ci_high)

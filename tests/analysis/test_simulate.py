@@ -1,0 +1,211 @@
+"""The simulation harness: fit_many gives analyse()'s numbers and verdicts, the noise model
+is the published study's, and today's analysis keeps the error rates it should (FID's
+family-wise false verdicts, interval coverage, power) while the harness sees half-failed
+runs ruin power. Rates are asserted on >= 1000 replicates with fixed seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import (
+    PLANTED_METRICS,
+    REPO,
+    TWO_BY_TWO,
+    a_plus_interaction,
+    planted,
+    planted_metrics,
+    study_of,
+)
+
+from gan_bench.analysis import simulate as sim
+from gan_bench.analysis.analyse import analyse
+from gan_bench.analysis.batch_fit import holm_many
+from gan_bench.analysis.linear_model import holm
+from gan_bench.folders import StudyFolder
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.record import read_study_record
+
+DEFAULT = REPO / "results" / "default"
+FID = "fid_cnn_2k"
+THIRD = {"kernel_size": [4, 3]}
+DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}
+KEYS = ("estimate", "se", "ci_low", "ci_high", "p", "p_holm")
+
+
+@pytest.fixture(scope="module")
+def published():
+    """The default study's Setting, noise model, summary frame and study record."""
+    setting, noise, frame = sim.read_noise(DEFAULT)
+    study, design = read_study_record(StudyFolder(DEFAULT))
+    return setting, noise, frame, study, design
+
+
+def assert_same_as_analyse(setting, fits, replicate, frame, study, design) -> None:
+    """fit_many's replicate equals analyse() on its summary frame: numbers to 1e-8, words."""
+    result = analyse(frame, study, design, metrics=setting.columns)
+    for m, metric in enumerate(setting.metrics):
+        effects = result.effects[result.effects["metric"] == metric]
+        assert list(zip(effects["factor"], effects["level"], strict=True)) == [
+            effect[:2] for effect in fits.effects
+        ]
+        for key in KEYS:
+            np.testing.assert_allclose(
+                getattr(fits, key)[replicate, m],
+                effects[key].to_numpy(float),
+                rtol=0,
+                atol=1e-8,
+                err_msg=key,
+            )
+        claims = result.claims[result.claims["metric"] == metric]
+        assert list(claims["verdict"]) == list(fits.verdict[replicate, m])
+        inter = result.interactions[result.interactions["metric"] == metric]
+        modelled = np.isfinite(fits.inter_p[replicate, m])
+        assert modelled.sum() == len(inter)
+        for key, mine in (("p", fits.inter_p), ("p_holm", fits.inter_p_holm), ("F", fits.inter_F)):
+            expected = inter[key].to_numpy(float)
+            np.testing.assert_allclose(mine[replicate, m][modelled], expected, atol=1e-8)
+
+
+def test_fit_many_equals_analyse_on_the_default_design(published):
+    """Planted main effects and an interaction; one replicate as drawn, one with half-failed
+    runs and 30% of sigmoid's worst runs diverged, one with a cell that lost every run."""
+    setting, noise, _, study, design = published
+    main = {FID: {("g_output", "sigmoid"): 3.0}, "is_cnn_2k": {("kernel_size", "3"): -0.2}}
+    inter = {FID: {("d_downsample", "maxpool", "kernel_size", "3"): 8.0}}
+    means = sim.planted_means(setting, noise.mean, main, inter)
+    rng = np.random.default_rng(5)
+    plain = sim.simulate_runs(setting, noise, means, 1, rng)
+    divergence = sim.Divergence("g_output", "sigmoid", 0.3)
+    hurt = sim.simulate_runs(setting, noise, means, 1, rng, half_failed=0.05, divergence=divergence)
+    empty_cell = plain.copy()
+    empty_cell[0, setting.run_cells == 5] = np.nan  # interactions drop out of the model
+    values = np.concatenate([plain, hurt, empty_cell])
+    fits = sim.fit_many(setting, values)
+    assert "supported" in fits.verdict[0, 0]  # a real decision is compared, not only NaNs
+    assert np.isfinite(fits.inter_p[0]).all() and np.isnan(fits.inter_p[2]).all()
+    for replicate in range(len(values)):
+        frame = sim.summary_frame(setting, design.cells, values[replicate])
+        assert_same_as_analyse(setting, fits, replicate, frame, study, design)
+
+
+@pytest.mark.parametrize(
+    "seeds,design_kind,third",
+    [(1, "full_factorial", {}), (2, "one_at_a_time", THIRD), (2, "full_factorial", DROPOUT)],
+)
+def test_fit_many_equals_analyse_on_small_designs(seeds, design_kind, third):
+    """One seed per cell of a 2x2 (interactions would leave no residual df, so they are
+    pooled into the error), a one-at-a-time design (they are not separable), and a
+    three-level factor whose baseline is not listed first (two-df interaction F-tests)."""
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]} | third
+    study = study_of(factors, seeds=list(range(seeds)), design=design_kind)
+    design = DesignRecord.of(study)
+    setting = sim.setting_of(study, design, PLANTED_METRICS)
+    means = sim.planted_means(setting, [30.0, 6.0], {FID: {("latent", "uniform"): 2.0}})
+    small = sim.NoiseModel(setting.metrics, np.zeros(2), np.array([2.0, 0.2]), np.eye(2), None)
+    values = sim.simulate_runs(setting, small, means, 2, np.random.default_rng(1))
+    fits = sim.fit_many(setting, values)
+    assert np.isnan(fits.inter_p).all() == (third is not DROPOUT)
+    for replicate in range(2):
+        frame = sim.summary_frame(setting, design.cells, values[replicate])
+        assert_same_as_analyse(setting, fits, replicate, frame, study, design)
+
+
+def test_holm_many_is_linear_models_holm():
+    rng = np.random.default_rng(0)
+    p = rng.random((50, 7)) ** 3
+    p[rng.random(p.shape) < 0.2] = np.nan
+    p[3, :] = np.nan
+    expected = np.array([holm(pd.Series(row)).to_numpy() for row in p])
+    np.testing.assert_allclose(holm_many(p), expected, atol=1e-12)
+
+
+def test_noise_model_is_the_published_studys_residual_spread(published):
+    """The SD per metric is analyse()'s sigma of the full model on results/default; for a
+    towards-zero metric (checkerboard) noise is drawn on its signed scale, where it is
+    measured, and analyse() takes |x| of the simulated values as of real ones."""
+    setting, noise, frame, study, design = published
+    models = analyse(frame, study, design, metrics=setting.columns).models
+    signed = np.array([c.direction != "zero" for c in setting.columns])
+    assert not signed.all()
+    np.testing.assert_allclose(noise.sd[signed], models["sigma"][signed], rtol=1e-10)
+    assert models["interactions"].all()
+    assert np.allclose(np.diag(noise.corr), 1) and (np.abs(noise.corr) <= 1 + 1e-12).all()
+    np.testing.assert_allclose(noise.residuals.std(axis=0), noise.sd, rtol=1e-10)
+
+
+def test_half_failed_and_diverged_runs_are_what_they_say(published):
+    setting, noise, *_ = published
+    means = sim.planted_means(setting, noise.mean)
+    rng = np.random.default_rng(2)
+    clean = sim.simulate_runs(setting, noise, means, 20, np.random.default_rng(3))
+    hurt = sim.simulate_runs(setting, noise, means, 20, np.random.default_rng(3), half_failed=0.5)
+    ratio = hurt / clean
+    fid_like = [c.metric.key in ("fid", "kid") for c in setting.columns]
+    assert set(np.round(ratio[..., fid_like], 12).ravel()) == {1.0, 3.0}
+    assert (ratio[..., ~np.array(fid_like)] == 1).all()
+    divergence = sim.Divergence("g_output", "sigmoid", 0.3, FID)
+    gone = sim.simulate_runs(setting, noise, means, 20, rng, divergence=divergence)
+    sigmoid = setting.run_levels[:, 0] == 1
+    lost = np.isnan(gone).all(axis=2)
+    assert (lost.sum(axis=1) == round(0.3 * sigmoid.sum())).all() and not lost[:, ~sigmoid].any()
+    fid = gone[:, sigmoid, 0]
+    kept_worst = np.nanmax(fid, axis=1)
+    assert (np.isnan(fid) | (fid <= kept_worst[:, None])).all()
+
+
+def test_no_true_effect_keeps_fids_family_wise_false_verdict_rate(published):
+    setting, noise, *_ = published
+    means = sim.planted_means(setting, noise.mean)
+    values = sim.simulate_runs(setting, noise, means, 2000, np.random.default_rng(11))
+    share, mc_se = sim.rate(sim.any_decided(sim.fit_many(setting, values), FID))
+    assert share <= 0.05 + 2 * mc_se, share
+
+
+@pytest.fixture(scope="module")
+def planted_fid(published):
+    """A planted +3 FID at sigmoid (the claim "tanh is better" holds) and its truth."""
+    setting, noise, *_ = published
+    means = sim.planted_means(setting, noise.mean, {FID: {("g_output", "sigmoid"): 3.0}})
+    return setting, noise, means, sim.true_effects(setting, means)
+
+
+def test_intervals_cover_planted_effects(planted_fid):
+    setting, noise, means, truth = planted_fid
+    assert truth[0, 0] == pytest.approx(3.0) and np.abs(truth[1:]).max() < 1e-9
+    values = sim.simulate_runs(setting, noise, means, 2000, np.random.default_rng(12))
+    covered = sim.covered(sim.fit_many(setting, values), truth)
+    assert 0.93 <= covered[:, 0, 0].mean() <= 0.97
+    assert 0.93 <= covered.mean() <= 0.97
+
+
+def test_power_at_three_seeds_and_what_half_failed_runs_do_to_it(planted_fid):
+    setting, noise, means, _ = planted_fid
+    powers = []
+    for half_failed in (0.0, 0.05):
+        rng = np.random.default_rng(13)
+        values = sim.simulate_runs(setting, noise, means, 1000, rng, half_failed=half_failed)
+        fits = sim.fit_many(setting, values)
+        powers.append(sim.rate(sim.verdict_of(fits, FID, "g_output") == "supported")[0])
+    normal, damaged = powers
+    assert normal >= 0.80
+    assert damaged < normal - 0.3  # the damage issue 13 measured (90 % -> 7 %) is visible
+
+
+def test_planting_an_unknown_factor_or_level_names_it(published):
+    setting, noise, *_ = published
+    with pytest.raises(ValueError, match="no_such_factor"):
+        sim.planted_means(setting, noise.mean, {FID: {("no_such_factor", "x"): 1.0}})
+    with pytest.raises(ValueError, match="'softplus'"):
+        sim.planted_means(setting, noise.mean, {FID: {("g_output", "softplus"): 1.0}})
+    with pytest.raises(ValueError, match="fid_cnn_10k"):
+        sim.planted_means(setting, noise.mean, {"fid_cnn_10k": {("g_output", "tanh"): 1.0}})
+
+
+def test_a_study_without_residual_spread_is_refused_naming_its_summary(tmp_path):
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=1)  # 4 runs, 4 parameters
+    study = study_of(TWO_BY_TWO)
+    setting = sim.setting_of(study, DesignRecord.of(study), planted_metrics(frame))
+    frame.attrs["path"] = str(tmp_path / "summary.csv")
+    with pytest.raises(sim.NoiseError, match="summary.csv: 4 complete runs"):
+        sim.fit_noise(setting, frame)
