@@ -1,0 +1,114 @@
+"""fit_many, the vectorised fit the simulations use, gives analyse()'s numbers (to 1e-8) and
+its verdict words, on the default design and on small ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import (
+    PLANTED_METRICS,
+    REPO,
+    study_of,
+)
+
+from gan_bench.analysis import simulate as sim
+from gan_bench.analysis.analyse import analyse
+from gan_bench.analysis.batch_fit import holm_many
+from gan_bench.analysis.linear_model import holm
+from gan_bench.folders import StudyFolder
+from gan_bench.study.design import DesignRecord
+from gan_bench.study.record import read_study_record
+
+DEFAULT = REPO / "results" / "default"
+FID = "fid_cnn_2k"
+THIRD = {"kernel_size": [4, 3]}
+DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}
+KEYS = ("estimate", "se", "ci_low", "ci_high", "p", "p_holm")
+
+
+@pytest.fixture(scope="module")
+def published():
+    """The default study's Setting, noise model, summary frame and study record."""
+    setting, noise, frame = sim.read_noise(DEFAULT)
+    study, design = read_study_record(StudyFolder(DEFAULT))
+    return setting, noise, frame, study, design
+
+
+def assert_same_as_analyse(setting, fits, replicate, frame, study, design) -> None:
+    """fit_many's replicate equals analyse() on its summary frame: numbers to 1e-8, words."""
+    result = analyse(frame, study, design, metrics=setting.columns)
+    for m, metric in enumerate(setting.metrics):
+        effects = result.effects[result.effects["metric"] == metric]
+        assert list(zip(effects["factor"], effects["level"], strict=True)) == [
+            effect[:2] for effect in fits.effects
+        ]
+        for key in KEYS:
+            np.testing.assert_allclose(
+                getattr(fits, key)[replicate, m],
+                effects[key].to_numpy(float),
+                rtol=0,
+                atol=1e-8,
+                err_msg=key,
+            )
+        claims = result.claims[result.claims["metric"] == metric]
+        assert list(claims["verdict"]) == list(fits.verdict[replicate, m])
+        inter = result.interactions[result.interactions["metric"] == metric]
+        modelled = np.isfinite(fits.inter_p[replicate, m])
+        assert modelled.sum() == len(inter)
+        for key, mine in (("p", fits.inter_p), ("p_holm", fits.inter_p_holm), ("F", fits.inter_F)):
+            expected = inter[key].to_numpy(float)
+            np.testing.assert_allclose(mine[replicate, m][modelled], expected, atol=1e-8)
+
+
+def test_fit_many_equals_analyse_on_the_default_design(published):
+    """Planted main effects and an interaction; one replicate as drawn, one with half-failed
+    runs and 30% of sigmoid's worst runs diverged, one with a cell that lost every run."""
+    setting, noise, _, study, design = published
+    main = {FID: {("g_output", "sigmoid"): 3.0}, "is_cnn_2k": {("kernel_size", "3"): -0.2}}
+    inter = {FID: {("d_downsample", "maxpool", "kernel_size", "3"): 8.0}}
+    means = sim.planted_means(setting, noise.mean, main, inter)
+    rng = np.random.default_rng(5)
+    plain = sim.simulate_runs(setting, noise, means, 1, rng)
+    divergence = sim.Divergence("g_output", "sigmoid", 0.3)
+    hurt = sim.simulate_runs(setting, noise, means, 1, rng, half_failed=0.05, divergence=divergence)
+    empty_cell = plain.copy()
+    empty_cell[0, setting.run_cells == 5] = np.nan  # interactions drop out of the model
+    values = np.concatenate([plain, hurt, empty_cell])
+    fits = sim.fit_many(setting, values)
+    assert "supported" in fits.verdict[0, 0]  # a real decision is compared, not only NaNs
+    assert np.isfinite(fits.inter_p[0]).all() and np.isnan(fits.inter_p[2]).all()
+    for replicate in range(len(values)):
+        frame = sim.summary_frame(setting, design.cells, values[replicate])
+        assert_same_as_analyse(setting, fits, replicate, frame, study, design)
+
+
+@pytest.mark.parametrize(
+    "seeds,design_kind,third",
+    [(1, "full_factorial", {}), (2, "one_at_a_time", THIRD), (2, "full_factorial", DROPOUT)],
+)
+def test_fit_many_equals_analyse_on_small_designs(seeds, design_kind, third):
+    """One seed per cell of a 2x2 (interactions would leave no residual df, so they are
+    pooled into the error), a one-at-a-time design (they are not separable), and a
+    three-level factor whose baseline is not listed first (two-df interaction F-tests)."""
+    factors = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]} | third
+    study = study_of(factors, seeds=list(range(seeds)), design=design_kind)
+    design = DesignRecord.of(study)
+    setting = sim.setting_of(study, design, PLANTED_METRICS)
+    means = sim.planted_means(setting, [30.0, 6.0], {FID: {("latent", "uniform"): 2.0}})
+    small = sim.NoiseModel(setting.metrics, np.zeros(2), np.array([2.0, 0.2]), np.eye(2), None)
+    values = sim.simulate_runs(setting, small, means, 2, np.random.default_rng(1))
+    fits = sim.fit_many(setting, values)
+    assert np.isnan(fits.inter_p).all() == (third is not DROPOUT)
+    for replicate in range(2):
+        frame = sim.summary_frame(setting, design.cells, values[replicate])
+        assert_same_as_analyse(setting, fits, replicate, frame, study, design)
+
+
+def test_holm_many_is_linear_models_holm():
+    rng = np.random.default_rng(0)
+    p = rng.random((50, 7)) ** 3
+    p[rng.random(p.shape) < 0.2] = np.nan
+    p[3, :] = np.nan
+    expected = np.array([holm(pd.Series(row)).to_numpy() for row in p])
+    np.testing.assert_allclose(holm_many(p), expected, atol=1e-12)
