@@ -14,6 +14,10 @@ import pytest
 import yaml
 from conftest import ABLATIONS, REPO
 
+# Seeds whose draw on this code lies far from the 5% line (FID b - a = -2.7 [-12.8, +7.4],
+# Holm p 0.50); seeds 0, 1, 2 give p 0.055, so close that float-level differences between
+# CPUs could flip the verdict.
+SEEDS = [7, 8, 9]
 SMOKE_BUDGET = ("dataset", "model", "train", "eval")  # taken from ablations/smoke.yaml
 
 
@@ -61,11 +65,11 @@ def test_an_aa_study_through_the_pipeline_reports_no_decided_effect(tmp_path):
     are derived from them (gan_bench/train/runner.py stream_seed), training on one CPU
     thread and scoring from a fixed sample seed are reproducible, so this code always gives
     the same six runs and the same verdict. As any A/A draw it could have been a false
-    positive (about 1 in 20); if a change to the training arithmetic flips it, check the
-    change, then whether the new draw is simply one of those."""
+    positive (about 1 in 20; SEEDS says why these seeds); if a change to the training
+    arithmetic flips it, check the change, then whether the new draw is simply one of those."""
     raw = yaml.safe_load((ABLATIONS / "aa.yaml").read_text())
     smoke = yaml.safe_load((ABLATIONS / "smoke.yaml").read_text())
-    raw |= {key: smoke[key] for key in SMOKE_BUDGET} | {"seeds": [0, 1, 2]}
+    raw |= {key: smoke[key] for key in SMOKE_BUDGET} | {"seeds": SEEDS}
     study = tmp_path / "aa.yaml"
     study.write_text(yaml.safe_dump(raw, sort_keys=False))
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -78,10 +82,10 @@ def test_an_aa_study_through_the_pipeline_reports_no_decided_effect(tmp_path):
     out = tmp_path / "results" / "aa"
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert {(r["cell"], r["seed"], r["status"]) for r in rows} == {
-        (f"null_factor-{level}", str(seed), "completed") for level in "ab" for seed in (0, 1, 2)
+        (f"null_factor-{level}", str(seed), "completed") for level in "ab" for seed in SEEDS
     }
     fid = {(r["null_factor"], r["seed"]): float(r["fid_cnn_256"]) for r in rows}
-    assert all(fid[("a", s)] != fid[("b", s)] for s in "012")  # b trained another stream
+    assert all(fid[("a", s)] != fid[("b", s)] for s in map(str, SEEDS))  # b trained another stream
 
     page = _Page()
     page.feed((out / "report.html").read_text(encoding="utf-8"))
