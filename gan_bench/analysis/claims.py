@@ -1,6 +1,11 @@
 """Claim vs evidence: what the trick registry's claim predicts for each level, whether the
 study supports it at 95% (Holm-adjusted), and how many seeds per cell a decision would
 need at the observed spread when it cannot decide.
+
+A claim predicts a direction (better / worse, or none claimed) or, for the A/A null factor,
+no difference at all: then a decided effect either way contradicts it, and anything else is
+"no decided effect" (not evidence of equivalence: that needs an interval inside a smallest
+effect of interest, a verdict of its own).
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ from gan_bench.study.tricks import TRICKS
 
 POWER = 0.8
 MAX_SEEDS = 1000  # "seeds needed" above this reads as "more than 1000": no practical decision
+NO_DIFFERENCE = "no difference"  # what a no-effect claim expects (expected_direction)
+NO_DECIDED_EFFECT = "no decided effect"  # its verdict when the study calls no difference
 
 
 def expected_direction(trick: str, level: str, baseline: str) -> str:
-    """What the registry's claim predicts for `level` against `baseline`: better, worse or
-    none. The claim says `recommended` beats the default: the recommended level is expected
-    better than anything else and anything else worse than it; for numeric tricks, switching
-    the trick on (any non-default level against a default baseline) is expected to help."""
+    """What the registry's claim predicts for `level` against `baseline`: better, worse,
+    none, or NO_DIFFERENCE (a no-effect claim: the null factor). The claim says
+    `recommended` beats the default: the recommended level is expected better than anything
+    else and anything else worse than it; for numeric tricks, switching the trick on (any
+    non-default level against a default baseline) is expected to help."""
     spec = TRICKS[trick]
+    if spec.claims_no_effect:
+        return NO_DIFFERENCE
     if spec.recommended is None:
         return "none"
     recommended = level_label(trick, spec.recommended)
@@ -64,10 +74,15 @@ def seeds_needed(effect: float, se: float, sigma: float, seeds: float, alpha: fl
 
 
 def verdict(expected: str, improvement: float, p_holm: float) -> str:
-    """supported / contradicted / inconclusive at 95% (Holm-adjusted), from the claim's side."""
+    """supported / contradicted / inconclusive at 95% (Holm-adjusted), from the claim's side;
+    a no-effect claim is contradicted by a decided effect either way, else it gets
+    NO_DECIDED_EFFECT."""
     if expected == "none":
         return "no direction claimed"
-    if not np.isfinite(p_holm) or p_holm >= ALPHA or improvement == 0:
+    decided = np.isfinite(p_holm) and p_holm < ALPHA and improvement != 0
+    if expected == NO_DIFFERENCE:
+        return "contradicted" if decided else NO_DECIDED_EFFECT
+    if not decided:
         return "inconclusive"
     wanted = 1 if expected == "better" else -1
     return "supported" if np.sign(improvement) == wanted else "contradicted"
@@ -89,6 +104,9 @@ def claims_table(
         family = (effects["metric"] == effect.metric) & effects["p"].notna()
         alpha = ALPHA / max(1, int(family.sum()))
         decided = np.isfinite(effect.p_holm) and effect.p_holm < ALPHA
+        # a no-effect claim gets no seeds to suggest: its observed effect is noise, and a power
+        # calculation for it needs a smallest effect of interest
+        no_seeds = decided or spec.claims_no_effect
         seeds = seeds_needed(effect.estimate, effect.se, effect.sigma, effect.seeds_per_cell, alpha)
         div_level = rates.get((effect.factor, effect.level), (0, 0))
         div_base = rates.get((effect.factor, effect.baseline), (0, 0))
@@ -111,7 +129,7 @@ def claims_table(
                 "p_holm": effect.p_holm,
                 "verdict": verdict(expected, improvement, effect.p_holm),
                 "seeds_per_cell": effect.seeds_per_cell,
-                "seeds_needed": math.nan if decided else seeds,
+                "seeds_needed": math.nan if no_seeds else seeds,
                 "diverged_level": f"{div_level[0]} of {div_level[1]}",
                 "diverged_baseline": f"{div_base[0]} of {div_base[1]}",
                 "note": effect.note,

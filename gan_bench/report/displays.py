@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import MAX_SEEDS
+from gan_bench.analysis.claims import MAX_SEEDS, NO_DIFFERENCE
 from gan_bench.report.tables import decimals_for
 
 
@@ -62,6 +62,15 @@ def versus(rows: pd.DataFrame) -> list[str]:
     return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
 
 
+def expected_text(expected: str, level: str, baseline: str) -> str:
+    """A claim's prediction in words: 'tanh better than sigmoid', 'b no different from a'."""
+    if expected == "none":
+        return "no direction claimed"
+    if expected == NO_DIFFERENCE:
+        return f"{level} no different from {baseline}"
+    return f"{level} {expected} than {baseline}"
+
+
 def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
     decimals = effect_decimals(analysis.effects)
     claims = analysis.claims[analysis.claims["metric"] == metric]
@@ -73,7 +82,7 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
                 f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
             ],
             "expected": [
-                "no direction claimed" if e == "none" else f"{lv} {e} than {b}"
+                expected_text(e, lv, b)
                 for e, lv, b in zip(
                     claims["expected"], claims["level"], claims["baseline"], strict=True
                 )
@@ -85,8 +94,13 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
             "p (Holm)": [p_text(p) for p in claims["p_holm"]],
             "verdict": claims["verdict"],
             "seeds/cell for a decision": [
-                seeds_text(n, s)
-                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
+                "n/a (no effect claimed)" if e == NO_DIFFERENCE else seeds_text(n, s)
+                for e, n, s in zip(
+                    claims["expected"],
+                    claims["seeds_needed"],
+                    claims["seeds_per_cell"],
+                    strict=True,
+                )
             ],
             "diverged (level / baseline)": [
                 f"{a} vs {b}"

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
+from gan_bench.analysis.claims import NO_DECIDED_EFFECT, NO_DIFFERENCE
 from gan_bench.provenance import git_commit
 from gan_bench.report import displays
 from gan_bench.report.inputs import Inputs
@@ -29,6 +30,8 @@ def bottom_line(analysis: Analysis) -> list[str]:
         return [f"No factor varies in this study, so no claim can be tested on {metric}."]
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+    if counts.get(NO_DECIDED_EFFECT):
+        parts.append(f"{counts.get(NO_DECIDED_EFFECT)} {NO_DECIDED_EFFECT}")
     column = analysis.columns[metric]
     lines = [
         f"On {column.label} ({column.direction_text}), {len(claims)} comparisons "
@@ -39,6 +42,7 @@ def bottom_line(analysis: Analysis) -> list[str]:
             else "."
         )
     ]
+    lines += aa_lines(analysis, metric)
     undecided = claims[claims["verdict"].isin(["inconclusive", "no direction claimed"])]
     if len(undecided):
         needs = [
@@ -56,6 +60,47 @@ def bottom_line(analysis: Analysis) -> list[str]:
             f"{analysis.runs['diverged'].sum()} of {len(analysis.runs)} runs "
             f"({share:.0%}) diverged; see Divergences."
         )
+    return lines
+
+
+def aa_lines(analysis: Analysis, metric: str) -> list[str]:
+    """In plain words, for each comparison of a no-effect claim (the A/A null factor): did
+    the suite call a difference where none exists, on `metric` and on the other metrics?"""
+    null = analysis.claims[analysis.claims["expected"] == NO_DIFFERENCE]
+    decimals = displays.effect_decimals(analysis.effects).get(metric, 2)
+    label, lines = analysis.columns[metric].label, []
+    for r in null[null["metric"] == metric].itertuples():
+        effect = displays.ci_text(r.estimate, r.ci_low, r.ci_high, decimals)
+        head = (
+            f"A/A check: {r.factor} = {r.level} vs {r.baseline} changes nothing but the "
+            "random stream"
+        )
+        if r.verdict == "contradicted":
+            lines.append(
+                f"{head}, yet the suite called a difference on {label} ({effect}, Holm p "
+                f"{displays.p_text(r.p_holm)}): a false positive, a difference where none "
+                "exists. At 95% at most about 1 such check in 20 does this by chance; if it "
+                "recurs, this study's verdicts are overconfident on this data and budget."
+            )
+        else:
+            lines.append(
+                f"{head}, and the suite called no difference on {label} ({effect}): no false "
+                "positive. This is not proof of no effect: any effect inside that interval "
+                "is still possible at this many seeds."
+            )
+        same = (null["factor"] == r.factor) & (null["level"] == r.level)
+        others = null[same & (null["baseline"] == r.baseline) & (null["metric"] != metric)]
+        if len(others):
+            called = [
+                analysis.columns[m].label
+                for m in others.loc[others["verdict"] == "contradicted", "metric"]
+            ]
+            lines.append(
+                f"On the other {len(others)} metrics it called a difference on {len(called)}"
+                + (f" ({', '.join(called)})" if called else "")
+                + "; each metric is Holm-corrected on its own, so across many metrics some "
+                "false calls are expected."
+            )
     return lines
 
 
@@ -148,6 +193,8 @@ def methods(analysis: Analysis) -> list[str]:
         "across its interaction terms, and across all terms of each ANOVA table); a verdict "
         "is decided only when the Holm-adjusted p < 0.05. "
         "Inconclusive means the evidence cannot tell at 95%, not that the trick does nothing.",
+        f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
+        f"otherwise it reads '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
         "Seeds needed: seeds per cell for 80% power at α = 0.05 / (comparisons of the metric), "
         "taking the observed effect and residual spread as true (statsmodels.stats.power); "
         "a rough guide, optimistic when the observed effect is a lucky draw.",

@@ -12,6 +12,10 @@ from typing import Any, Literal
 
 Kind = Literal["choice", "bool", "float", "int"]
 ActsOn = Literal["G", "D", "G+D", "loss", "loop", "data"]
+# What a trick's claim predicts: a direction (`recommended` beats the rest, or no direction
+# when `recommended` is None), or no effect at all (the A/A null factor: any decided
+# difference contradicts it).
+ClaimKind = Literal["direction", "no_effect"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,12 @@ class Trick:
     exclusive_maximum: bool = False
     # The level the claim says is better than `default` (None: the claim names no direction).
     recommended: Any = None
+    claim_kind: ClaimKind = "direction"
+
+    @property
+    def claims_no_effect(self) -> bool:
+        """The claim predicts no difference between any two levels (an A/A check)."""
+        return self.claim_kind == "no_effect"
 
     def check(self, value: Any) -> str | None:
         """Return why `value` is not a valid level of this trick, or None when it is."""
@@ -265,6 +275,19 @@ _TRICKS: tuple[Trick, ...] = (
         "Chen et al. 2016",
         levels=(False, True),
         recommended=True,
+    ),
+    Trick(
+        "null_factor",
+        "choice",
+        "a",
+        "loop",
+        "a label: level b only derives the run's random seed from (seed, level)",
+        "no effect: a label that changes nothing (an A/A check of the suite's false-positive "
+        "rate on your data and budget)",
+        "the A/A test of online experimentation",
+        levels=("a", "b"),
+        recommended=None,
+        claim_kind="no_effect",
     ),
 )
 

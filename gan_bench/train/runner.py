@@ -22,6 +22,7 @@ from gan_bench.errors import BadInput
 from gan_bench.files import atomic_write, read_json, save_torch, truncate_log, write_json
 from gan_bench.folders import RunFolder
 from gan_bench.provenance import provenance
+from gan_bench.study.tricks import TRICKS
 from gan_bench.train import data
 from gan_bench.train.checkpoint import (
     checkpoint_payload,
@@ -48,6 +49,19 @@ def resolve_device(requested: str) -> torch.device:
     if requested == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device: cuda was asked for but no CUDA device is available")
     return torch.device(requested)
+
+
+def stream_seed(seed: int, tricks: dict[str, Any]) -> int:
+    """The seed every RNG of the run is seeded with: the run's seed, except at a non-default
+    level of the null factor (the A/A check, gan_bench/study/tricks.py), where it is derived
+    from (seed, level index) by numpy's SeedSequence. So level `a` gives exactly the numbers
+    of a run without the factor, level `b` another random stream and nothing else; the
+    derived seed is a uint32, within the study's seed limit (2**32 - 1)."""
+    spec = TRICKS["null_factor"]
+    index = spec.levels.index(tricks.get("null_factor", spec.default))
+    if index == spec.levels.index(spec.default):
+        return seed
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
 def seed_everything(seed: int) -> None:
@@ -176,7 +190,7 @@ def train_run(
 
     paths.root.mkdir(parents=True, exist_ok=True)
     write_json(paths.config, config)
-    seed_everything(config["seed"])
+    seed_everything(stream_seed(config["seed"], config["tricks"]))
     trainer = Trainer(config, device, real, dataset.channels)
     state = trainer.new_state()
     payload = load_checkpoint(paths, device)

@@ -8,6 +8,7 @@ from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, s
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.folders import StudyFolder
+from gan_bench.report.displays import claims_display
 from gan_bench.report.inputs import Inputs
 from gan_bench.report.prose import (
     alias_text,
@@ -43,6 +44,42 @@ def test_bottom_line_counts_verdicts_and_names_what_it_cannot_decide():
     assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
     assert lines[1].startswith("This study cannot decide: latent = uniform (")
     assert lines[2].startswith("1 of 24 runs (4%) diverged")
+
+
+NULL = {"null_factor": ["a", "b"]}
+
+
+def _aa_analysis(planted_difference: float):
+    """An A/A frame: level b's runs copy level a's (no chance difference) plus a planted one."""
+    frame = planted(NULL, lambda lv: 30.0, seeds=4)
+    a_rows, b_rows = frame["null_factor"] == "a", frame["null_factor"] == "b"
+    for name in ("fid_cnn_2k", "is_cnn_2k"):
+        frame.loc[b_rows, name] = frame.loc[a_rows, name].to_numpy()
+    frame.loc[b_rows, "fid_cnn_2k"] += planted_difference
+    return analyse(frame, study_of(NULL), metrics=planted_metrics(frame))
+
+
+def test_bottom_line_of_an_aa_study_says_no_difference_was_called():
+    analysis = _aa_analysis(0.0)
+    lines = bottom_line(analysis)
+    assert "0 supported, 0 contradicted, 0 inconclusive, 1 no decided effect" in lines[0]
+    assert lines[1].startswith(
+        "A/A check: null_factor = b vs a changes nothing but the random stream, and the suite "
+        "called no difference on fid_cnn_2k (+0.0 ["
+    )
+    assert lines[2].startswith("On the other 1 metrics it called a difference on 0;")
+    assert not any(line.startswith("This study cannot decide") for line in lines)
+    shown = claims_display(analysis, "fid_cnn_2k").iloc[0]
+    assert shown["expected"] == "b no different from a"
+    assert shown["verdict"] == "no decided effect"
+    assert shown["seeds/cell for a decision"] == "n/a (no effect claimed)"
+
+
+def test_bottom_line_of_an_aa_study_names_a_false_positive():
+    lines = bottom_line(_aa_analysis(10.0))
+    assert "0 supported, 1 contradicted, 0 inconclusive at 95%" in lines[0]
+    assert "yet the suite called a difference on fid_cnn_2k (+10." in lines[1]
+    assert "a false positive, a difference where none exists" in lines[1]
 
 
 def test_bottom_line_without_metrics_says_there_is_nothing_to_judge():

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from conftest import tiny_study
 
 from gan_bench.resources import STUDIES, builtin_studies
 from gan_bench.study.builtin import UnknownStudy, builtin_rows, resolve_study, studies_table
-from gan_bench.study.study_file import load_study
+from gan_bench.study.cost import run_macs
+from gan_bench.study.design import cells
+from gan_bench.study.study_file import load_study, run_config
 
 
 def test_every_packaged_study_is_built_in_and_valid():
@@ -63,3 +66,23 @@ def test_table_has_a_header_and_one_line_per_study():
     assert lines[0].split() == ["name", "cells", "x", "seeds", "design", "description"]
     listed = [line.split()[0] for line in lines[1 : 1 + len(builtin_studies())]]
     assert listed == list(builtin_studies())
+
+
+def test_the_aa_study_varies_only_the_null_factor():
+    study = load_study(builtin_studies()["aa"])
+    assert study.factors == {"null_factor": ["a", "b"]} and study.design == "full_factorial"
+    assert [cell.id for cell in cells(study)] == ["null_factor-a", "null_factor-b"]
+    assert len(study.seeds) >= 8  # enough that its interval means something
+
+
+def test_the_null_factor_is_one_more_factor_of_a_factorial_at_no_extra_cost(write_study):
+    """Added to a user's study, it doubles the cells, and its levels cost the same."""
+    factors = {"g_output": ["tanh", "sigmoid"], "null_factor": ["a", "b"]}
+    study = load_study(write_study(tiny_study(factors=factors)))
+    by_id = {cell.id: cell for cell in cells(study)}
+    assert set(by_id) == {
+        f"g_output-{g}__null_factor-{n}" for g in ("tanh", "sigmoid") for n in ("a", "b")
+    }
+    macs = {i: run_macs(run_config(study, i, c.tricks, 0)) for i, c in by_id.items()}
+    for g in ("tanh", "sigmoid"):
+        assert macs[f"g_output-{g}__null_factor-a"] == macs[f"g_output-{g}__null_factor-b"]

@@ -11,11 +11,11 @@ DESIGN_TABLE = {  # name -> default, as README.md's trick table states them (a c
     "g_upsample": "transposed", "d_activation": "leaky_relu", "g_activation": "relu",
     "kernel_size": 4, "d_dropout": 0.0, "label_noise": 0.0, "label_flip": 0.0,
     "label_smoothing": 1.0, "instance_noise": 0.0, "batch_mode": "separate", "g_steps": 1,
-    "feature_matching": False, "infogan": False,
+    "feature_matching": False, "infogan": False, "null_factor": "a",
 }  # fmt: skip
 
 
-def test_registry_holds_the_16_tricks_of_the_design_in_order():
+def test_registry_holds_the_16_tricks_of_the_design_and_the_null_factor_in_order():
     assert TRICK_ORDER == tuple(DESIGN_TABLE)
     assert defaults() == DESIGN_TABLE
 
@@ -53,3 +53,13 @@ def test_levels_render_the_same_everywhere():
     assert [format_level(v) for v in (True, False, 0.4, 1.0, 3, "tanh")] == [
         "true", "false", "0.4", "1.0", "3", "tanh"
     ]  # fmt: skip
+
+
+def test_only_the_null_factor_claims_no_effect():
+    """The A/A check's claim is a registry property, not a name the analysis knows: it
+    predicts no difference, so it names no recommended level."""
+    no_effect = [name for name, trick in TRICKS.items() if trick.claims_no_effect]
+    assert no_effect == ["null_factor"]
+    null = TRICKS["null_factor"]
+    assert null.levels == ("a", "b") and null.default == "a" and null.recommended is None
+    assert all(trick.claim_kind == "direction" for n, trick in TRICKS.items() if n != "null_factor")

@@ -10,7 +10,13 @@ from train_helpers import DIGITS, assert_same_generator, generator_tensors, make
 from gan_bench.files import read_json, read_log
 from gan_bench.folders import RunFolder
 from gan_bench.study.study_file import seed_limit
-from gan_bench.train.runner import RunConflict, config_differences, seed_everything, train_run
+from gan_bench.train.runner import (
+    RunConflict,
+    config_differences,
+    seed_everything,
+    stream_seed,
+    train_run,
+)
 
 
 def test_run_folder_has_every_file_and_records_provenance(tmp_path):
@@ -88,3 +94,43 @@ def test_the_seed_limit_is_the_tightest_the_seeding_takes():
     with pytest.raises(ValueError):
         np.random.seed(limit + 1)
     torch.manual_seed(limit + 1)
+
+
+def test_null_factor_b_changes_the_random_stream_and_a_changes_nothing(tmp_path):
+    """The A/A null factor (gan_bench/study/tricks.py): level a is bit-identical to a run
+    whose config has no null_factor at all (so published numbers stand), level b trains
+    other weights, and only because its stream differs: it equals level a at the derived
+    seed."""
+    plain = make_config()
+    del plain["tricks"]["null_factor"]  # a config from before the trick existed
+    level_b = make_config({"null_factor": "b"})
+    at_derived = make_config({"null_factor": "a"})
+    at_derived["seed"] = stream_seed(level_b["seed"], level_b["tricks"])
+    runs = {
+        "plain": plain,
+        "a": make_config({"null_factor": "a"}),
+        "b": level_b,
+        "a-at-derived-seed": at_derived,
+    }
+    for name, config in runs.items():
+        train_run(config, tmp_path / name, "cpu", progress=False, dataset=DIGITS)
+    assert_same_generator(tmp_path / "plain", tmp_path / "a")
+    assert_same_generator(tmp_path / "b", tmp_path / "a-at-derived-seed")
+    assert not torch.equal(
+        generator_tensors(tmp_path / "a")["net.0.weight"],
+        generator_tensors(tmp_path / "b")["net.0.weight"],
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**31, seed_limit()])
+def test_null_factor_seeds_are_derived_within_the_seed_limit(seed):
+    assert stream_seed(seed, {"null_factor": "a"}) == seed
+    derived = stream_seed(seed, {"null_factor": "b"})
+    assert derived != seed and 0 <= derived <= seed_limit()
+    assert derived == stream_seed(seed, {"null_factor": "b"})  # a function of (seed, level)
+    seed_everything(derived)  # every RNG takes it
+
+
+def test_null_factor_b_streams_of_nearby_seeds_do_not_collide():
+    derived = {stream_seed(seed, {"null_factor": "b"}) for seed in range(1000)}
+    assert len(derived) == 1000 and not derived & set(range(1000))
