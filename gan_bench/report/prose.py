@@ -95,8 +95,10 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
                 analysis.columns[m].label
                 for m in others.loc[others["verdict"] == "contradicted", "metric"]
             ]
+            plural = "s" if len(others) != 1 else ""
             lines.append(
-                f"On the other {len(others)} metrics it called a difference on {len(called)}"
+                f"On the other {len(others)} metric{plural} it called a difference on "
+                f"{len(called)}"
                 + (f" ({', '.join(called)})" if called else "")
                 + "; each metric is Holm-corrected on its own, so across many metrics some "
                 "false calls are expected."
