@@ -6,7 +6,9 @@ them: per-cell means with t-intervals over seeds; per-factor effects (each level
 baseline level) from one OLS model over all runs with sum (deviation) coding, Holm-corrected
 across the study's factors; two-way interactions and a Type III ANOVA where the design
 separates them (full factorial, or a fractional design of resolution V or more); divergence
-rates; and the claim-vs-evidence verdicts with the seeds a decision would need.
+rates; each claim's effect at the recommended configuration and at each level of the
+factors it interacts with (conditional.py); and the claim-vs-evidence verdicts with the seeds
+a decision would need.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ import pandas as pd
 from scipy import stats
 
 from gan_bench.analysis.claims import claims_table
+from gan_bench.analysis.conditional import (
+    CONDITIONAL_COLUMNS,
+    INTERACTION_SHARE,
+    conditional_for,
+    partners,
+    split_holm,
+)
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
@@ -160,13 +169,21 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 
 def _fit_all(
     runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn]
-) -> tuple[list, list, list, list]:
-    """Per metric (on its statistic's values): effects, interactions, ANOVA and the model."""
-    effects, interactions, anovas, models = [], [], [], []
+) -> tuple[list, list, list, list, list]:
+    """Per metric (on its statistic's values): effects, interactions, ANOVA, the model and
+    the claims' conditional effects (recommended configuration, per level of the others)."""
+    effects, interactions, anovas, models, conditional = [], [], [], [], []
     for metric, column in columns.items():
         fit = fit_metric(runs, layout, metric)
-        effects += effects_for(fit, layout, runs)
-        interactions += interactions_for(fit, layout)
+        mine = effects_for(fit, layout, runs)
+        effects += mine
+        pairs = interactions_for(fit, layout)
+        adjusted = split_holm(pd.Series([r["p"] for r in pairs], dtype=float), INTERACTION_SHARE)
+        decided = {
+            name: partners(name, _pair_p(pairs, list(adjusted), name)) for name in layout.factors
+        }
+        conditional += conditional_for(fit, layout, mine, decided)
+        interactions += pairs
         if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
             anovas.append(anova_for(fit))
         models.append(
@@ -180,7 +197,16 @@ def _fit_all(
                 "note": fit.note,
             }
         )
-    return effects, interactions, anovas, models
+    return effects, interactions, anovas, models, conditional
+
+
+def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> dict[str, float]:
+    """The adjusted p of each interaction of factor `name`, by its partner."""
+    out = {}
+    for row, p in zip(pairs, adjusted, strict=True):
+        if name in (row["factor_a"], row["factor_b"]):
+            out[row["factor_b"] if row["factor_a"] == name else row["factor_a"]] = p
+    return out
 
 
 @dataclass
@@ -199,6 +225,7 @@ class Analysis:
     divergence_cells: pd.DataFrame
     divergence_levels: pd.DataFrame
     models: pd.DataFrame  # per metric: formula, runs, residual df, sigma, note
+    conditional: pd.DataFrame  # per claim: effect at the recommended config, per other level
 
     @property
     def metrics(self) -> list[str]:
@@ -228,7 +255,9 @@ def analyse(
     columns = {column.name: column for column in metrics}
     columns = {name: columns[name] for name in names}
     runs = tidy_runs(frame, layout, names)
-    effects, interactions, anovas, models = _fit_all(statistic_runs(runs, columns), layout, columns)
+    effects, interactions, anovas, models, conditional = _fit_all(
+        statistic_runs(runs, columns), layout, columns
+    )
     effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
     effects_frame["p_holm"] = math.nan
     for _, index in effects_frame.groupby("metric").groups.items():
@@ -239,9 +268,13 @@ def analyse(
     )
     inter_frame["p_holm"] = math.nan
     for _, index in inter_frame.groupby("metric").groups.items():
-        inter_frame.loc[index, "p_holm"] = holm(inter_frame.loc[index, "p"])
+        inter_frame.loc[index, "p_holm"] = split_holm(
+            inter_frame.loc[index, "p"], INTERACTION_SHARE
+        )
     div_cells, div_levels = divergence(runs, layout)
     anova = pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame()
+    conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
+    inter_frame = inter_frame[INTERACTION_COLUMNS]
     return Analysis(
         layout=layout,
         runs=runs,
@@ -249,10 +282,11 @@ def analyse(
         cells=cell_stats(runs, layout, names),
         levels=level_stats(runs, layout, names),
         effects=effects_frame,
-        interactions=inter_frame[INTERACTION_COLUMNS],
+        interactions=inter_frame,
         anova=anova,
-        claims=claims_table(effects_frame, div_levels, columns),
+        claims=claims_table(effects_frame, div_levels, columns, conditional_frame, inter_frame),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),
+        conditional=conditional_frame,
     )

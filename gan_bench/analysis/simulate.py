@@ -240,8 +240,8 @@ def rate(flags: np.ndarray) -> tuple[float, float]:
 
 
 def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
-    """Per replicate: some supported/contradicted word (on `metric`, else anywhere in the
-    metrics x claims grid). Under no true effect every such word is a false verdict."""
+    """Per replicate: some supported/contradicted/depends-on word (on `metric`, else anywhere
+    in the metrics x claims grid). Under no true effect every such word is a false verdict."""
     decided = fits.decided()
     if metric is not None:
         decided = decided[:, [fits.metrics.index(metric)]]
@@ -249,7 +249,7 @@ def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
 
 
 def any_interaction(fits: Fits) -> np.ndarray:
-    """Per replicate: some interaction Holm-significant (as analyse() adjusts) on some metric."""
+    """Per replicate: some interaction decided (as analyse() adjusts) on some metric."""
     with np.errstate(invalid="ignore"):
         significant = fits.inter_p_holm < ALPHA
     return significant.reshape(len(significant), -1).any(axis=1)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import MAX_SEEDS, NO_DIFFERENCE
+from gan_bench.analysis.claims import DEPENDS, MAX_SEEDS, NO_DIFFERENCE
 from gan_bench.report.tables import decimals_for
 
 
@@ -71,9 +71,45 @@ def expected_text(expected: str, level: str, baseline: str) -> str:
     return f"{level} {expected} than {baseline}"
 
 
+def dependency_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
+    """'depends on kernel_size: worse with 3 (+9.6 [..]), better with 4 (-4.5 [..])': each
+    factor the claim crosses over on, with the level's effect at each of its levels."""
+    sign = -1.0 if analysis.columns[claim["metric"]].direction in ("lower", "zero") else 1.0
+    table = analysis.conditional
+    parts = []
+    for name in [n for n in claim["depends_on"].split(", ") if n]:
+        rows = table[
+            (table["metric"] == claim["metric"])
+            & (table["factor"] == claim["factor"])
+            & (table["level"] == claim["level"])
+            & (table["by"] == name)
+        ]
+        words = [
+            f"{'better' if sign * r.estimate > 0 else 'worse'} with {r.by_level} "
+            f"({ci_text(r.estimate, r.ci_low, r.ci_high, decimals)})"
+            for r in rows.itertuples()
+        ]
+        parts.append(f"{DEPENDS} {name}: " + ", ".join(words))
+    return "; ".join(parts)
+
+
+def verdict_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
+    """The claim's verdict: at the recommended configuration, or its crossovers spelled out
+    with the verdict where the advice is followed after them."""
+    if not claim["depends_on"] or claim["expected"] == NO_DIFFERENCE:
+        return claim["verdict"]
+    return (
+        f"{dependency_text(analysis, claim, decimals)} "
+        f"(at the recommended configuration: {claim['rec_verdict']})"
+    )
+
+
 def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
-    decimals = effect_decimals(analysis.effects)
+    """The primary metric's claim table, led by each claim's effect and verdict at the
+    recommended configuration, then the main effect averaged over the other factors."""
+    decimals = effect_decimals(analysis.effects).get(metric, 2)
     claims = analysis.claims[analysis.claims["metric"] == metric]
+    label = analysis.columns[metric].label
     return pd.DataFrame(
         {
             "trick": claims["factor"],
@@ -87,12 +123,15 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
                     claims["expected"], claims["level"], claims["baseline"], strict=True
                 )
             ],
-            f"effect on {analysis.columns[metric].label} [95% CI]": [
-                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(metric, 2))
+            f"effect on {label} at the recommended configuration [95% CI]": [
+                ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, decimals)
                 for r in claims.itertuples()
             ],
-            "p (Holm)": [p_text(p) for p in claims["p_holm"]],
-            "verdict": claims["verdict"],
+            "verdict": [verdict_text(analysis, r, decimals) for _, r in claims.iterrows()],
+            f"main effect on {label} [95% CI] (Holm p)": [
+                f"{ci_text(r.estimate, r.ci_low, r.ci_high, decimals)} ({p_text(r.p_holm)})"
+                for r in claims.itertuples()
+            ],
             "seeds/cell for a decision": [
                 "n/a (no effect claimed)" if e == NO_DIFFERENCE else seeds_text(n, s)
                 for e, n, s in zip(

@@ -41,9 +41,13 @@ def test_bottom_line_counts_verdicts_and_names_what_it_cannot_decide():
     frame.loc[0, "status"] = "diverged"
     lines = bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))
     assert lines[0].startswith("On fid_cnn_2k (lower is better), 2 comparisons")
-    assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
-    assert lines[1].startswith("This study cannot decide: latent = uniform (")
-    assert lines[2].startswith("1 of 24 runs (4%) diverged")
+    assert "0 supported, 0 contradicted, 1 inconclusive, 1 depends on another factor" in lines[0]
+    assert lines[1].startswith(
+        "latent = uniform vs normal depends on g_output: better with tanh (-"
+    )  # uniform vs normal: -8 with tanh, +8 with sigmoid (conftest.a_plus_interaction)
+    assert ", worse with sigmoid (+" in lines[1]
+    assert lines[2].startswith("This study cannot decide: g_output = sigmoid (")
+    assert lines[3].startswith("1 of 24 runs (4%) diverged")
 
 
 NULL = {"null_factor": ["a", "b"]}
