@@ -34,6 +34,7 @@ from gan_bench.analysis.layout import (
     cell_label,
     layout_for,
     metric_columns,
+    primary_column,
     statistic_runs,
     tidy_runs,
 )
@@ -48,7 +49,7 @@ from gan_bench.analysis.linear_model import (
     holm,
     interactions_for,
 )
-from gan_bench.score.registry import MetricColumn, lead_column
+from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
 
@@ -232,11 +233,7 @@ class Analysis:
         """The metric columns' names, in summary.csv order."""
         return list(self.columns)
 
-    @property
-    def primary(self) -> str | None:
-        """The metric verdicts lead with (the registry's lead metric, else the first)."""
-        lead = lead_column(self.columns.values())
-        return lead.name if lead else None
+    primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
 
 
 def analyse(
@@ -254,6 +251,8 @@ def analyse(
     names = metric_columns(frame, metrics)
     columns = {column.name: column for column in metrics}
     columns = {name: columns[name] for name in names}
+    lead = primary_column(study, list(columns.values()))
+    primary = lead.name if lead else None
     runs = tidy_runs(frame, layout, names)
     effects, interactions, anovas, models, conditional = _fit_all(
         statistic_runs(runs, columns), layout, columns
@@ -284,9 +283,12 @@ def analyse(
         effects=effects_frame,
         interactions=inter_frame,
         anova=anova,
-        claims=claims_table(effects_frame, div_levels, columns, conditional_frame, inter_frame),
+        claims=claims_table(
+            effects_frame, div_levels, columns, conditional_frame, inter_frame, primary
+        ),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),
         conditional=conditional_frame,
+        primary=primary,
     )

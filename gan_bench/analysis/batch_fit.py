@@ -19,7 +19,7 @@ from scipy import stats
 
 from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
 from gan_bench.analysis.conditional import recommended_config
-from gan_bench.analysis.layout import Layout, layout_for
+from gan_bench.analysis.layout import Layout, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
@@ -36,6 +36,7 @@ class Setting:
     seeds: list[int]
     run_cells: np.ndarray  # run -> index into layout.cell_order
     run_levels: np.ndarray  # run x factor -> index into layout.factors[name]
+    primary: str = ""  # the confirmatory metric (layout.primary_column)
 
     @property
     def metrics(self) -> list[str]:
@@ -55,7 +56,9 @@ def setting_of(study: Study, design: DesignRecord, columns: list[MetricColumn]) 
         ],
         dtype=int,
     ).reshape(len(cells), len(layout.factors))
-    return Setting(layout, list(columns), list(design.seeds), run_cells, levels[run_cells])
+    lead = primary_column(study, list(columns))
+    primary = lead.name if lead else ""
+    return Setting(layout, list(columns), list(design.seeds), run_cells, levels[run_cells], primary)
 
 
 @dataclass(frozen=True)
@@ -331,4 +334,4 @@ def fit_many(setting: Setting, values: np.ndarray) -> Fits:
         key: array.reshape(len(array), replicates, metrics).transpose(1, 2, 0)
         for key, array in out.items()
     }
-    return with_verdicts(layout, setting.columns, shaped)
+    return with_verdicts(layout, setting.columns, shaped, setting.primary)

@@ -12,7 +12,7 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from gan_bench.analysis.claims import DEPENDS, expected_direction, verdict
+from gan_bench.analysis.claims import DEPENDS, EXPLORATORY, expected_direction, verdict
 from gan_bench.analysis.conditional import CLAIM_SHARE, INTERACTION_SHARE
 from gan_bench.analysis.layout import Layout
 from gan_bench.analysis.linear_model import ALPHA, CONFIDENCE
@@ -48,7 +48,7 @@ class Fits:
     ci_low: np.ndarray
     ci_high: np.ndarray
     p_holm: np.ndarray
-    verdict: np.ndarray  # claims.verdict's words
+    verdict: np.ndarray  # claims.verdict's words (EXPLORATORY off the primary metric)
     sigma: np.ndarray  # replicates x metrics
     inter_F: np.ndarray  # replicates x metrics x pairs; NaN where none was modelled
     inter_p: np.ndarray
@@ -61,8 +61,8 @@ class Fits:
     rec_p_holm: np.ndarray
     cond_estimate: np.ndarray  # replicates x metrics x conditions(layout)
     depends: np.ndarray  # the factors a claim depends on, joined ("" when none)
-    main_verdict: np.ndarray  # the words on the main effect
     rec_verdict: np.ndarray  # the words at the recommended configuration
+    primary: str = ""  # the confirmatory metric: the only one with verdict words
 
     def decided(self) -> np.ndarray:
         """Where a verdict word says supported, contradicted or depends on."""
@@ -158,7 +158,7 @@ def _recommended(
 
 
 def with_verdicts(
-    layout: Layout, columns: list[MetricColumn], shaped: dict[str, np.ndarray]
+    layout: Layout, columns: list[MetricColumn], shaped: dict[str, np.ndarray], primary: str
 ) -> Fits:
     """Holm per metric over its claims (main and recommended-configuration effects) and
     over its interactions, then claims.verdict as claims_table applies it."""
@@ -176,10 +176,12 @@ def with_verdicts(
     expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
     sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in columns])
     judge = np.frompyfunc(verdict, 4, 1)
-    main = judge(expected[None, None, :], sign[None, :, None] * shaped["estimate"], p_holm, "")
     improvement = sign[None, :, None] * shaped["rec_estimate"]
     rec = judge(expected[None, None, :], improvement, rec_p_holm, "")
     words = judge(expected[None, None, :], improvement, rec_p_holm, depends)
+    exploratory = np.array([c.name != primary for c in columns])[None, :, None]
+    rec = np.where(exploratory, EXPLORATORY, rec)
+    words = np.where(exploratory, EXPLORATORY, words)
     return Fits(
         metrics=[column.name for column in columns],
         effects=effects,
@@ -205,6 +207,6 @@ def with_verdicts(
         rec_p_holm=rec_p_holm,
         cond_estimate=shaped["cond_estimate"],
         depends=depends.astype(str),
-        main_verdict=main.astype(str),
         rec_verdict=rec.astype(str),
+        primary=primary,
     )

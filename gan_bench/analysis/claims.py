@@ -35,6 +35,7 @@ MAX_SEEDS = 1000  # "seeds needed" above this reads as "more than 1000": no prac
 NO_DIFFERENCE = "no difference"  # what a no-effect claim expects (expected_direction)
 NO_DECIDED_EFFECT = "no decided effect"  # its verdict when the study calls no difference
 DEPENDS = "depends on"  # a decided crossover: "depends on kernel_size, g_output"
+EXPLORATORY = "exploratory"  # a metric other than the primary one: estimates, no verdict word
 
 
 def expected_direction(trick: str, level: str, baseline: str) -> str:
@@ -131,6 +132,7 @@ def _claim_row(
     depends: str,
     columns: dict[str, MetricColumn],
     alpha: float,
+    confirmatory: bool,
 ) -> dict[str, Any]:
     """One claim's verdicts (at the recommended configuration, with its crossovers, and on
     the main effect) and the seeds per cell an undecided one would need."""
@@ -138,9 +140,12 @@ def _claim_row(
     expected = expected_direction(effect.factor, effect.level, effect.baseline)
     sign = -1.0 if columns[effect.metric].direction in ("lower", "zero") else 1.0
     word = verdict(expected, sign * here["estimate"], here["p_holm"], depends)
+    rec_word = verdict(expected, sign * here["estimate"], here["p_holm"])
     # a no-effect claim gets no seeds to suggest: its observed effect is noise, and a power
     # calculation for it needs a smallest effect of interest
     no_seeds = word in ("supported", "contradicted") or bool(depends) or spec.claims_no_effect
+    if not confirmatory:
+        word = rec_word = EXPLORATORY
     seeds = seeds_needed(here["estimate"], here["se"], effect.sigma, effect.seeds_per_cell, alpha)
     return {
         "factor": effect.factor,
@@ -164,8 +169,7 @@ def _claim_row(
         "p": effect.p,
         "p_holm": effect.p_holm,
         "verdict": word,
-        "rec_verdict": verdict(expected, sign * here["estimate"], here["p_holm"]),
-        "main_verdict": verdict(expected, sign * effect.estimate, effect.p_holm),
+        "rec_verdict": rec_word,
         "depends_on": depends,
         "seeds_per_cell": effect.seeds_per_cell,
         "seeds_needed": math.nan if no_seeds else seeds,
@@ -179,10 +183,13 @@ def claims_table(
     columns: dict[str, MetricColumn],
     conditional: pd.DataFrame,
     interactions: pd.DataFrame,
+    primary: str | None,
 ) -> pd.DataFrame:
     """Claim vs evidence: every factor level against baseline, for every metric (which way
-    is better is the metric registry's word, through `columns`). A claim is judged at the
-    recommended configuration, unless it crosses over ("depends on X")."""
+    is better is the metric registry's word, through `columns`). A claim on the primary
+    metric is judged at the recommended configuration, unless it crosses over ("depends on
+    X"); on any other metric it is EXPLORATORY: its estimates are shown, no verdict word, so
+    that the report's words stay inside one 5% error rate."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
     rec = _recommended(conditional)
@@ -191,7 +198,7 @@ def claims_table(
         alpha = ALPHA * CLAIM_SHARE / max(1, int(family.sum()))
         here = rec.loc[(effect.metric, effect.factor, effect.level)]
         depends = _depends(effect, conditional, interactions)
-        row = _claim_row(effect, here, depends, columns, alpha)
+        row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)
         div_level = rates.get((effect.factor, effect.level), (0, 0))
         div_base = rates.get((effect.factor, effect.baseline), (0, 0))
         row["diverged_level"] = f"{div_level[0]} of {div_level[1]}"
@@ -221,7 +228,6 @@ CLAIM_COLUMNS = [
     "p_holm",
     "verdict",
     "rec_verdict",
-    "main_verdict",
     "depends_on",
     "seeds_per_cell",
     "seeds_needed",

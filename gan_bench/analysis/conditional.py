@@ -10,7 +10,7 @@ level is not in the study), averaged over the factors it does not interact with:
 of the full model's fitted cell means. Fixing a factor whose interaction is not decided
 would only widen the interval (each fixed factor adds the variance of its interaction
 terms: at 3 seeds power for a +3 FID effect fell from 90 % to 17 % with every factor fixed,
-benchmarks/simulate.py), while the estimate it adds is noise the tests could not tell from
+benchmarks/RESULTS.md), while the estimate it adds is noise the tests could not tell from
 zero. Also the effect at each level of each other factor, averaged over the rest. Without
 modelled interactions the model is additive, and both equal the main effect.
 

@@ -150,18 +150,35 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
 
 
 def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
-    """Verdicts for every directed metric: rows = trick levels, columns = metrics."""
+    """Rows = trick levels, columns = metrics: the primary metric's verdicts, and on every
+    other metric the effect at the recommended configuration with its 95% interval,
+    marked exploratory (no verdict word: those would fall outside the report's 5%)."""
     claims = analysis.claims
     if claims.empty:
         return pd.DataFrame()
+    decimals = effect_decimals(analysis.effects)
+    shown = [
+        word
+        if metric == analysis.primary
+        else f"{ci_text(e, lo, hi, decimals.get(metric, 2))} (exploratory)"
+        for word, metric, e, lo, hi in zip(
+            claims["verdict"],
+            claims["metric"],
+            claims["rec_estimate"],
+            claims["rec_ci_low"],
+            claims["rec_ci_high"],
+            strict=True,
+        )
+    ]
     claims = claims.assign(
         row=[
             f"{f}: {lv} vs {b}"
             for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
-        ]
+        ],
+        shown=shown,
     )
     matrix = claims.pivot_table(
-        index="row", columns="metric", values="verdict", aggfunc="first", sort=False
+        index="row", columns="metric", values="shown", aggfunc="first", sort=False
     )
     return matrix.reset_index().rename(columns={"row": "trick level"})
 
@@ -194,6 +211,10 @@ def interactions_display(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in table["metric"]],
+            "role": [
+                "confirmatory (1% share)" if m == analysis.primary else "exploratory"
+                for m in table["metric"]
+            ],
             "pair": [
                 f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
             ],

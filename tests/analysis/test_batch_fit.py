@@ -50,7 +50,7 @@ def assert_same_as_analyse(setting, fits, replicate, frame, study, design) -> No
                 err_msg=key,
             )
         claims = result.claims[result.claims["metric"] == metric]
-        for key in ("verdict", "rec_verdict", "main_verdict"):
+        for key in ("verdict", "rec_verdict"):
             assert list(claims[key]) == list(getattr(fits, key)[replicate, m]), key
         assert list(claims["depends_on"]) == list(fits.depends[replicate, m])
         for key in ("estimate", "ci_low", "ci_high", "p", "p_holm"):
@@ -119,8 +119,9 @@ def test_fit_many_equals_analyse_on_the_default_design(published):
     empty_cell[0, setting.run_cells == 5] = np.nan  # interactions drop out of the model
     values = np.concatenate([plain, hurt, empty_cell])
     fits = sim.fit_many(setting, values)
-    assert "supported" in fits.main_verdict[0, 0]  # a real decision is compared, not only NaNs
+    assert "supported" in fits.rec_verdict[0, 0]  # a real decision is compared, not only NaNs
     assert any(word.startswith("depends on") for word in fits.verdict[0, 0])
+    assert set(fits.verdict[:, 1:].ravel()) == {"exploratory"}  # FID is the primary metric
     assert np.isfinite(fits.inter_p[0]).all() and np.isnan(fits.inter_p[2]).all()
     for replicate in range(len(values)):
         frame = sim.summary_frame(setting, design.cells, values[replicate])
