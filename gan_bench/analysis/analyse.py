@@ -14,7 +14,7 @@ a decision would need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from gan_bench.analysis.conditional import (
     partners,
     split_holm,
 )
+from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
@@ -210,6 +211,22 @@ def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> di
     return out
 
 
+def baseline_means(runs: pd.DataFrame, layout: Layout, names: list[str]) -> dict[str, float]:
+    """Per metric, the mean (of its statistic) over the completed runs of the baseline cell,
+    else over every completed run: what a relative SESOI is a share of."""
+    at_base = np.ones(len(runs), dtype=bool)
+    for name in layout.factors:
+        at_base &= (runs[name] == layout.baseline[name]).to_numpy()
+    means = {}
+    for name in names:
+        values = runs.loc[at_base, name].astype(float)
+        values = values[np.isfinite(values)]
+        if values.empty:
+            values = runs[name].astype(float)
+        means[name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    return means
+
+
 @dataclass
 class Analysis:
     """Every statistic of a study, as DataFrames the tables and figures read."""
@@ -234,6 +251,7 @@ class Analysis:
         return list(self.columns)
 
     primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
+    sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
 
 
 def analyse(
@@ -253,10 +271,12 @@ def analyse(
     columns = {name: columns[name] for name in names}
     lead = primary_column(study, list(columns.values()))
     primary = lead.name if lead else None
+    settings = sesoi_settings(study)
     runs = tidy_runs(frame, layout, names)
-    effects, interactions, anovas, models, conditional = _fit_all(
-        statistic_runs(runs, columns), layout, columns
-    )
+    statistics = statistic_runs(runs, columns)
+    effects, interactions, anovas, models, conditional = _fit_all(statistics, layout, columns)
+    means = baseline_means(statistics, layout, names)
+    margins = {name: margin(columns[name], settings, means[name]) for name in names}
     effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
     effects_frame["p_holm"] = math.nan
     for _, index in effects_frame.groupby("metric").groups.items():
@@ -284,11 +304,12 @@ def analyse(
         interactions=inter_frame,
         anova=anova,
         claims=claims_table(
-            effects_frame, div_levels, columns, conditional_frame, inter_frame, primary
+            effects_frame, div_levels, columns, conditional_frame, inter_frame, primary, margins
         ),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),
         conditional=conditional_frame,
         primary=primary,
+        sesoi_set=settings,
     )

@@ -10,7 +10,8 @@ linear_model.py and claims.py, so the numbers equal analyse()'s (tests check it)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from itertools import combinations, product
 
 import numpy as np
@@ -19,6 +20,7 @@ from scipy import stats
 
 from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
 from gan_bench.analysis.conditional import recommended_config
+from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import Layout, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.score.registry import MetricColumn
@@ -37,6 +39,7 @@ class Setting:
     run_cells: np.ndarray  # run -> index into layout.cell_order
     run_levels: np.ndarray  # run x factor -> index into layout.factors[name]
     primary: str = ""  # the confirmatory metric (layout.primary_column)
+    sesoi: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
 
     @property
     def metrics(self) -> list[str]:
@@ -58,7 +61,15 @@ def setting_of(study: Study, design: DesignRecord, columns: list[MetricColumn]) 
     ).reshape(len(cells), len(layout.factors))
     lead = primary_column(study, list(columns))
     primary = lead.name if lead else ""
-    return Setting(layout, list(columns), list(design.seeds), run_cells, levels[run_cells], primary)
+    return Setting(
+        layout,
+        list(columns),
+        list(design.seeds),
+        run_cells,
+        levels[run_cells],
+        primary,
+        sesoi_settings(study),
+    )
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,24 @@ def statistic_values(setting: Setting, values: np.ndarray) -> np.ndarray:
     return np.where(zero, np.abs(values), values)
 
 
+def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
+    """analyse()'s SESOI per replicate and metric (replicates x metrics): a relative one
+    from the mean of the baseline cell's completed runs (all runs where it has none)."""
+    at_base = (setting.run_levels == 0).all(axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = np.nanmean(statistics[:, at_base], axis=1)
+        overall = np.nanmean(statistics, axis=1)
+    means = np.where(np.isfinite(base), base, overall)
+    return np.stack(
+        [
+            np.vectorize(lambda mean, c=column: margin(c, setting.sesoi, mean))(means[:, m])
+            for m, column in enumerate(setting.columns)
+        ],
+        axis=1,
+    )
+
+
 def fit_many(setting: Setting, values: np.ndarray) -> Fits:
     """analyse()'s effects, interaction tests, Holm and verdicts for many studies at once.
     `values`: replicates x runs x metrics in metric units (NaN: no value, e.g. diverged)."""
@@ -334,4 +363,5 @@ def fit_many(setting: Setting, values: np.ndarray) -> Fits:
         key: array.reshape(len(array), replicates, metrics).transpose(1, 2, 0)
         for key, array in out.items()
     }
+    shaped["margin"] = margins(setting, statistic_values(setting, values))
     return with_verdicts(layout, setting.columns, shaped, setting.primary)

@@ -12,8 +12,15 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from gan_bench.analysis.claims import DEPENDS, EXPLORATORY, expected_direction, verdict
+from gan_bench.analysis.claims import (
+    DEPENDS,
+    EXPLORATORY,
+    NO_PRACTICAL_EFFECT,
+    expected_direction,
+    verdict,
+)
 from gan_bench.analysis.conditional import CLAIM_SHARE, INTERACTION_SHARE
+from gan_bench.analysis.equivalence import tost_p
 from gan_bench.analysis.layout import Layout
 from gan_bench.analysis.linear_model import ALPHA, CONFIDENCE
 from gan_bench.score.registry import MetricColumn
@@ -59,16 +66,25 @@ class Fits:
     rec_ci_low: np.ndarray
     rec_ci_high: np.ndarray
     rec_p_holm: np.ndarray
+    p_equivalent: np.ndarray  # TOST p that |effect at the recommended config| < SESOI
+    p_equivalent_holm: np.ndarray  # Holm with rec_p, the claims' share
+    sesoi: np.ndarray  # replicates x metrics: equivalence.margin
     cond_estimate: np.ndarray  # replicates x metrics x conditions(layout)
     depends: np.ndarray  # the factors a claim depends on, joined ("" when none)
     rec_verdict: np.ndarray  # the words at the recommended configuration
     primary: str = ""  # the confirmatory metric: the only one with verdict words
 
     def decided(self) -> np.ndarray:
-        """Where a verdict word says supported, contradicted or depends on."""
+        """Where a verdict word calls an effect: supported, contradicted or depends on
+        (each false under no true effect; "no practical effect" is then true, see
+        equivalent())."""
         return np.isin(self.verdict, ["supported", "contradicted"]) | np.char.startswith(
             self.verdict, DEPENDS
         )
+
+    def equivalent(self) -> np.ndarray:
+        """Where the verdict is "no practical effect" (false where |truth| >= SESOI)."""
+        return self.verdict == NO_PRACTICAL_EFFECT
 
 
 def claim_index(layout: Layout) -> list[tuple[int, int]]:
@@ -157,6 +173,16 @@ def _recommended(
     }
 
 
+def _equivalence(shaped: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """claims._recommended's TOST p against +-SESOI, and it and the difference p Holm-adjusted
+    together in the claims' share."""
+    bound = shaped["margin"][..., None]
+    p_equivalent = tost_p(shaped["rec_estimate"], shaped["rec_se"], shaped["df"], bound)
+    both = np.concatenate([shaped["rec_p"], p_equivalent], axis=-1)
+    adjusted = np.fmin(1.0, holm_many(both) / CLAIM_SHARE)
+    return (p_equivalent, *np.split(adjusted, 2, axis=-1))
+
+
 def with_verdicts(
     layout: Layout, columns: list[MetricColumn], shaped: dict[str, np.ndarray], primary: str
 ) -> Fits:
@@ -171,14 +197,14 @@ def with_verdicts(
     p_holm = holm_many(shaped["p"])
     inter_p_holm = np.fmin(1.0, holm_many(shaped["inter_p"]) / INTERACTION_SHARE)
     shaped |= _recommended(layout, shaped, inter_p_holm)
-    rec_p_holm = np.fmin(1.0, holm_many(shaped["rec_p"]) / CLAIM_SHARE)
+    p_equivalent, rec_p_holm, p_equivalent_holm = _equivalence(shaped)
     depends = _depends(layout, shaped, inter_p_holm)
     expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
     sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in columns])
-    judge = np.frompyfunc(verdict, 4, 1)
+    judge = np.frompyfunc(verdict, 5, 1)
     improvement = sign[None, :, None] * shaped["rec_estimate"]
-    rec = judge(expected[None, None, :], improvement, rec_p_holm, "")
-    words = judge(expected[None, None, :], improvement, rec_p_holm, depends)
+    rec = judge(expected[None, None, :], improvement, rec_p_holm, "", p_equivalent_holm)
+    words = judge(expected[None, None, :], improvement, rec_p_holm, depends, p_equivalent_holm)
     exploratory = np.array([c.name != primary for c in columns])[None, :, None]
     rec = np.where(exploratory, EXPLORATORY, rec)
     words = np.where(exploratory, EXPLORATORY, words)
@@ -205,6 +231,9 @@ def with_verdicts(
         rec_ci_low=shaped["rec_ci_low"],
         rec_ci_high=shaped["rec_ci_high"],
         rec_p_holm=rec_p_holm,
+        p_equivalent=p_equivalent,
+        p_equivalent_holm=p_equivalent_holm,
+        sesoi=shaped["margin"],
         cond_estimate=shaped["cond_estimate"],
         depends=depends.astype(str),
         rec_verdict=rec.astype(str),

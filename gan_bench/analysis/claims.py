@@ -12,7 +12,6 @@ effect of interest, a verdict of its own).
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,13 +24,13 @@ from gan_bench.analysis.conditional import (
     interaction_p,
     split_holm,
 )
+from gan_bench.analysis.equivalence import seeds_to_decide, tost_p
 from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICKS
 
-POWER = 0.8
-MAX_SEEDS = 1000  # "seeds needed" above this reads as "more than 1000": no practical decision
+NO_PRACTICAL_EFFECT = "no practical effect"  # its interval lies inside +-SESOI (TOST)
 NO_DIFFERENCE = "no difference"  # what a no-effect claim expects (expected_direction)
 NO_DECIDED_EFFECT = "no decided effect"  # its verdict when the study calls no difference
 DEPENDS = "depends on"  # a decided crossover: "depends on kernel_size, g_output"
@@ -60,31 +59,13 @@ def expected_direction(trick: str, level: str, baseline: str) -> str:
     return "none"
 
 
-def seeds_needed(effect: float, se: float, sigma: float, seeds: float, alpha: float) -> float:
-    """Seeds per cell for 80% power to see an effect of the observed size at the observed
-    spread (a two-sided t-test with the same standard error per seed); inf when hopeless."""
-    from statsmodels.stats.power import TTestIndPower
-
-    if not all(map(np.isfinite, (effect, se, sigma, seeds))) or se <= 0 or sigma <= 0:
-        return math.nan
-    if effect == 0:
-        return math.inf
-    per_group_now = 2 * sigma**2 / se**2  # a two-sample test with this SE has this many a side
-    size = abs(effect) / sigma
-    analysis = TTestIndPower()
-    if analysis.power(size, nobs1=2, alpha=alpha) >= POWER:
-        per_group = 2.0
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            per_group = analysis.solve_power(size, nobs1=None, alpha=alpha, power=POWER)
-    if not np.isfinite(per_group):
-        return math.inf
-    needed = math.ceil(per_group * seeds / per_group_now)
-    return float(max(2, needed)) if needed <= MAX_SEEDS else math.inf
-
-
-def verdict(expected: str, improvement: float, p_holm: float, depends: str = "") -> str:
+def verdict(
+    expected: str,
+    improvement: float,
+    p_holm: float,
+    depends: str = "",
+    p_equivalent: float = math.nan,
+) -> str:
     """supported / contradicted / inconclusive at 95% (Holm-adjusted), from the claim's side;
     "depends on X" when `depends` names the factors of a decided crossover (conditional.py);
     a no-effect claim is contradicted by a decided effect either way (or a decided
@@ -93,23 +74,36 @@ def verdict(expected: str, improvement: float, p_holm: float, depends: str = "")
     if expected == "none":
         return "no direction claimed"
     decided = np.isfinite(p_holm) and p_holm < ALPHA and improvement != 0
+    equivalent = np.isfinite(p_equivalent) and p_equivalent < ALPHA
     if expected == NO_DIFFERENCE:
-        return "contradicted" if decided or depends else NO_DECIDED_EFFECT
+        if decided or depends:
+            return "contradicted"
+        return NO_PRACTICAL_EFFECT if equivalent else NO_DECIDED_EFFECT
     if depends:
         return f"{DEPENDS} {depends}"
     if not decided:
-        return "inconclusive"
+        return NO_PRACTICAL_EFFECT if equivalent else "inconclusive"
     wanted = 1 if expected == "better" else -1
     return "supported" if np.sign(improvement) == wanted else "contradicted"
 
 
-def _recommended(conditional: pd.DataFrame) -> pd.DataFrame:
+def _recommended(
+    conditional: pd.DataFrame, effects: pd.DataFrame, margins: dict[str, float]
+) -> pd.DataFrame:
     """The recommended-configuration rows, indexed by (metric, factor, level), with their
-    p Holm-adjusted per metric over its claims (the family the main effects use)."""
+    TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted per metric
+    together: the claims' share of the error rate covers "no practical effect" too."""
     rec = conditional[conditional["by"] == RECOMMENDED].copy()
-    rec["p_holm"] = math.nan
+    df = effects.set_index(["metric", "factor", "level"])["df_resid"]
+    keys = pd.MultiIndex.from_frame(rec[["metric", "factor", "level"]])
+    rec["margin"] = [margins.get(m, math.nan) for m in rec["metric"]]
+    rec["p_equivalent"] = tost_p(rec["estimate"], rec["se"], df.loc[keys].to_numpy(), rec["margin"])
+    rec["p_holm"] = rec["p_equivalent_holm"] = math.nan
     for _, index in rec.groupby("metric").groups.items():
-        rec.loc[index, "p_holm"] = split_holm(rec.loc[index, "p"], CLAIM_SHARE)
+        both = pd.concat([rec.loc[index, "p"], rec.loc[index, "p_equivalent"]], ignore_index=True)
+        adjusted = split_holm(both, CLAIM_SHARE).to_numpy()
+        rec.loc[index, "p_holm"] = adjusted[: len(index)]
+        rec.loc[index, "p_equivalent_holm"] = adjusted[len(index) :]
     return rec.set_index(["metric", "factor", "level"])
 
 
@@ -139,14 +133,13 @@ def _claim_row(
     spec = TRICKS[effect.factor]
     expected = expected_direction(effect.factor, effect.level, effect.baseline)
     sign = -1.0 if columns[effect.metric].direction in ("lower", "zero") else 1.0
-    word = verdict(expected, sign * here["estimate"], here["p_holm"], depends)
-    rec_word = verdict(expected, sign * here["estimate"], here["p_holm"])
-    # a no-effect claim gets no seeds to suggest: its observed effect is noise, and a power
-    # calculation for it needs a smallest effect of interest
-    no_seeds = word in ("supported", "contradicted") or bool(depends) or spec.claims_no_effect
+    improvement = sign * here["estimate"]
+    word = verdict(expected, improvement, here["p_holm"], depends, here["p_equivalent_holm"])
+    rec_word = verdict(expected, improvement, here["p_holm"], "", here["p_equivalent_holm"])
+    undecided = word in ("inconclusive", "no direction claimed", NO_DECIDED_EFFECT)
     if not confirmatory:
         word = rec_word = EXPLORATORY
-    seeds = seeds_needed(here["estimate"], here["se"], effect.sigma, effect.seeds_per_cell, alpha)
+    seeds = seeds_to_decide(here["se"], effect.seeds_per_cell, here["margin"], alpha)
     return {
         "factor": effect.factor,
         "level": effect.level,
@@ -172,7 +165,10 @@ def _claim_row(
         "rec_verdict": rec_word,
         "depends_on": depends,
         "seeds_per_cell": effect.seeds_per_cell,
-        "seeds_needed": math.nan if no_seeds else seeds,
+        "sesoi": here["margin"],
+        "p_equivalent": here["p_equivalent"],
+        "p_equivalent_holm": here["p_equivalent_holm"],
+        "seeds_needed": seeds if undecided else math.nan,
         "note": effect.note,
     }
 
@@ -184,6 +180,7 @@ def claims_table(
     conditional: pd.DataFrame,
     interactions: pd.DataFrame,
     primary: str | None,
+    margins: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Claim vs evidence: every factor level against baseline, for every metric (which way
     is better is the metric registry's word, through `columns`). A claim on the primary
@@ -192,10 +189,10 @@ def claims_table(
     that the report's words stay inside one 5% error rate."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
-    rec = _recommended(conditional)
+    rec = _recommended(conditional, effects, margins or {})
     for effect in effects.itertuples():
         family = (effects["metric"] == effect.metric) & effects["p"].notna()
-        alpha = ALPHA * CLAIM_SHARE / max(1, int(family.sum()))
+        alpha = ALPHA * CLAIM_SHARE / max(1, 2 * int(family.sum()))
         here = rec.loc[(effect.metric, effect.factor, effect.level)]
         depends = _depends(effect, conditional, interactions)
         row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)
@@ -229,6 +226,9 @@ CLAIM_COLUMNS = [
     "verdict",
     "rec_verdict",
     "depends_on",
+    "sesoi",
+    "p_equivalent",
+    "p_equivalent_holm",
     "seeds_per_cell",
     "seeds_needed",
     "diverged_level",

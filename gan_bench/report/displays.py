@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import DEPENDS, MAX_SEEDS, NO_DIFFERENCE
+from gan_bench.analysis.claims import DEPENDS, NO_DIFFERENCE
+from gan_bench.analysis.equivalence import MAX_SEEDS
 from gan_bench.report.tables import decimals_for
 
 
@@ -132,14 +133,10 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
                 f"{ci_text(r.estimate, r.ci_low, r.ci_high, decimals)} ({p_text(r.p_holm)})"
                 for r in claims.itertuples()
             ],
-            "seeds/cell for a decision": [
-                "n/a (no effect claimed)" if e == NO_DIFFERENCE else seeds_text(n, s)
-                for e, n, s in zip(
-                    claims["expected"],
-                    claims["seeds_needed"],
-                    claims["seeds_per_cell"],
-                    strict=True,
-                )
+            f"SESOI (±{label})": [f"{v:.3g}" if np.isfinite(v) else "n/a" for v in claims["sesoi"]],
+            "seeds/cell to decide": [
+                seeds_text(n, s)
+                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
             ],
             "diverged (level / baseline)": [
                 f"{a} vs {b}"
@@ -292,6 +289,19 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
             "note": models["note"],
         }
     )
+
+
+def sesoi_text(analysis: Analysis) -> str:
+    """The primary metric's smallest effect of interest and where it comes from."""
+    metric = analysis.primary
+    rows = analysis.claims[analysis.claims["metric"] == metric]
+    if metric is None or rows.empty or not np.isfinite(rows["sesoi"].iloc[0]):
+        return "none (no primary metric or no baseline mean)"
+    entry = analysis.columns[metric].metric
+    source = entry.sesoi_why
+    if entry.key in analysis.sesoi_set:
+        source = f"the study's analysis.sesoi.{entry.key} = {analysis.sesoi_set[entry.key]:g}"
+    return f"±{rows['sesoi'].iloc[0]:.3g} on {analysis.columns[metric].label} ({source})"
 
 
 def metric_lines(analysis: Analysis) -> list[str]:

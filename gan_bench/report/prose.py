@@ -12,7 +12,12 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
-from gan_bench.analysis.claims import DEPENDS, NO_DECIDED_EFFECT, NO_DIFFERENCE
+from gan_bench.analysis.claims import (
+    DEPENDS,
+    NO_DECIDED_EFFECT,
+    NO_DIFFERENCE,
+    NO_PRACTICAL_EFFECT,
+)
 from gan_bench.analysis.conditional import recommended_config
 from gan_bench.provenance import git_commit
 from gan_bench.report import displays
@@ -31,6 +36,8 @@ def bottom_line(analysis: Analysis) -> list[str]:
         return [f"No factor varies in this study, so no claim can be tested on {metric}."]
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+    if counts.get(NO_PRACTICAL_EFFECT):
+        parts.append(f"{counts.get(NO_PRACTICAL_EFFECT)} {NO_PRACTICAL_EFFECT}")
     crossing = claims[claims["depends_on"].astype(bool) & claims["verdict"].str.startswith(DEPENDS)]
     if len(crossing):
         parts.append(f"{len(crossing)} {DEPENDS} another factor")
@@ -55,7 +62,7 @@ def bottom_line(analysis: Analysis) -> list[str]:
             "over these and does not hold everywhere."
         )
     lines += aa_lines(analysis, metric)
-    undecided = claims[claims["verdict"].isin(["inconclusive", "no direction claimed"])]
+    undecided = claims[claims["seeds_needed"].notna()]
     if len(undecided):
         needs = [
             f"{r.factor} = {r.level} "
@@ -63,8 +70,8 @@ def bottom_line(analysis: Analysis) -> list[str]:
             for r in undecided.itertuples()
         ]
         lines.append(
-            "This study cannot decide: " + "; ".join(needs) + ". Seeds needed assume the "
-            "observed effect and spread (80% power), a rough guide for the next run."
+            "This study cannot decide: " + "; ".join(needs) + ". Seeds per cell that would "
+            "decide each either way: 80% power for an effect of SESOI at the pooled spread."
         )
     if analysis.runs["diverged"].any():
         share = analysis.runs["diverged"].mean()
@@ -214,10 +221,14 @@ def methods(analysis: Analysis) -> list[str]:
         "nothing.",
         f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
         f"otherwise it reads '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
-        "Seeds needed: seeds per cell for 80% power at α = 0.04 / (comparisons of the metric), "
-        "taking the observed effect at the recommended configuration and the residual spread "
-        "as true (statsmodels.stats.power); "
-        "a rough guide, optimistic when the observed effect is a lucky draw.",
+        "No practical effect: the effect at the recommended configuration lies inside "
+        "±SESOI, the smallest effect of interest, by two one-sided t-tests (TOST; a 90% "
+        "interval inside ±SESOI at 5%), Holm-adjusted together with the difference tests in "
+        "the claims' 4%. SESOI: "
+        + displays.sesoi_text(analysis)
+        + ". Seeds to decide: seeds per cell that would decide an open claim either way (80% "
+        "power for an effect of SESOI at α = 0.04 / (tests of the metric), a zero effect then "
+        "lands inside ±SESOI), at the pooled residual spread, not the observed effect.",
         *displays.metric_lines(analysis),
         DIVERGED_RULE,
     ]

@@ -165,7 +165,7 @@ def test_holm_correction_is_applied_across_factors_per_metric():
 
 
 def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
-    plus = {"d_dropout": 3.0, "label_smoothing": -2.0}
+    plus = {"d_dropout": 3.0, "label_smoothing": -3.0}
     rng = np.random.default_rng(3)
     rows = []
     cells = [

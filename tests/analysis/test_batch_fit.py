@@ -106,7 +106,7 @@ def test_fit_many_equals_analyse_on_the_default_design(published):
     diverged, one with a cell that lost every run."""
     setting, noise, _, study, design = published
     main = {
-        FID: {("g_output", "sigmoid"): 3.0, ("d_downsample", "maxpool"): -4.0},
+        FID: {("g_output", "sigmoid"): 5.0, ("d_downsample", "maxpool"): -4.0},
         "is_cnn_2k": {("kernel_size", "3"): -0.2},
     }
     inter = {FID: {("d_downsample", "maxpool", "kernel_size", "3"): 8.0}}

@@ -4,6 +4,7 @@ the registry writes them, the alias structure of a fraction, and the methods' ca
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
 
 from gan_bench.analysis.analyse import analyse
@@ -72,11 +73,13 @@ def test_bottom_line_of_an_aa_study_says_no_difference_was_called():
         "called no difference on fid_cnn_2k (+0.0 ["
     )
     assert lines[2].startswith("The other 1 metrics are exploratory")
-    assert not any(line.startswith("This study cannot decide") for line in lines)
+    # undecided, it names the seeds that would show the difference inside +-SESOI
+    assert lines[3].startswith("This study cannot decide: null_factor = b (")
     shown = claims_display(analysis, "fid_cnn_2k").iloc[0]
+    assert float(shown["SESOI (±fid_cnn_2k)"]) == pytest.approx(1.5, rel=0.1)  # 5% of ~30 FID
     assert shown["expected"] == "b no different from a"
     assert shown["verdict"] == "no decided effect"
-    assert shown["seeds/cell for a decision"] == "n/a (no effect claimed)"
+    assert shown["seeds/cell to decide"].endswith("(now 4)")  # to show it inside +-SESOI
 
 
 def test_bottom_line_of_an_aa_study_names_a_false_positive():
