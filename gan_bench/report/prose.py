@@ -101,6 +101,12 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
                 "exists. At 95% at most about 1 such check in 20 does this by chance; if it "
                 "recurs, this study's verdicts are overconfident on this data and budget."
             )
+        elif r.verdict == NO_PRACTICAL_EFFECT:
+            lines.append(
+                f"{head}, and the suite called no difference on {label} ({effect}): no false "
+                f"positive, and the interval lies inside ±{r.sesoi:.3g} (the smallest effect "
+                "of interest): no practical effect, as it should be."
+            )
         else:
             lines.append(
                 f"{head}, and the suite called no difference on {label} ({effect}): no false "
@@ -220,7 +226,8 @@ def methods(analysis: Analysis) -> list[str]:
         "words). Inconclusive means the evidence cannot tell at 95%, not that the trick does "
         "nothing.",
         f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
-        f"otherwise it reads '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
+        f"otherwise it reads '{NO_PRACTICAL_EFFECT}' when its interval lies inside ±SESOI, "
+        f"else '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
         "No practical effect: the effect at the recommended configuration lies inside "
         "±SESOI, the smallest effect of interest, by two one-sided t-tests (TOST; a 90% "
         "interval inside ±SESOI at 5%), Holm-adjusted together with the difference tests in "
