@@ -117,8 +117,8 @@ def choose_model(
     rows: np.ndarray, run_levels: np.ndarray, run_cells: np.ndarray, layout: Layout
 ) -> Model:
     """fit_metric's choice for these completed rows: factors with >= 2 present levels;
-    interactions when the design separates them, every cell has a run and residual degrees
-    of freedom remain."""
+    interactions when the design separates them, the model stays full rank and residual
+    degrees of freedom remain."""
     levels = run_levels[rows]
     factors, present = [], []
     for index, name in enumerate(layout.factors):
@@ -126,11 +126,13 @@ def choose_model(
         if len(kept) >= 2:
             factors.append(index)
             present.append(kept)
-    every_cell = len(np.unique(run_cells[rows])) == len(np.unique(run_cells))
-    want = layout.separates_interactions and len(factors) >= 2 and every_cell
+    want = layout.separates_interactions and len(factors) >= 2
     for interactions in [True, False] if want else [False]:
         exog, terms = model_matrix(levels, factors, present, interactions)
-        if len(levels) - np.linalg.matrix_rank(exog) > 0:
+        rank = np.linalg.matrix_rank(exog)
+        if interactions and rank < exog.shape[1]:
+            continue
+        if len(levels) - rank > 0:
             break
     return Model(rows, factors, present, interactions, exog, terms)
 
