@@ -6,13 +6,15 @@ them: per-cell means with t-intervals over seeds; per-factor effects (each level
 baseline level) from one OLS model over all runs with sum (deviation) coding, Holm-corrected
 across the study's factors; two-way interactions and a Type III ANOVA where the design
 separates them (full factorial, or a fractional design of resolution V or more); divergence
-rates; and the claim-vs-evidence verdicts with the seeds a decision would need.
+rates; each claim's effect at the recommended configuration and at each level of the
+factors it interacts with (conditional.py); and the claim-vs-evidence verdicts with the seeds
+a decision would need.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,11 +22,20 @@ import pandas as pd
 from scipy import stats
 
 from gan_bench.analysis.claims import claims_table
+from gan_bench.analysis.conditional import (
+    CONDITIONAL_COLUMNS,
+    INTERACTION_SHARE,
+    conditional_for,
+    partners,
+    split_holm,
+)
+from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
     layout_for,
     metric_columns,
+    primary_column,
     statistic_runs,
     tidy_runs,
 )
@@ -39,7 +50,7 @@ from gan_bench.analysis.linear_model import (
     holm,
     interactions_for,
 )
-from gan_bench.score.registry import MetricColumn, lead_column
+from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
 
@@ -160,13 +171,21 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 
 def _fit_all(
     runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn]
-) -> tuple[list, list, list, list]:
-    """Per metric (on its statistic's values): effects, interactions, ANOVA and the model."""
-    effects, interactions, anovas, models = [], [], [], []
+) -> tuple[list, list, list, list, list]:
+    """Per metric (on its statistic's values): effects, interactions, ANOVA, the model and
+    the claims' conditional effects (recommended configuration, per level of the others)."""
+    effects, interactions, anovas, models, conditional = [], [], [], [], []
     for metric, column in columns.items():
         fit = fit_metric(runs, layout, metric)
-        effects += effects_for(fit, layout, runs)
-        interactions += interactions_for(fit, layout)
+        mine = effects_for(fit, layout, runs)
+        effects += mine
+        pairs = interactions_for(fit, layout)
+        adjusted = split_holm(pd.Series([r["p"] for r in pairs], dtype=float), INTERACTION_SHARE)
+        decided = {
+            name: partners(name, _pair_p(pairs, list(adjusted), name)) for name in layout.factors
+        }
+        conditional += conditional_for(fit, layout, mine, decided)
+        interactions += pairs
         if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
             anovas.append(anova_for(fit))
         models.append(
@@ -180,7 +199,32 @@ def _fit_all(
                 "note": fit.note,
             }
         )
-    return effects, interactions, anovas, models
+    return effects, interactions, anovas, models, conditional
+
+
+def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> dict[str, float]:
+    """The adjusted p of each interaction of factor `name`, by its partner."""
+    out = {}
+    for row, p in zip(pairs, adjusted, strict=True):
+        if name in (row["factor_a"], row["factor_b"]):
+            out[row["factor_b"] if row["factor_a"] == name else row["factor_a"]] = p
+    return out
+
+
+def baseline_means(runs: pd.DataFrame, layout: Layout, names: list[str]) -> dict[str, float]:
+    """Per metric, the mean (of its statistic) over the completed runs of the baseline cell,
+    else over every completed run: what a relative SESOI is a share of."""
+    at_base = np.ones(len(runs), dtype=bool)
+    for name in layout.factors:
+        at_base &= (runs[name] == layout.baseline[name]).to_numpy()
+    means = {}
+    for name in names:
+        values = runs.loc[at_base, name].astype(float)
+        values = values[np.isfinite(values)]
+        if values.empty:
+            values = runs[name].astype(float)
+        means[name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    return means
 
 
 @dataclass
@@ -199,17 +243,15 @@ class Analysis:
     divergence_cells: pd.DataFrame
     divergence_levels: pd.DataFrame
     models: pd.DataFrame  # per metric: formula, runs, residual df, sigma, note
+    conditional: pd.DataFrame  # per claim: effect at the recommended config, per other level
 
     @property
     def metrics(self) -> list[str]:
         """The metric columns' names, in summary.csv order."""
         return list(self.columns)
 
-    @property
-    def primary(self) -> str | None:
-        """The metric verdicts lead with (the registry's lead metric, else the first)."""
-        lead = lead_column(self.columns.values())
-        return lead.name if lead else None
+    primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
+    sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
 
 
 def analyse(
@@ -227,8 +269,14 @@ def analyse(
     names = metric_columns(frame, metrics)
     columns = {column.name: column for column in metrics}
     columns = {name: columns[name] for name in names}
+    lead = primary_column(study, list(columns.values()))
+    primary = lead.name if lead else None
+    settings = sesoi_settings(study)
     runs = tidy_runs(frame, layout, names)
-    effects, interactions, anovas, models = _fit_all(statistic_runs(runs, columns), layout, columns)
+    statistics = statistic_runs(runs, columns)
+    effects, interactions, anovas, models, conditional = _fit_all(statistics, layout, columns)
+    means = baseline_means(statistics, layout, names)
+    margins = {name: margin(columns[name], settings, means[name]) for name in names}
     effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
     effects_frame["p_holm"] = math.nan
     for _, index in effects_frame.groupby("metric").groups.items():
@@ -239,9 +287,13 @@ def analyse(
     )
     inter_frame["p_holm"] = math.nan
     for _, index in inter_frame.groupby("metric").groups.items():
-        inter_frame.loc[index, "p_holm"] = holm(inter_frame.loc[index, "p"])
+        inter_frame.loc[index, "p_holm"] = split_holm(
+            inter_frame.loc[index, "p"], INTERACTION_SHARE
+        )
     div_cells, div_levels = divergence(runs, layout)
     anova = pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame()
+    conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
+    inter_frame = inter_frame[INTERACTION_COLUMNS]
     return Analysis(
         layout=layout,
         runs=runs,
@@ -249,10 +301,15 @@ def analyse(
         cells=cell_stats(runs, layout, names),
         levels=level_stats(runs, layout, names),
         effects=effects_frame,
-        interactions=inter_frame[INTERACTION_COLUMNS],
+        interactions=inter_frame,
         anova=anova,
-        claims=claims_table(effects_frame, div_levels, columns),
+        claims=claims_table(
+            effects_frame, div_levels, columns, conditional_frame, inter_frame, primary, margins
+        ),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),
+        conditional=conditional_frame,
+        primary=primary,
+        sesoi_set=settings,
     )

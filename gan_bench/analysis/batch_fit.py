@@ -10,15 +10,18 @@ linear_model.py and claims.py, so the numbers equal analyse()'s (tests check it)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from itertools import combinations, product
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gan_bench.analysis.claims import expected_direction, verdict
-from gan_bench.analysis.layout import Layout, layout_for
+from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
+from gan_bench.analysis.conditional import recommended_config
+from gan_bench.analysis.equivalence import margin, sesoi_settings
+from gan_bench.analysis.layout import Layout, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
@@ -35,6 +38,8 @@ class Setting:
     seeds: list[int]
     run_cells: np.ndarray  # run -> index into layout.cell_order
     run_levels: np.ndarray  # run x factor -> index into layout.factors[name]
+    primary: str = ""  # the confirmatory metric (layout.primary_column)
+    sesoi: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
 
     @property
     def metrics(self) -> list[str]:
@@ -54,7 +59,17 @@ def setting_of(study: Study, design: DesignRecord, columns: list[MetricColumn]) 
         ],
         dtype=int,
     ).reshape(len(cells), len(layout.factors))
-    return Setting(layout, list(columns), list(design.seeds), run_cells, levels[run_cells])
+    lead = primary_column(study, list(columns))
+    primary = lead.name if lead else ""
+    return Setting(
+        layout,
+        list(columns),
+        list(design.seeds),
+        run_cells,
+        levels[run_cells],
+        primary,
+        sesoi_settings(study),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,8 +117,8 @@ def choose_model(
     rows: np.ndarray, run_levels: np.ndarray, run_cells: np.ndarray, layout: Layout
 ) -> Model:
     """fit_metric's choice for these completed rows: factors with >= 2 present levels;
-    interactions when the design separates them, every cell has a run and residual degrees
-    of freedom remain."""
+    interactions when the design separates them, the model stays full rank and residual
+    degrees of freedom remain."""
     levels = run_levels[rows]
     factors, present = [], []
     for index, name in enumerate(layout.factors):
@@ -111,11 +126,13 @@ def choose_model(
         if len(kept) >= 2:
             factors.append(index)
             present.append(kept)
-    every_cell = len(np.unique(run_cells[rows])) == len(np.unique(run_cells))
-    want = layout.separates_interactions and len(factors) >= 2 and every_cell
+    want = layout.separates_interactions and len(factors) >= 2
     for interactions in [True, False] if want else [False]:
         exog, terms = model_matrix(levels, factors, present, interactions)
-        if len(levels) - np.linalg.matrix_rank(exog) > 0:
+        rank = np.linalg.matrix_rank(exog)
+        if interactions and rank < exog.shape[1]:
+            continue
+        if len(levels) - rank > 0:
             break
     return Model(rows, factors, present, interactions, exog, terms)
 
@@ -159,92 +176,87 @@ def contrast(model: Model, layout: Layout, weights: list[tuple[float, dict[int, 
     return total
 
 
-def holm_many(p: np.ndarray) -> np.ndarray:
-    """linear_model.holm along the last axis: Holm over the finite p's, NaN stays NaN."""
-    order = np.argsort(np.where(np.isfinite(p), p, np.inf), axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1)
-    count = np.isfinite(p).sum(axis=-1, keepdims=True)
-    scaled = ranked * (count - np.arange(p.shape[-1]))
-    stepped = np.minimum(1.0, np.fmax.accumulate(scaled, axis=-1))
-    stepped[~np.isfinite(ranked)] = np.nan
-    adjusted = np.empty_like(p)
-    np.put_along_axis(adjusted, order, stepped, axis=-1)
-    return adjusted
+def _usable(model: Model, factor: int, level: int) -> bool:
+    """effects_for gives this claim a contrast: the factor is modelled with both levels."""
+    if factor not in model.factors:
+        return False
+    return not {0, level} - set(model.present[model.factors.index(factor)])
 
 
-@dataclass
-class Fits:
-    """Per replicate, metric and claim (a factor's level against its baseline): what
-    analyse()'s effects and claims tables hold; per pair of factors: the interaction's p."""
-
-    metrics: list[str]
-    effects: list[tuple[str, str, str]]  # (factor, level, baseline), analyse()'s order
-    pairs: list[tuple[str, str]]
-    estimate: np.ndarray  # replicates x metrics x effects, and so on
-    se: np.ndarray
-    t: np.ndarray
-    df: np.ndarray
-    p: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    p_holm: np.ndarray
-    verdict: np.ndarray  # claims.verdict's words
-    sigma: np.ndarray  # replicates x metrics
-    inter_F: np.ndarray  # replicates x metrics x pairs; NaN where none was modelled
-    inter_p: np.ndarray
-    inter_p_holm: np.ndarray
-
-    def decided(self) -> np.ndarray:
-        """Where a verdict word says supported or contradicted."""
-        return np.isin(self.verdict, ["supported", "contradicted"])
-
-
-def _claims(layout: Layout) -> list[tuple[int, int]]:
-    """(factor index, level index) of every non-baseline level, effects_for's order."""
-    return [
-        (f, i) for f, name in enumerate(layout.factors) for i in range(1, len(layout.factors[name]))
-    ]
+def _estimable(vector: np.ndarray, model: Model, pinv: np.ndarray) -> bool:
+    return bool(np.allclose(vector @ pinv @ model.exog, vector, atol=1e-8))
 
 
 def _effect_rows(model: Model, layout: Layout, pinv: np.ndarray) -> np.ndarray:
     """One contrast per claim (NaN rows where effects_for gives none: a level without a
     completed run, a factor out of the model, or a contrast the design confounds)."""
-    claims = _claims(layout)
+    claims = claim_index(layout)
     rows = np.full((len(claims), model.exog.shape[1]), np.nan)
     for k, (factor, level) in enumerate(claims):
-        if factor not in model.factors or {0, level} - set(
-            model.present[model.factors.index(factor)]
-        ):
+        if not _usable(model, factor, level):
             continue
         vector = contrast(model, layout, [(1.0, {factor: level}), (-1.0, {factor: 0})])
-        if np.allclose(vector @ pinv @ model.exog, vector, atol=1e-8):
+        if _estimable(vector, model, pinv):
             rows[k] = vector
     return rows
 
 
-def _fit_pattern(model: Model, y: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
-    """OLS of every column of y (completed runs x columns) on one model matrix: the claims'
-    estimates, SEs, t, p and CIs, sigma, and each modelled interaction's F-test."""
-    exog = model.exog
-    pinv = np.linalg.pinv(exog)
-    df = float(len(y) - np.linalg.matrix_rank(exog))
-    params = pinv @ y
-    scale = ((y - exog @ params) ** 2).sum(axis=0) / df if df > 0 else np.full(y.shape[1], np.nan)
-    unscaled = pinv @ pinv.T
-    vectors = _effect_rows(model, layout, pinv)
-    estimate = vectors @ params  # claims x columns
+def _shift_rows(model: Model, layout: Layout, effects: np.ndarray) -> np.ndarray:
+    """Per claim and layout factor g: what fixing g at its recommended level (when present)
+    adds to the claim's main-effect contrast (zero for the claim's own factor, a factor out
+    of the model, or no interactions; NaN for a claim without an effect). A sum-coded grid
+    averages the unfixed factors' interactions to zero, so conditional_for's
+    recommended-configuration contrast is the main one plus the shifts of its partners."""
+    config = recommended_config(layout)
+    names = list(layout.factors)
+    wanted = {f: layout.factors[name].index(config[name]) for f, name in enumerate(names)}
+    rows = np.zeros((len(effects), len(names), effects.shape[1]))
+    for k, (factor, level) in enumerate(claim_index(layout)):
+        if not np.isfinite(effects[k]).all():
+            rows[k] = np.nan
+            continue
+        if not model.interactions:
+            continue
+        for other, kept in zip(model.factors, model.present, strict=True):
+            if other != factor:
+                fixed = {other: wanted[other] if wanted[other] in kept else kept[0]}
+                weights = [(1.0, {factor: level} | fixed), (-1.0, {factor: 0} | fixed)]
+                rows[k, other] = contrast(model, layout, weights) - effects[k]
+    return rows
+
+
+def _conditional_rows(
+    model: Model, layout: Layout, pinv: np.ndarray, effects: np.ndarray
+) -> np.ndarray:
+    """conditional_for's per-level contrasts (NaN where it gives none: no interactions
+    modelled, a claim without an effect, a level absent, or not estimable)."""
+    claims = claim_index(layout)
+    keys = conditions(layout)
+    rows = np.full((len(keys), model.exog.shape[1]), np.nan)
+    if not model.interactions:
+        return rows
+    for c, (k, other, value) in enumerate(keys):
+        factor, level = claims[k]
+        if not np.isfinite(effects[k]).all() or other not in model.factors:
+            continue
+        if value not in model.present[model.factors.index(other)]:
+            continue
+        weights = [(1.0, {factor: level, other: value}), (-1.0, {factor: 0, other: value})]
+        vector = contrast(model, layout, weights)
+        if _estimable(vector, model, pinv):
+            rows[c] = vector
+    return rows
+
+
+def _read_off(
+    vectors: np.ndarray, params: np.ndarray, unscaled: np.ndarray, scale: np.ndarray, df: float
+) -> dict[str, np.ndarray]:
+    """Estimate, SE, t, p and 95% CI of each contrast row for every column (NaN rows stay)."""
+    estimate = vectors @ params  # contrasts x columns
     se = np.sqrt(np.einsum("cp,pq,cq->c", vectors, unscaled, vectors)[:, None] * scale)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = estimate / se
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se if df > 0 else np.nan * se
-    pairs = list(combinations(range(len(layout.factors)), 2))
-    inter_F = np.full((len(pairs), y.shape[1]), np.nan)
-    for k, pair in enumerate(pairs):
-        if model.interactions and pair in model.terms:
-            cols = model.terms[pair]
-            wald = np.linalg.pinv(unscaled[cols, cols])
-            effect = params[cols]
-            inter_F[k] = np.einsum("qk,qr,rk->k", effect, wald, effect) / (len(effect) * scale)
     return {
         "estimate": estimate,
         "se": se,
@@ -253,6 +265,38 @@ def _fit_pattern(model: Model, y: np.ndarray, layout: Layout) -> dict[str, np.nd
         "p": 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.nan * t,
         "ci_low": estimate - half,
         "ci_high": estimate + half,
+    }
+
+
+def _fit_pattern(model: Model, y: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
+    """OLS of every column of y (completed runs x columns) on one model matrix: the claims'
+    estimates, SEs, t, p and CIs (main, at the recommended configuration, conditional),
+    sigma, and each modelled interaction's F-test."""
+    exog = model.exog
+    pinv = np.linalg.pinv(exog)
+    df = float(len(y) - np.linalg.matrix_rank(exog))
+    params = pinv @ y
+    scale = ((y - exog @ params) ** 2).sum(axis=0) / df if df > 0 else np.full(y.shape[1], np.nan)
+    unscaled = pinv @ pinv.T
+    vectors = _effect_rows(model, layout, pinv)
+    out = _read_off(vectors, params, unscaled, scale, df)
+    parts = np.concatenate([vectors[:, None], _shift_rows(model, layout, vectors)], axis=1)
+    gram = np.einsum("kap,pq,kbq->kab", parts, unscaled, parts).reshape(-1, 1)
+    out |= {
+        "parts": (parts @ params).reshape(-1, y.shape[1]),
+        "gram": np.repeat(gram, y.shape[1], axis=1),
+    }
+    cond = _read_off(_conditional_rows(model, layout, pinv, vectors), params, unscaled, scale, df)
+    out |= {"cond_estimate": cond["estimate"]}
+    pairs = list(combinations(range(len(layout.factors)), 2))
+    inter_F = np.full((len(pairs), y.shape[1]), np.nan)
+    for k, pair in enumerate(pairs):
+        if model.interactions and pair in model.terms:
+            cols = model.terms[pair]
+            wald = np.linalg.pinv(unscaled[cols, cols])
+            effect = params[cols]
+            inter_F[k] = np.einsum("qk,qr,rk->k", effect, wald, effect) / (len(effect) * scale)
+    return out | {
         "sigma": np.sqrt(scale),
         "inter_F": inter_F,
         "inter_p": stats.f.sf(inter_F, _term_df(model, pairs), df),
@@ -275,6 +319,24 @@ def statistic_values(setting: Setting, values: np.ndarray) -> np.ndarray:
     return np.where(zero, np.abs(values), values)
 
 
+def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
+    """analyse()'s SESOI per replicate and metric (replicates x metrics): a relative one
+    from the mean of the baseline cell's completed runs (all runs where it has none)."""
+    at_base = (setting.run_levels == 0).all(axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = np.nanmean(statistics[:, at_base], axis=1)
+        overall = np.nanmean(statistics, axis=1)
+    means = np.where(np.isfinite(base), base, overall)
+    return np.stack(
+        [
+            np.vectorize(lambda mean, c=column: margin(c, setting.sesoi, mean))(means[:, m])
+            for m, column in enumerate(setting.columns)
+        ],
+        axis=1,
+    )
+
+
 def fit_many(setting: Setting, values: np.ndarray) -> Fits:
     """analyse()'s effects, interaction tests, Holm and verdicts for many studies at once.
     `values`: replicates x runs x metrics in metric units (NaN: no value, e.g. diverged)."""
@@ -282,10 +344,14 @@ def fit_many(setting: Setting, values: np.ndarray) -> Fits:
     replicates, runs, metrics = values.shape
     flat = statistic_values(setting, values).transpose(1, 0, 2).reshape(runs, -1)
     patterns, inverse = np.unique(np.isfinite(flat).T, axis=0, return_inverse=True)
-    claims = _claims(layout)
+    claims = claim_index(layout)
     pairs = list(combinations(range(len(layout.factors)), 2))
     keys = ("estimate", "se", "t", "df", "p", "ci_low", "ci_high")
     out = {key: _store((len(claims), flat.shape[1])) for key in keys}
+    width = 1 + len(layout.factors)  # the main contrast, then one shift per factor
+    out["parts"] = _store((len(claims) * width, flat.shape[1]))
+    out["gram"] = _store((len(claims) * width * width, flat.shape[1]))
+    out |= {"cond_estimate": _store((len(conditions(layout)), flat.shape[1]))}
     out |= {"sigma": _store((1, flat.shape[1]))}
     out |= {key: _store((len(pairs), flat.shape[1])) for key in ("inter_F", "inter_p")}
     for k, rows in enumerate(patterns):
@@ -299,41 +365,5 @@ def fit_many(setting: Setting, values: np.ndarray) -> Fits:
         key: array.reshape(len(array), replicates, metrics).transpose(1, 2, 0)
         for key, array in out.items()
     }
-    return _with_verdicts(setting, shaped, claims, pairs)
-
-
-def _with_verdicts(
-    setting: Setting,
-    shaped: dict[str, np.ndarray],
-    claims: list[tuple[int, int]],
-    pairs: list[tuple[int, int]],
-) -> Fits:
-    """Holm per metric over its claims and over its interactions, then claims.verdict."""
-    layout = setting.layout
-    names = list(layout.factors)
-    effects = [
-        (names[f], layout.factors[names[f]][i], layout.baseline[names[f]]) for f, i in claims
-    ]
-    p_holm = holm_many(shaped["p"])
-    expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
-    sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in setting.columns])
-    improvement = sign[None, :, None] * shaped["estimate"]
-    words = np.frompyfunc(verdict, 3, 1)(expected[None, None, :], improvement, p_holm)
-    return Fits(
-        metrics=setting.metrics,
-        effects=effects,
-        pairs=[(names[a], names[b]) for a, b in pairs],
-        estimate=shaped["estimate"],
-        se=shaped["se"],
-        t=shaped["t"],
-        df=shaped["df"],
-        p=shaped["p"],
-        ci_low=shaped["ci_low"],
-        ci_high=shaped["ci_high"],
-        p_holm=p_holm,
-        verdict=words.astype(str),
-        sigma=shaped["sigma"][..., 0],
-        inter_F=shaped["inter_F"],
-        inter_p=shaped["inter_p"],
-        inter_p_holm=holm_many(shaped["inter_p"]),
-    )
+    shaped["margin"] = margins(setting, statistic_values(setting, values))
+    return with_verdicts(layout, setting.columns, shaped, setting.primary)

@@ -1,6 +1,7 @@
 """Claim vs evidence: what the trick registry's claim predicts for each level, whether the
-study supports it at 95% (Holm-adjusted), and how many seeds per cell a decision would
-need at the observed spread when it cannot decide.
+study supports it at 95% (Holm-adjusted) where the advice is followed (every other factor
+at its recommended level, conditional.py), whether it crosses over ("depends on X"), and how
+many seeds per cell a decision would need at the observed spread when it cannot decide.
 
 A claim predicts a direction (better / worse, or none claimed) or, for the A/A null factor,
 no difference at all: then a decided effect either way contradicts it, and anything else is
@@ -11,20 +12,29 @@ effect of interest, a verdict of its own).
 from __future__ import annotations
 
 import math
-import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gan_bench.analysis.conditional import (
+    CLAIM_SHARE,
+    RECOMMENDED,
+    depends_on,
+    interaction_p,
+    split_holm,
+)
+from gan_bench.analysis.equivalence import seeds_to_decide, tost_p
 from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.tricks import TRICKS
 
-POWER = 0.8
-MAX_SEEDS = 1000  # "seeds needed" above this reads as "more than 1000": no practical decision
+NO_PRACTICAL_EFFECT = "no practical effect"  # its interval lies inside +-SESOI (TOST)
 NO_DIFFERENCE = "no difference"  # what a no-effect claim expects (expected_direction)
 NO_DECIDED_EFFECT = "no decided effect"  # its verdict when the study calls no difference
+DEPENDS = "depends on"  # a decided crossover: "depends on kernel_size, g_output"
+EXPLORATORY = "exploratory"  # a metric other than the primary one: estimates, no verdict word
 
 
 def expected_direction(trick: str, level: str, baseline: str) -> str:
@@ -49,92 +59,148 @@ def expected_direction(trick: str, level: str, baseline: str) -> str:
     return "none"
 
 
-def seeds_needed(effect: float, se: float, sigma: float, seeds: float, alpha: float) -> float:
-    """Seeds per cell for 80% power to see an effect of the observed size at the observed
-    spread (a two-sided t-test with the same standard error per seed); inf when hopeless."""
-    from statsmodels.stats.power import TTestIndPower
-
-    if not all(map(np.isfinite, (effect, se, sigma, seeds))) or se <= 0 or sigma <= 0:
-        return math.nan
-    if effect == 0:
-        return math.inf
-    per_group_now = 2 * sigma**2 / se**2  # a two-sample test with this SE has this many a side
-    size = abs(effect) / sigma
-    analysis = TTestIndPower()
-    if analysis.power(size, nobs1=2, alpha=alpha) >= POWER:
-        per_group = 2.0
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            per_group = analysis.solve_power(size, nobs1=None, alpha=alpha, power=POWER)
-    if not np.isfinite(per_group):
-        return math.inf
-    needed = math.ceil(per_group * seeds / per_group_now)
-    return float(max(2, needed)) if needed <= MAX_SEEDS else math.inf
-
-
-def verdict(expected: str, improvement: float, p_holm: float) -> str:
+def verdict(
+    expected: str,
+    improvement: float,
+    p_holm: float,
+    depends: str = "",
+    p_equivalent: float = math.nan,
+) -> str:
     """supported / contradicted / inconclusive at 95% (Holm-adjusted), from the claim's side;
-    a no-effect claim is contradicted by a decided effect either way, else it gets
+    "depends on X" when `depends` names the factors of a decided crossover (conditional.py);
+    a no-effect claim is contradicted by a decided effect either way (or a decided
+    crossover), else it gets
     NO_DECIDED_EFFECT."""
     if expected == "none":
         return "no direction claimed"
     decided = np.isfinite(p_holm) and p_holm < ALPHA and improvement != 0
+    equivalent = np.isfinite(p_equivalent) and p_equivalent < ALPHA
     if expected == NO_DIFFERENCE:
-        return "contradicted" if decided else NO_DECIDED_EFFECT
+        if decided or depends:
+            return "contradicted"
+        return NO_PRACTICAL_EFFECT if equivalent else NO_DECIDED_EFFECT
+    if depends:
+        return f"{DEPENDS} {depends}"
     if not decided:
-        return "inconclusive"
+        return NO_PRACTICAL_EFFECT if equivalent else "inconclusive"
     wanted = 1 if expected == "better" else -1
     return "supported" if np.sign(improvement) == wanted else "contradicted"
 
 
+def _recommended(
+    conditional: pd.DataFrame, effects: pd.DataFrame, margins: dict[str, float]
+) -> pd.DataFrame:
+    """The recommended-configuration rows, indexed by (metric, factor, level), with their
+    TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted per metric
+    together: the claims' share of the error rate covers "no practical effect" too."""
+    rec = conditional[conditional["by"] == RECOMMENDED].copy()
+    df = effects.set_index(["metric", "factor", "level"])["df_resid"]
+    keys = pd.MultiIndex.from_frame(rec[["metric", "factor", "level"]])
+    rec["margin"] = [margins.get(m, math.nan) for m in rec["metric"]]
+    rec["p_equivalent"] = tost_p(rec["estimate"], rec["se"], df.loc[keys].to_numpy(), rec["margin"])
+    rec["p_holm"] = rec["p_equivalent_holm"] = math.nan
+    for _, index in rec.groupby("metric").groups.items():
+        both = pd.concat([rec.loc[index, "p"], rec.loc[index, "p_equivalent"]], ignore_index=True)
+        adjusted = split_holm(both, CLAIM_SHARE).to_numpy()
+        rec.loc[index, "p_holm"] = adjusted[: len(index)]
+        rec.loc[index, "p_equivalent_holm"] = adjusted[len(index) :]
+    return rec.set_index(["metric", "factor", "level"])
+
+
+def _depends(effect: Any, conditional: pd.DataFrame, interactions: pd.DataFrame) -> str:
+    """The factors this claim's effect crosses over on (conditional.depends_on), joined."""
+    rows = conditional[
+        (conditional["metric"] == effect.metric)
+        & (conditional["factor"] == effect.factor)
+        & (conditional["level"] == effect.level)
+        & (conditional["by"] != RECOMMENDED)
+    ]
+    by = {name: group["estimate"].to_numpy(float) for name, group in rows.groupby("by", sort=False)}
+    p_holm = interaction_p(interactions, effect.metric, effect.factor)
+    return ", ".join(depends_on(effect.factor, by, p_holm))
+
+
+def _claim_row(
+    effect: Any,
+    here: pd.Series,
+    depends: str,
+    columns: dict[str, MetricColumn],
+    alpha: float,
+    confirmatory: bool,
+) -> dict[str, Any]:
+    """One claim's verdicts (at the recommended configuration, with its crossovers, and on
+    the main effect) and the seeds per cell an undecided one would need."""
+    spec = TRICKS[effect.factor]
+    expected = expected_direction(effect.factor, effect.level, effect.baseline)
+    sign = -1.0 if columns[effect.metric].direction in ("lower", "zero") else 1.0
+    improvement = sign * here["estimate"]
+    word = verdict(expected, improvement, here["p_holm"], depends, here["p_equivalent_holm"])
+    rec_word = verdict(expected, improvement, here["p_holm"], "", here["p_equivalent_holm"])
+    undecided = word in ("inconclusive", "no direction claimed", NO_DECIDED_EFFECT)
+    if not confirmatory:
+        word = rec_word = EXPLORATORY
+    seeds = seeds_to_decide(here["se"], effect.seeds_per_cell, here["margin"], alpha)
+    return {
+        "factor": effect.factor,
+        "level": effect.level,
+        "baseline": effect.baseline,
+        "claim": spec.claim,
+        "source": spec.source,
+        "recommended": ""
+        if spec.recommended is None
+        else level_label(effect.factor, spec.recommended),
+        "expected": expected,
+        "metric": effect.metric,
+        "rec_estimate": here["estimate"],
+        "rec_ci_low": here["ci_low"],
+        "rec_ci_high": here["ci_high"],
+        "rec_p": here["p"],
+        "rec_p_holm": here["p_holm"],
+        "estimate": effect.estimate,
+        "ci_low": effect.ci_low,
+        "ci_high": effect.ci_high,
+        "p": effect.p,
+        "p_holm": effect.p_holm,
+        "verdict": word,
+        "rec_verdict": rec_word,
+        "depends_on": depends,
+        "seeds_per_cell": effect.seeds_per_cell,
+        "sesoi": here["margin"],
+        "p_equivalent": here["p_equivalent"],
+        "p_equivalent_holm": here["p_equivalent_holm"],
+        "seeds_needed": seeds if undecided else math.nan,
+        "note": effect.note,
+    }
+
+
 def claims_table(
-    effects: pd.DataFrame, divergence_levels: pd.DataFrame, columns: dict[str, MetricColumn]
+    effects: pd.DataFrame,
+    divergence_levels: pd.DataFrame,
+    columns: dict[str, MetricColumn],
+    conditional: pd.DataFrame,
+    interactions: pd.DataFrame,
+    primary: str | None,
+    margins: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Claim vs evidence: every factor level against baseline, for every metric (which way
-    is better is the metric registry's word, through `columns`)."""
+    is better is the metric registry's word, through `columns`). A claim on the primary
+    metric is judged at the recommended configuration, unless it crosses over ("depends on
+    X"); on any other metric it is EXPLORATORY: its estimates are shown, no verdict word, so
+    that the report's words stay inside one 5% error rate."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
+    rec = _recommended(conditional, effects, margins or {})
     for effect in effects.itertuples():
-        direction = columns[effect.metric].direction
-        spec = TRICKS[effect.factor]
-        expected = expected_direction(effect.factor, effect.level, effect.baseline)
-        sign = -1.0 if direction in ("lower", "zero") else 1.0
-        improvement = sign * effect.estimate
         family = (effects["metric"] == effect.metric) & effects["p"].notna()
-        alpha = ALPHA / max(1, int(family.sum()))
-        decided = np.isfinite(effect.p_holm) and effect.p_holm < ALPHA
-        # a no-effect claim gets no seeds to suggest: its observed effect is noise, and a power
-        # calculation for it needs a smallest effect of interest
-        no_seeds = decided or spec.claims_no_effect
-        seeds = seeds_needed(effect.estimate, effect.se, effect.sigma, effect.seeds_per_cell, alpha)
+        alpha = ALPHA * CLAIM_SHARE / max(1, 2 * int(family.sum()))
+        here = rec.loc[(effect.metric, effect.factor, effect.level)]
+        depends = _depends(effect, conditional, interactions)
+        row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)
         div_level = rates.get((effect.factor, effect.level), (0, 0))
         div_base = rates.get((effect.factor, effect.baseline), (0, 0))
-        rows.append(
-            {
-                "factor": effect.factor,
-                "level": effect.level,
-                "baseline": effect.baseline,
-                "claim": spec.claim,
-                "source": spec.source,
-                "recommended": ""
-                if spec.recommended is None
-                else level_label(effect.factor, spec.recommended),
-                "expected": expected,
-                "metric": effect.metric,
-                "estimate": effect.estimate,
-                "ci_low": effect.ci_low,
-                "ci_high": effect.ci_high,
-                "p": effect.p,
-                "p_holm": effect.p_holm,
-                "verdict": verdict(expected, improvement, effect.p_holm),
-                "seeds_per_cell": effect.seeds_per_cell,
-                "seeds_needed": math.nan if no_seeds else seeds,
-                "diverged_level": f"{div_level[0]} of {div_level[1]}",
-                "diverged_baseline": f"{div_base[0]} of {div_base[1]}",
-                "note": effect.note,
-            }
-        )
+        row["diverged_level"] = f"{div_level[0]} of {div_level[1]}"
+        row["diverged_baseline"] = f"{div_base[0]} of {div_base[1]}"
+        rows.append(row)
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
@@ -147,12 +213,22 @@ CLAIM_COLUMNS = [
     "recommended",
     "expected",
     "metric",
+    "rec_estimate",
+    "rec_ci_low",
+    "rec_ci_high",
+    "rec_p",
+    "rec_p_holm",
     "estimate",
     "ci_low",
     "ci_high",
     "p",
     "p_holm",
     "verdict",
+    "rec_verdict",
+    "depends_on",
+    "sesoi",
+    "p_equivalent",
+    "p_equivalent_holm",
     "seeds_per_cell",
     "seeds_needed",
     "diverged_level",

@@ -77,7 +77,8 @@ def _categorical(values: list[str], levels: list[str]) -> pd.Categorical:
 
 def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
     """OLS over every completed run of one metric: main effects, plus two-way interactions
-    where the design separates them and the seeds leave residual degrees of freedom.
+    where the design separates them, the completed runs leave the model full rank (one empty
+    cell of a factorial usually does) and the seeds leave residual degrees of freedom.
     `runs` holds the statistic's values (layout.statistic_runs: |x| for towards-zero)."""
     import statsmodels.formula.api as smf
 
@@ -91,17 +92,27 @@ def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
             factors.append(name)
     if len(data) == 0:
         return Fit(metric, None, [], False, data, "no completed run has this metric")
-    every_cell = valid["cell"].nunique() == len(layout.cell_order)
+    missing = len(layout.cell_order) - valid["cell"].nunique()
     want_interactions = layout.separates_interactions and len(factors) >= 2
     notes = []
-    if want_interactions and not every_cell:
-        want_interactions = False
-        notes.append("some cells have no completed run, so interactions are not modelled")
     for interactions in [True, False] if want_interactions else [False]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = smf.ols(formula(factors, interactions), data=data).fit()
+        exog = result.model.exog
+        full_rank = np.linalg.matrix_rank(exog) == exog.shape[1]
+        if interactions and not full_rank:
+            notes.append(
+                f"{missing} cells have no completed run and the interactions cannot all be "
+                "estimated without them, so interactions are not modelled"
+            )
+            continue
         if result.df_resid > 0:
+            if interactions and missing:
+                notes.append(
+                    f"{missing} cells have no completed run; the model with interactions is "
+                    "still full rank, so it keeps them (those cells' means are its predictions)"
+                )
             break
         if interactions:
             notes.append(

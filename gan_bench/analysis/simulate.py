@@ -31,6 +31,7 @@ __all__ = [
     "NoiseModel",
     "Setting",
     "any_decided",
+    "any_false_word",
     "any_interaction",
     "covered",
     "fit_many",
@@ -240,8 +241,8 @@ def rate(flags: np.ndarray) -> tuple[float, float]:
 
 
 def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
-    """Per replicate: some supported/contradicted word (on `metric`, else anywhere in the
-    metrics x claims grid). Under no true effect every such word is a false verdict."""
+    """Per replicate: some supported/contradicted/depends-on word (on `metric`, else anywhere
+    in the metrics x claims grid). Under no true effect every such word is a false verdict."""
     decided = fits.decided()
     if metric is not None:
         decided = decided[:, [fits.metrics.index(metric)]]
@@ -249,10 +250,20 @@ def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
 
 
 def any_interaction(fits: Fits) -> np.ndarray:
-    """Per replicate: some interaction Holm-significant (as analyse() adjusts) on some metric."""
+    """Per replicate: some interaction decided (as analyse() adjusts) on some metric."""
     with np.errstate(invalid="ignore"):
         significant = fits.inter_p_holm < ALPHA
     return significant.reshape(len(significant), -1).any(axis=1)
+
+
+def any_false_word(fits: Fits) -> np.ndarray:
+    """Per replicate: some verdict word anywhere in the report (supported, contradicted,
+    depends on, on any metric) or a decided interaction on the primary metric (counted as if
+    the report worded it). Under no true effect each is a false verdict."""
+    primary = [m for m, name in enumerate(fits.metrics) if name == fits.primary]
+    with np.errstate(invalid="ignore"):
+        inter = (fits.inter_p_holm[:, primary] < ALPHA).reshape(len(fits.verdict), -1)
+    return any_decided(fits) | inter.any(axis=1)
 
 
 def verdict_of(fits: Fits, metric: str, factor: str) -> np.ndarray:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import MAX_SEEDS, NO_DIFFERENCE
+from gan_bench.analysis.claims import DEPENDS, NO_DIFFERENCE
+from gan_bench.analysis.equivalence import MAX_SEEDS
 from gan_bench.report.tables import decimals_for
 
 
@@ -71,9 +72,45 @@ def expected_text(expected: str, level: str, baseline: str) -> str:
     return f"{level} {expected} than {baseline}"
 
 
+def dependency_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
+    """'depends on kernel_size: worse with 3 (+9.6 [..]), better with 4 (-4.5 [..])': each
+    factor the claim crosses over on, with the level's effect at each of its levels."""
+    sign = -1.0 if analysis.columns[claim["metric"]].direction in ("lower", "zero") else 1.0
+    table = analysis.conditional
+    parts = []
+    for name in [n for n in claim["depends_on"].split(", ") if n]:
+        rows = table[
+            (table["metric"] == claim["metric"])
+            & (table["factor"] == claim["factor"])
+            & (table["level"] == claim["level"])
+            & (table["by"] == name)
+        ]
+        words = [
+            f"{'better' if sign * r.estimate > 0 else 'worse'} with {r.by_level} "
+            f"({ci_text(r.estimate, r.ci_low, r.ci_high, decimals)})"
+            for r in rows.itertuples()
+        ]
+        parts.append(f"{DEPENDS} {name}: " + ", ".join(words))
+    return "; ".join(parts)
+
+
+def verdict_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
+    """The claim's verdict: at the recommended configuration, or its crossovers spelled out
+    with the verdict where the advice is followed after them."""
+    if not claim["depends_on"] or claim["expected"] == NO_DIFFERENCE:
+        return claim["verdict"]
+    return (
+        f"{dependency_text(analysis, claim, decimals)} "
+        f"(at the recommended configuration: {claim['rec_verdict']})"
+    )
+
+
 def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
-    decimals = effect_decimals(analysis.effects)
+    """The primary metric's claim table, led by each claim's effect and verdict at the
+    recommended configuration, then the main effect averaged over the other factors."""
+    decimals = effect_decimals(analysis.effects).get(metric, 2)
     claims = analysis.claims[analysis.claims["metric"] == metric]
+    label = analysis.columns[metric].label
     return pd.DataFrame(
         {
             "trick": claims["factor"],
@@ -87,20 +124,19 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
                     claims["expected"], claims["level"], claims["baseline"], strict=True
                 )
             ],
-            f"effect on {analysis.columns[metric].label} [95% CI]": [
-                ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(metric, 2))
+            f"effect on {label} at the recommended configuration [95% CI]": [
+                ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, decimals)
                 for r in claims.itertuples()
             ],
-            "p (Holm)": [p_text(p) for p in claims["p_holm"]],
-            "verdict": claims["verdict"],
-            "seeds/cell for a decision": [
-                "n/a (no effect claimed)" if e == NO_DIFFERENCE else seeds_text(n, s)
-                for e, n, s in zip(
-                    claims["expected"],
-                    claims["seeds_needed"],
-                    claims["seeds_per_cell"],
-                    strict=True,
-                )
+            "verdict": [verdict_text(analysis, r, decimals) for _, r in claims.iterrows()],
+            f"main effect on {label} [95% CI] (Holm p)": [
+                f"{ci_text(r.estimate, r.ci_low, r.ci_high, decimals)} ({p_text(r.p_holm)})"
+                for r in claims.itertuples()
+            ],
+            f"SESOI (±{label})": [f"{v:.3g}" if np.isfinite(v) else "n/a" for v in claims["sesoi"]],
+            "seeds/cell to decide": [
+                seeds_text(n, s)
+                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
             ],
             "diverged (level / baseline)": [
                 f"{a} vs {b}"
@@ -111,18 +147,35 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
 
 
 def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
-    """Verdicts for every directed metric: rows = trick levels, columns = metrics."""
+    """Rows = trick levels, columns = metrics: the primary metric's verdicts, and on every
+    other metric the effect at the recommended configuration with its 95% interval,
+    marked exploratory (no verdict word: those would fall outside the report's 5%)."""
     claims = analysis.claims
     if claims.empty:
         return pd.DataFrame()
+    decimals = effect_decimals(analysis.effects)
+    shown = [
+        word
+        if metric == analysis.primary
+        else f"{ci_text(e, lo, hi, decimals.get(metric, 2))} (exploratory)"
+        for word, metric, e, lo, hi in zip(
+            claims["verdict"],
+            claims["metric"],
+            claims["rec_estimate"],
+            claims["rec_ci_low"],
+            claims["rec_ci_high"],
+            strict=True,
+        )
+    ]
     claims = claims.assign(
         row=[
             f"{f}: {lv} vs {b}"
             for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
-        ]
+        ],
+        shown=shown,
     )
     matrix = claims.pivot_table(
-        index="row", columns="metric", values="verdict", aggfunc="first", sort=False
+        index="row", columns="metric", values="shown", aggfunc="first", sort=False
     )
     return matrix.reset_index().rename(columns={"row": "trick level"})
 
@@ -155,6 +208,10 @@ def interactions_display(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in table["metric"]],
+            "role": [
+                "confirmatory (1% share)" if m == analysis.primary else "exploratory"
+                for m in table["metric"]
+            ],
             "pair": [
                 f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
             ],
@@ -232,6 +289,19 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
             "note": models["note"],
         }
     )
+
+
+def sesoi_text(analysis: Analysis) -> str:
+    """The primary metric's smallest effect of interest and where it comes from."""
+    metric = analysis.primary
+    rows = analysis.claims[analysis.claims["metric"] == metric]
+    if metric is None or rows.empty or not np.isfinite(rows["sesoi"].iloc[0]):
+        return "none (no primary metric or no baseline mean)"
+    entry = analysis.columns[metric].metric
+    source = entry.sesoi_why
+    if entry.key in analysis.sesoi_set:
+        source = f"the study's analysis.sesoi.{entry.key} = {analysis.sesoi_set[entry.key]:g}"
+    return f"±{rows['sesoi'].iloc[0]:.3g} on {analysis.columns[metric].label} ({source})"
 
 
 def metric_lines(analysis: Analysis) -> list[str]:

@@ -12,7 +12,13 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
-from gan_bench.analysis.claims import NO_DECIDED_EFFECT, NO_DIFFERENCE
+from gan_bench.analysis.claims import (
+    DEPENDS,
+    NO_DECIDED_EFFECT,
+    NO_DIFFERENCE,
+    NO_PRACTICAL_EFFECT,
+)
+from gan_bench.analysis.conditional import recommended_config
 from gan_bench.provenance import git_commit
 from gan_bench.report import displays
 from gan_bench.report.inputs import Inputs
@@ -30,20 +36,33 @@ def bottom_line(analysis: Analysis) -> list[str]:
         return [f"No factor varies in this study, so no claim can be tested on {metric}."]
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+    if counts.get(NO_PRACTICAL_EFFECT):
+        parts.append(f"{counts.get(NO_PRACTICAL_EFFECT)} {NO_PRACTICAL_EFFECT}")
+    crossing = claims[claims["depends_on"].astype(bool) & claims["verdict"].str.startswith(DEPENDS)]
+    if len(crossing):
+        parts.append(f"{len(crossing)} {DEPENDS} another factor")
     if counts.get(NO_DECIDED_EFFECT):
         parts.append(f"{counts.get(NO_DECIDED_EFFECT)} {NO_DECIDED_EFFECT}")
     column = analysis.columns[metric]
     lines = [
         f"On {column.label} ({column.direction_text}), {len(claims)} comparisons "
-        f"against the baseline: {', '.join(parts)} at 95% (Holm-corrected across factors)"
+        f"against the baseline, judged at the recommended configuration: {', '.join(parts)} "
+        "at 95% (Holm-corrected, see Methods)"
         + (
             f"; {counts.get('no direction claimed')} without a claimed direction."
             if counts.get("no direction claimed")
             else "."
         )
     ]
+    decimals = displays.effect_decimals(analysis.effects).get(metric, 2)
+    for _, claim in crossing.iterrows():
+        lines.append(
+            f"{claim['factor']} = {claim['level']} vs {claim['baseline']} "
+            f"{displays.dependency_text(analysis, claim, decimals)}; its main effect averages "
+            "over these and does not hold everywhere."
+        )
     lines += aa_lines(analysis, metric)
-    undecided = claims[claims["verdict"].isin(["inconclusive", "no direction claimed"])]
+    undecided = claims[claims["seeds_needed"].notna()]
     if len(undecided):
         needs = [
             f"{r.factor} = {r.level} "
@@ -51,8 +70,8 @@ def bottom_line(analysis: Analysis) -> list[str]:
             for r in undecided.itertuples()
         ]
         lines.append(
-            "This study cannot decide: " + "; ".join(needs) + ". Seeds needed assume the "
-            "observed effect and spread (80% power), a rough guide for the next run."
+            "This study cannot decide: " + "; ".join(needs) + ". Seeds per cell that would "
+            "decide each either way: 80% power for an effect of SESOI at the pooled spread."
         )
     if analysis.runs["diverged"].any():
         share = analysis.runs["diverged"].mean()
@@ -70,7 +89,7 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
     decimals = displays.effect_decimals(analysis.effects).get(metric, 2)
     label, lines = analysis.columns[metric].label, []
     for r in null[null["metric"] == metric].itertuples():
-        effect = displays.ci_text(r.estimate, r.ci_low, r.ci_high, decimals)
+        effect = displays.ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, decimals)
         head = (
             f"A/A check: {r.factor} = {r.level} vs {r.baseline} changes nothing but the "
             "random stream"
@@ -78,9 +97,15 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
         if r.verdict == "contradicted":
             lines.append(
                 f"{head}, yet the suite called a difference on {label} ({effect}, Holm p "
-                f"{displays.p_text(r.p_holm)}): a false positive, a difference where none "
+                f"{displays.p_text(r.rec_p_holm)}): a false positive, a difference where none "
                 "exists. At 95% at most about 1 such check in 20 does this by chance; if it "
                 "recurs, this study's verdicts are overconfident on this data and budget."
+            )
+        elif r.verdict == NO_PRACTICAL_EFFECT:
+            lines.append(
+                f"{head}, and the suite called no difference on {label} ({effect}): no false "
+                f"positive, and the interval lies inside ±{r.sesoi:.3g} (the smallest effect "
+                "of interest): no practical effect, as it should be."
             )
         else:
             lines.append(
@@ -88,20 +113,12 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
                 "positive. This is not proof of no effect: any effect inside that interval "
                 "is still possible at this many seeds."
             )
-        same = (null["factor"] == r.factor) & (null["level"] == r.level)
-        others = null[same & (null["baseline"] == r.baseline) & (null["metric"] != metric)]
-        if len(others):
-            called = [
-                analysis.columns[m].label
-                for m in others.loc[others["verdict"] == "contradicted", "metric"]
-            ]
-            plural = "s" if len(others) != 1 else ""
+        others = len(analysis.columns) - 1
+        if others:
+            plural = "s are" if others != 1 else " is"
             lines.append(
-                f"On the other {len(others)} metric{plural} it called a difference on "
-                f"{len(called)}"
-                + (f" ({', '.join(called)})" if called else "")
-                + "; each metric is Holm-corrected on its own, so across many metrics some "
-                "false calls are expected."
+                f"The other {others} metric{plural} exploratory: their estimates are shown "
+                "without verdict words (Methods)."
             )
     return lines
 
@@ -191,15 +208,35 @@ def methods(analysis: Analysis) -> list[str]:
         "Effects: one OLS model per metric over all completed runs (statsmodels, sum/deviation "
         "coding). Each level is compared with the baseline level, averaged over the other "
         "factors; 95% CIs and p-values come from the model's t-test of that contrast.",
-        "Holm correction across the factors' comparisons within each metric (separately "
-        "across its interaction terms, and across all terms of each ANOVA table); a verdict "
-        "is decided only when the Holm-adjusted p < 0.05. "
-        "Inconclusive means the evidence cannot tell at 95%, not that the trick does nothing.",
+        "Claims are judged where the advice is followed: at the recommended configuration ("
+        + ", ".join(f"{k} = {v}" for k, v in recommended_config(analysis.layout).items())
+        + "; the registry's recommended level, else the study's baseline). The effect there "
+        "is a contrast of the model's fitted cell means (pooled residual spread of all runs) "
+        "that fixes each factor the claim is shown to interact with at its recommended level "
+        "and averages over the others; with no decided interaction it is the main effect. A "
+        f"claim reads '{DEPENDS} X' when its effects at X's levels differ in sign and its "
+        "interaction with X is decided; the main effect (averaged over every other factor) "
+        "is shown beside it.",
+        f"Confirmatory: the claims on {analysis.primary} (the primary metric). Its claims at "
+        "the recommended configuration share 4% of the error rate (Holm across them) and its "
+        "two-way interactions 1% (Holm across them): when nothing has an effect, the chance "
+        "that any verdict word in this report ('depends on' included) is wrong is at most 5% "
+        "(adjusted p-values are shown on the 0.05 scale). Every other metric is exploratory: "
+        "effects with 95% intervals, no verdict word. The main-effect table is Holm-corrected "
+        "across factors within each metric, each ANOVA table across its terms (p-values, no "
+        "words). Inconclusive means the evidence cannot tell at 95%, not that the trick does "
+        "nothing.",
         f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
-        f"otherwise it reads '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
-        "Seeds needed: seeds per cell for 80% power at α = 0.05 / (comparisons of the metric), "
-        "taking the observed effect and residual spread as true (statsmodels.stats.power); "
-        "a rough guide, optimistic when the observed effect is a lucky draw.",
+        f"otherwise it reads '{NO_PRACTICAL_EFFECT}' when its interval lies inside ±SESOI, "
+        f"else '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
+        "No practical effect: the effect at the recommended configuration lies inside "
+        "±SESOI, the smallest effect of interest, by two one-sided t-tests (TOST; a 90% "
+        "interval inside ±SESOI at 5%), Holm-adjusted together with the difference tests in "
+        "the claims' 4%. SESOI: "
+        + displays.sesoi_text(analysis)
+        + ". Seeds to decide: seeds per cell that would decide an open claim either way (80% "
+        "power for an effect of SESOI at α = 0.04 / (tests of the metric), a zero effect then "
+        "lands inside ±SESOI), at the pooled residual spread, not the observed effect.",
         *displays.metric_lines(analysis),
         DIVERGED_RULE,
     ]

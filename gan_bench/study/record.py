@@ -47,6 +47,8 @@ def resolved_study(study: Study) -> dict[str, Any]:
         raw["factors"] = {name: list(levels) for name, levels in study.factors.items()}
     if study.design == "cells":
         raw["cells"] = [dict(cell) for cell in study.cells]
+    if study.analysis:
+        raw["analysis"] = dict(study.analysis)
     return raw
 
 

@@ -54,6 +54,7 @@ class Study:
     cells: list[dict[str, Any]] = field(default_factory=list)
     description: str = ""
     resolution: int = 0  # fractional designs only
+    analysis: dict[str, Any] = field(default_factory=dict)  # primary metric (schema.yaml)
 
 
 @cache
@@ -113,6 +114,7 @@ def study_from_dict(raw: Any, source: str) -> Study:
         cells=list(completed.get("cells", [])),
         description=completed.get("description", ""),
         resolution=completed.get("resolution", 0),
+        analysis=dict(completed.get("analysis", {})),
     )
 
 

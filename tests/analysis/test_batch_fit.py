@@ -4,7 +4,6 @@ its verdict words, on the default design and on small ones."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import (
     PLANTED_METRICS,
@@ -14,8 +13,7 @@ from conftest import (
 
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
-from gan_bench.analysis.batch_fit import holm_many
-from gan_bench.analysis.linear_model import holm
+from gan_bench.analysis.batch_verdicts import claim_index, conditions
 from gan_bench.folders import StudyFolder
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.record import read_study_record
@@ -52,7 +50,18 @@ def assert_same_as_analyse(setting, fits, replicate, frame, study, design) -> No
                 err_msg=key,
             )
         claims = result.claims[result.claims["metric"] == metric]
-        assert list(claims["verdict"]) == list(fits.verdict[replicate, m])
+        for key in ("verdict", "rec_verdict"):
+            assert list(claims[key]) == list(getattr(fits, key)[replicate, m]), key
+        assert list(claims["depends_on"]) == list(fits.depends[replicate, m])
+        for key in ("estimate", "ci_low", "ci_high", "p", "p_holm"):
+            np.testing.assert_allclose(
+                getattr(fits, f"rec_{key}")[replicate, m],
+                claims[f"rec_{key}"].to_numpy(float),
+                rtol=0,
+                atol=1e-8,
+                err_msg=f"rec_{key}",
+            )
+        assert_same_conditional(setting, fits, replicate, m, result.conditional)
         inter = result.interactions[result.interactions["metric"] == metric]
         modelled = np.isfinite(fits.inter_p[replicate, m])
         assert modelled.sum() == len(inter)
@@ -61,11 +70,45 @@ def assert_same_as_analyse(setting, fits, replicate, frame, study, design) -> No
             np.testing.assert_allclose(mine[replicate, m][modelled], expected, atol=1e-8)
 
 
+def assert_same_conditional(setting, fits, replicate, m, conditional) -> None:
+    """fit_many's conditional estimates are analyse()'s, and it has one exactly where
+    analyse() has a row."""
+    layout = setting.layout
+    names = list(layout.factors)
+    rows = conditional[(conditional["metric"] == setting.metrics[m]) & (conditional["by"] != "")]
+    shown = {
+        (r.factor, r.level, r.by, r.by_level): r.estimate
+        for r in rows.itertuples()
+        if np.isfinite(r.estimate)
+    }
+    claims = claim_index(layout)
+    mine = {}
+    for c, (k, other, value) in enumerate(conditions(layout)):
+        estimate = fits.cond_estimate[replicate, m, c]
+        if np.isfinite(estimate):
+            factor, level = claims[k]
+            name = names[factor]
+            key = (
+                name,
+                layout.factors[name][level],
+                names[other],
+                layout.factors[names[other]][value],
+            )
+            mine[key] = estimate
+    assert mine.keys() == shown.keys()
+    for key, estimate in mine.items():
+        assert abs(estimate - shown[key]) < 1e-8, key
+
+
 def test_fit_many_equals_analyse_on_the_default_design(published):
-    """Planted main effects and an interaction; one replicate as drawn, one with half-failed
-    runs and 30% of sigmoid's worst runs diverged, one with a cell that lost every run."""
+    """Planted main effects and a crossover (maxpool better with kernel 4, worse with 3);
+    one replicate as drawn, one with half-failed runs and 30% of sigmoid's worst runs
+    diverged, one with a cell that lost every run."""
     setting, noise, _, study, design = published
-    main = {FID: {("g_output", "sigmoid"): 3.0}, "is_cnn_2k": {("kernel_size", "3"): -0.2}}
+    main = {
+        FID: {("g_output", "sigmoid"): 5.0, ("d_downsample", "maxpool"): -4.0},
+        "is_cnn_2k": {("kernel_size", "3"): -0.2},
+    }
     inter = {FID: {("d_downsample", "maxpool", "kernel_size", "3"): 8.0}}
     means = sim.planted_means(setting, noise.mean, main, inter)
     rng = np.random.default_rng(5)
@@ -73,11 +116,13 @@ def test_fit_many_equals_analyse_on_the_default_design(published):
     divergence = sim.Divergence("g_output", "sigmoid", 0.3)
     hurt = sim.simulate_runs(setting, noise, means, 1, rng, half_failed=0.05, divergence=divergence)
     empty_cell = plain.copy()
-    empty_cell[0, setting.run_cells == 5] = np.nan  # interactions drop out of the model
+    empty_cell[0, setting.run_cells == 5] = np.nan  # interactions stay: still full rank
     values = np.concatenate([plain, hurt, empty_cell])
     fits = sim.fit_many(setting, values)
-    assert "supported" in fits.verdict[0, 0]  # a real decision is compared, not only NaNs
-    assert np.isfinite(fits.inter_p[0]).all() and np.isnan(fits.inter_p[2]).all()
+    assert "supported" in fits.rec_verdict[0, 0]  # a real decision is compared, not only NaNs
+    assert any(word.startswith("depends on") for word in fits.verdict[0, 0])
+    assert set(fits.verdict[:, 1:].ravel()) == {"exploratory"}  # FID is the primary metric
+    assert np.isfinite(fits.inter_p[0]).all() and np.isfinite(fits.inter_p[2]).all()
     for replicate in range(len(values)):
         frame = sim.summary_frame(setting, design.cells, values[replicate])
         assert_same_as_analyse(setting, fits, replicate, frame, study, design)
@@ -103,12 +148,3 @@ def test_fit_many_equals_analyse_on_small_designs(seeds, design_kind, third):
     for replicate in range(2):
         frame = sim.summary_frame(setting, design.cells, values[replicate])
         assert_same_as_analyse(setting, fits, replicate, frame, study, design)
-
-
-def test_holm_many_is_linear_models_holm():
-    rng = np.random.default_rng(0)
-    p = rng.random((50, 7)) ** 3
-    p[rng.random(p.shape) < 0.2] = np.nan
-    p[3, :] = np.nan
-    expected = np.array([holm(pd.Series(row)).to_numpy() for row in p])
-    np.testing.assert_allclose(holm_many(p), expected, atol=1e-12)

@@ -36,3 +36,23 @@ def test_holm_matches_statsmodels_and_keeps_nan():
         expected = multipletests(p.dropna().to_numpy(), method="holm")[1]
         assert np.allclose(adjusted.dropna().to_numpy(), expected)
         assert math.isnan(adjusted.iloc[-1])
+
+
+def _fit_without(factors: dict, empty: dict) -> object:
+    """fit_metric on a planted full factorial whose runs at `empty`'s levels all diverged."""
+    frame = planted(factors, a_plus_interaction, seeds=3)
+    gone = np.all([frame[name] == level for name, level in empty.items()], axis=0)
+    frame.loc[gone, "status"] = "diverged"
+    study = study_of(factors)
+    layout = layout_for(frame, study, DesignRecord.of(study))
+    return fit_metric(tidy_runs(frame, layout, ["fid_cnn_2k"]), layout, "fid_cnn_2k")
+
+
+def test_interactions_stay_while_the_model_is_full_rank():
+    """Issue 13: one empty cell dropped every interaction although 7 of 8 cells of a 2^3
+    still estimate them; in a 2x2, 3 cells cannot, and the note says so."""
+    three = TWO_BY_TWO | {"kernel_size": [4, 3]}
+    fit = _fit_without(three, {"g_output": "sigmoid", "latent": "uniform", "kernel_size": 3})
+    assert fit.interactions and "still full rank" in fit.note
+    fit = _fit_without(TWO_BY_TWO, {"g_output": "sigmoid", "latent": "uniform"})
+    assert not fit.interactions and "cannot all be estimated" in fit.note

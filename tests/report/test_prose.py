@@ -4,6 +4,7 @@ the registry writes them, the alias structure of a fraction, and the methods' ca
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
 
 from gan_bench.analysis.analyse import analyse
@@ -41,9 +42,13 @@ def test_bottom_line_counts_verdicts_and_names_what_it_cannot_decide():
     frame.loc[0, "status"] = "diverged"
     lines = bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))
     assert lines[0].startswith("On fid_cnn_2k (lower is better), 2 comparisons")
-    assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
-    assert lines[1].startswith("This study cannot decide: latent = uniform (")
-    assert lines[2].startswith("1 of 24 runs (4%) diverged")
+    assert "0 supported, 0 contradicted, 1 inconclusive, 1 depends on another factor" in lines[0]
+    assert lines[1].startswith(
+        "latent = uniform vs normal depends on g_output: better with tanh (-"
+    )  # uniform vs normal: -8 with tanh, +8 with sigmoid (conftest.a_plus_interaction)
+    assert ", worse with sigmoid (+" in lines[1]
+    assert lines[2].startswith("This study cannot decide: g_output = sigmoid (")
+    assert lines[3].startswith("1 of 24 runs (4%) diverged")
 
 
 NULL = {"null_factor": ["a", "b"]}
@@ -67,12 +72,14 @@ def test_bottom_line_of_an_aa_study_says_no_difference_was_called():
         "A/A check: null_factor = b vs a changes nothing but the random stream, and the suite "
         "called no difference on fid_cnn_2k (+0.0 ["
     )
-    assert lines[2].startswith("On the other 1 metric it called a difference on 0;")
-    assert not any(line.startswith("This study cannot decide") for line in lines)
+    assert lines[2].startswith("The other 1 metric is exploratory")
+    # undecided, it names the seeds that would show the difference inside +-SESOI
+    assert lines[3].startswith("This study cannot decide: null_factor = b (")
     shown = claims_display(analysis, "fid_cnn_2k").iloc[0]
+    assert float(shown["SESOI (±fid_cnn_2k)"]) == pytest.approx(1.5, rel=0.1)  # 5% of ~30 FID
     assert shown["expected"] == "b no different from a"
     assert shown["verdict"] == "no decided effect"
-    assert shown["seeds/cell for a decision"] == "n/a (no effect claimed)"
+    assert shown["seeds/cell to decide"].endswith("(now 4)")  # to show it inside +-SESOI
 
 
 def test_bottom_line_of_an_aa_study_names_a_false_positive():

@@ -94,6 +94,6 @@ def test_an_aa_study_through_the_pipeline_reports_no_decided_effect(tmp_path):
     claim = dict(zip(header, claims[0], strict=True))
     assert (claim["trick"], claim["level vs baseline"]) == ("null_factor", "b vs a")
     assert claim["expected"] == "b no different from a"
-    assert claim["verdict"] == "no decided effect", claim
+    assert claim["verdict"] in ("no decided effect", "no practical effect"), claim  # not false
     said = [line for line in page.bottom if line.startswith("A/A check: null_factor = b vs a")]
     assert len(said) == 1 and "the suite called no difference on fid_cnn_256" in said[0], said

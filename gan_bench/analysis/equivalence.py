@@ -1,0 +1,76 @@
+"""No practical effect: a smallest effect of interest (SESOI) per metric, the two one-sided
+tests (TOST) that an effect lies inside +-SESOI, and the seeds a claim needs to be decided
+either way.
+
+"Inconclusive" says the study cannot tell; it never says "this makes no difference worth
+having". With a SESOI, an effect whose interval lies inside +-SESOI is that verdict. The
+default SESOI of each metric family is the metric registry's (gan_bench/score/registry.py:
+`sesoi`, a share of the baseline's mean where `sesoi_relative`); a study may set its own
+under `analysis: {sesoi: {FAMILY: value}}`, in the same unit (a share for relative ones).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from gan_bench.errors import BadInput
+from gan_bench.score.registry import METRICS, MetricColumn
+from gan_bench.study.study_file import Study
+
+POWER = 0.8
+MAX_SEEDS = 1000  # claims.MAX_SEEDS: beyond it no practical study decides
+
+
+class SesoiError(BadInput):
+    """analysis.sesoi names an unknown metric family or a value that is not positive."""
+
+
+def sesoi_settings(study: Study) -> dict[str, float]:
+    """The study's analysis.sesoi, checked: metric family -> a positive number."""
+    given = study.analysis.get("sesoi", {}) or {}
+    for key, value in given.items():
+        if key not in METRICS:
+            raise SesoiError(
+                f"{study.path}: analysis.sesoi.{key}: not a metric family "
+                f"(known: {', '.join(METRICS)})"
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+            raise SesoiError(f"{study.path}: analysis.sesoi.{key}: must be a number > 0")
+    return {key: float(value) for key, value in given.items()}
+
+
+def margin(column: MetricColumn, settings: dict[str, float], baseline_mean: float) -> float:
+    """The SESOI of one metric column in its statistic's unit: the study's or the registry's
+    value, times |baseline mean| for a relative family (NaN when that mean is unknown)."""
+    entry = column.metric
+    value = settings.get(entry.key, entry.sesoi)
+    if entry.sesoi_relative:
+        return value * abs(baseline_mean) if np.isfinite(baseline_mean) else math.nan
+    return value
+
+
+def tost_p(estimate, se, df, bound):
+    """The TOST p-value that |effect| < bound: the larger of the two one-sided t-tests'
+    (NaN where the effect has no interval or no bound). Works on arrays."""
+    estimate, se, df, bound = (np.asarray(x, dtype=float) for x in (estimate, se, df, bound))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = stats.t.sf((estimate + bound) / se, df)  # H0: effect <= -bound
+        upper = stats.t.cdf((estimate - bound) / se, df)  # H0: effect >= +bound
+        p = np.fmax(lower, upper)
+    ok = np.isfinite(se) & (se > 0) & np.isfinite(bound) & (df > 0)
+    return np.where(ok, p, np.nan)
+
+
+def seeds_to_decide(se: float, seeds: float, bound: float, alpha: float) -> float:
+    """Seeds per cell at which the claim is decided either way with 80% power: a true
+    effect of SESOI is then called a difference, and a zero one falls inside +-SESOI
+    (the interval's half-width plus the power margin equals SESOI), at the pooled spread
+    behind today's standard error. inf beyond MAX_SEEDS; NaN without an interval."""
+    if not all(map(np.isfinite, (se, seeds, bound))) or se <= 0 or bound <= 0:
+        return math.nan
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER)
+    needed = math.ceil(seeds * (z * se / bound) ** 2)
+    return float(max(2, needed)) if needed <= MAX_SEEDS else math.inf
