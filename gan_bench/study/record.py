@@ -52,9 +52,18 @@ def resolved_study(study: Study) -> dict[str, Any]:
     return raw
 
 
+def shown_path(path: str) -> str:
+    """The study file as the reader's checkout would name it: relative to the working folder
+    when it lies inside it (`gan-bench run` hands Snakemake an absolute path)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def write_study_record(study: Study, folder: StudyFolder) -> None:
     """Write study.yaml and design.json into the study folder (what aggregate records)."""
-    text = HEADER.format(source=study.path) + yaml.safe_dump(
+    text = HEADER.format(source=shown_path(study.path)) + yaml.safe_dump(
         resolved_study(study), sort_keys=False, allow_unicode=True
     )
     atomic_write(folder.study, lambda tmp: tmp.write_text(text, encoding="utf-8"))
