@@ -266,3 +266,20 @@ def finish_run(study_plan: Plan, workdir: Path, cell: str, seed: int, status: st
 def tiny_plan(tmp_path, write_study, monkeypatch) -> Plan:
     monkeypatch.chdir(tmp_path)
     return plan(write_study(tiny_study(seeds=[0, 1])))  # 2 cells x 2 seeds
+
+
+# --------------------------------------------------------------------------- the published study
+
+
+@pytest.fixture(scope="module")
+def published():
+    """results/default as the simulations see it: its Setting, noise model, summary frame and
+    study record (tests/analysis: test_simulate.py, test_batch_fit.py)."""
+    from gan_bench.analysis import simulate
+    from gan_bench.folders import StudyFolder
+    from gan_bench.study.record import read_study_record
+
+    default = REPO / "results" / "default"
+    setting, noise, frame = simulate.read_noise(default)
+    study, design = read_study_record(StudyFolder(default))
+    return setting, noise, frame, study, design

@@ -18,23 +18,13 @@ from conftest import (
 
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
-from gan_bench.folders import StudyFolder
 from gan_bench.study.design import DesignRecord
-from gan_bench.study.record import read_study_record
 
 DEFAULT = REPO / "results" / "default"
 FID = "fid_cnn_2k"
 THIRD = {"kernel_size": [4, 3]}
 DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}
 KEYS = ("estimate", "se", "ci_low", "ci_high", "p", "p_holm")
-
-
-@pytest.fixture(scope="module")
-def published():
-    """The default study's Setting, noise model, summary frame and study record."""
-    setting, noise, frame = sim.read_noise(DEFAULT)
-    study, design = read_study_record(StudyFolder(DEFAULT))
-    return setting, noise, frame, study, design
 
 
 def test_noise_model_is_the_published_studys_residual_spread(published):
