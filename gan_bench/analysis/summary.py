@@ -8,14 +8,13 @@ Apart from the statistics so that the aggregate job imports pandas only.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from gan_bench.errors import BadInput
-from gan_bench.files import atomic_write, write_json
+from gan_bench.files import atomic_write, read_json, write_json
 from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score import registry
 from gan_bench.score.registry import MetricColumn
@@ -32,13 +31,12 @@ class SummaryError(BadInput):
 def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
     """One summary row from a run folder's config.json, run.json and scores.json (if any)."""
     paths = RunFolder(run_dir)
-    config = json.loads(paths.config.read_text())
-    run = json.loads(paths.run.read_text())
+    config, run = read_json(paths.config), read_json(paths.run)
     row: dict[str, Any] = {"cell": config["cell"], "seed": config["seed"]}
     row |= {name: config["tricks"][name] for name in factors}
     row |= {key: run.get(key) for key in RUN_COLUMNS if key not in row}
     if paths.scores.exists():
-        scores = json.loads(paths.scores.read_text())
+        scores = read_json(paths.scores)
         row |= {name: value for name, value in scores.get("metrics", {}).items()}
     return row
 
@@ -49,7 +47,7 @@ def run_metric_info(run_dir: Path) -> dict[str, dict[str, Any]]:
     path = RunFolder(run_dir).scores
     if not path.exists():
         return {}
-    scores = json.loads(path.read_text())
+    scores = read_json(path)
     infos = scores.get("metric_info") or {}
     missing = [name for name in scores.get("metrics", {}) if name not in infos]
     if missing:
@@ -130,7 +128,7 @@ def read_metric_columns(summary: str | Path) -> list[MetricColumn]:
             "column means): re-run `gan-bench aggregate STUDY` to write it"
         )
     try:
-        infos = json.loads(path.read_text(encoding="utf-8"))
+        infos = read_json(path)
         return list(registry.resolve_all(infos).values())
     except (ValueError, AttributeError) as error:  # bad JSON, or UnknownMetric
         raise SummaryError(f"{path}: {error}") from None
@@ -143,7 +141,7 @@ def backfill_metrics(results_dir: Path, samples: int, codes: bool = False) -> Pa
     columns of summary.csv, else SummaryError naming both."""
     folder = StudyFolder(results_dir)
     summary_path = folder.summary
-    extractors = json.loads(folder.evaluator.read_text())["extractors"]
+    extractors = read_json(folder.evaluator)["extractors"]
     columns = registry.planned_columns(extractors, samples, codes)
     header = list(pd.read_csv(summary_path, nrows=0).columns)
     present = [c for c in header if c not in RUN_COLUMNS and c not in TRICKS]

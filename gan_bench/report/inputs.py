@@ -6,7 +6,6 @@ mosaic). A published results folder has no run folders; the report says so and g
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pandas as pd
 from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
-from gan_bench.files import read_log
+from gan_bench.files import read_json, read_log
 from gan_bench.folders import StudyFolder
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
@@ -41,8 +40,9 @@ class Inputs:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A run's JSON file, or None when it is absent or unreadable (the report goes on)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return read_json(path)
     except (OSError, ValueError):
         return None
 
