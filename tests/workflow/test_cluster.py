@@ -44,6 +44,7 @@ POLL_FAST = ("--slurm-status-command", "squeue", "--slurm-init-seconds-before-st
              "1", "--seconds-between-status-checks", "1")  # fmt: skip
 TIMING = re.compile(r"seconds|per_second|time")  # summary.csv columns a rerun may change
 TRAIN_FINISHED = re.compile(r"Finished jobid: \d+ \(Rule: train\)")
+FINISHED = re.compile(r"Finished jobid: \d+ \(Rule: \w+\)")
 SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+) \(log: (\S+)\)\.")
 
 
@@ -172,12 +173,12 @@ def cluster_study(cluster, tmp_path_factory) -> ClusterStudy:
     with (workdir / "controller-1.out").open("w") as out:
         controller = subprocess.Popen(command, cwd=workdir, env=env, stdout=out,
                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        # killed once it has seen a train job finish: other jobs are still to come; the
-        # SIGKILL hits the controller's group, not its SLURM jobs
+        # killed once it has seen a train job finish while another submitted job is still in
+        # flight (on a fast CPU both running jobs can finish in one status poll, before the
+        # next are submitted); the SIGKILL hits the controller's group, not its SLURM jobs
         log = workdir / "controller-1.out"
-        sigkill_group_when(
-            controller, lambda: bool(TRAIN_FINISHED.search(log.read_text())), 600, poll=0.2
-        )
+        sigkill_group_when(controller, lambda: train_done_and_job_in_flight(log.read_text()),
+                           600, poll=0.2)  # fmt: skip
     first = (workdir / "controller-1.out").read_text()
     completed = {
         folder: (torch.load(folder / "generator.pt"), (folder / "log.jsonl").read_text())
@@ -192,6 +193,12 @@ def cluster_study(cluster, tmp_path_factory) -> ClusterStudy:
     output = second.stdout + second.stderr
     assert second.returncode == 0, output[-5000:]
     return ClusterStudy(workdir, completed, cancelled, [first, output])
+
+
+def train_done_and_job_in_flight(output: str) -> bool:
+    """A train job has finished and a submitted SLURM job has not (the controller's log)."""
+    in_flight = len(SUBMITTED.findall(output)) - len(FINISHED.findall(output))
+    return bool(TRAIN_FINISHED.search(output)) and in_flight > 0
 
 
 def rule_jobs(study_plan, rule: str) -> set[str]:
