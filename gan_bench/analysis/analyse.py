@@ -170,7 +170,7 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 
 
 def _fit_all(
-    runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn]
+    runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn], look_share: float
 ) -> tuple[list, list, list, list, list]:
     """Per metric (on its statistic's values): effects, interactions, ANOVA, the model and
     the claims' conditional effects (recommended configuration, per level of the others)."""
@@ -180,7 +180,9 @@ def _fit_all(
         mine = effects_for(fit, layout, runs)
         effects += mine
         pairs = interactions_for(fit, layout)
-        adjusted = split_holm(pd.Series([r["p"] for r in pairs], dtype=float), INTERACTION_SHARE)
+        adjusted = split_holm(
+            pd.Series([r["p"] for r in pairs], dtype=float), INTERACTION_SHARE * look_share
+        )
         decided = {
             name: partners(name, _pair_p(pairs, list(adjusted), name)) for name in layout.factors
         }
@@ -252,6 +254,7 @@ class Analysis:
 
     primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
     sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
+    look_share: float = 1.0  # the share of the 5% error rate these verdicts spend
 
 
 def analyse(
@@ -260,11 +263,17 @@ def analyse(
     design: DesignRecord | None = None,
     *,
     metrics: list[MetricColumn],
+    look_share: float = 1.0,
 ) -> Analysis:
     """All statistics of a summary.csv frame whose metric columns are `metrics` (from
     metrics.json, see gan_bench.analysis.summary.read_metric_columns). The study supplies the
     baseline, and its design (design.json as aggregate wrote it; by default the study's own)
-    the typed levels of every cell, so nothing is guessed from the CSV's text."""
+    the typed levels of every cell, so nothing is guessed from the CSV's text.
+    `look_share` (0 < share <= 1) is the share of the 5% error rate this analysis may spend:
+    a look of a sequential study (sequential.py) spends part of it, every adjusted p-value
+    is read against 0.05 * share (shown divided by the share, so still against 0.05)."""
+    if not 0 < look_share <= 1:
+        raise ValueError(f"look_share must be in (0, 1], got {look_share}")
     layout = layout_for(frame, study, design or DesignRecord.of(study))
     names = metric_columns(frame, metrics)
     columns = {column.name: column for column in metrics}
@@ -274,7 +283,9 @@ def analyse(
     settings = sesoi_settings(study)
     runs = tidy_runs(frame, layout, names)
     statistics = statistic_runs(runs, columns)
-    effects, interactions, anovas, models, conditional = _fit_all(statistics, layout, columns)
+    effects, interactions, anovas, models, conditional = _fit_all(
+        statistics, layout, columns, look_share
+    )
     means = baseline_means(statistics, layout, names)
     margins = {name: margin(columns[name], settings, means[name]) for name in names}
     effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
@@ -288,7 +299,7 @@ def analyse(
     inter_frame["p_holm"] = math.nan
     for _, index in inter_frame.groupby("metric").groups.items():
         inter_frame.loc[index, "p_holm"] = split_holm(
-            inter_frame.loc[index, "p"], INTERACTION_SHARE
+            inter_frame.loc[index, "p"], INTERACTION_SHARE * look_share
         )
     div_cells, div_levels = divergence(runs, layout)
     anova = pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame()
@@ -304,7 +315,14 @@ def analyse(
         interactions=inter_frame,
         anova=anova,
         claims=claims_table(
-            effects_frame, div_levels, columns, conditional_frame, inter_frame, primary, margins
+            effects_frame,
+            div_levels,
+            columns,
+            conditional_frame,
+            inter_frame,
+            primary,
+            margins,
+            look_share,
         ),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
@@ -312,4 +330,5 @@ def analyse(
         conditional=conditional_frame,
         primary=primary,
         sesoi_set=settings,
+        look_share=look_share,
     )

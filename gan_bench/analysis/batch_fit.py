@@ -337,9 +337,10 @@ def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
     )
 
 
-def fit_many(setting: Setting, values: np.ndarray) -> Fits:
+def fit_many(setting: Setting, values: np.ndarray, look_share: float = 1.0) -> Fits:
     """analyse()'s effects, interaction tests, Holm and verdicts for many studies at once.
-    `values`: replicates x runs x metrics in metric units (NaN: no value, e.g. diverged)."""
+    `values`: replicates x runs x metrics in metric units (NaN: no value, e.g. diverged);
+    `look_share` as analyse() takes it."""
     layout = setting.layout
     replicates, runs, metrics = values.shape
     flat = statistic_values(setting, values).transpose(1, 0, 2).reshape(runs, -1)
@@ -366,4 +367,4 @@ def fit_many(setting: Setting, values: np.ndarray) -> Fits:
         for key, array in out.items()
     }
     shaped["margin"] = margins(setting, statistic_values(setting, values))
-    return with_verdicts(layout, setting.columns, shaped, setting.primary)
+    return with_verdicts(layout, setting.columns, shaped, setting.primary, look_share)

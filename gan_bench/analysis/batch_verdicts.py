@@ -173,18 +173,22 @@ def _recommended(
     }
 
 
-def _equivalence(shaped: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+def _equivalence(shaped: dict[str, np.ndarray], share: float) -> tuple[np.ndarray, ...]:
     """claims._recommended's TOST p against +-SESOI, and it and the difference p Holm-adjusted
     together in the claims' share."""
     bound = shaped["margin"][..., None]
     p_equivalent = tost_p(shaped["rec_estimate"], shaped["rec_se"], shaped["df"], bound)
     both = np.concatenate([shaped["rec_p"], p_equivalent], axis=-1)
-    adjusted = np.fmin(1.0, holm_many(both) / CLAIM_SHARE)
+    adjusted = np.fmin(1.0, holm_many(both) / share)
     return (p_equivalent, *np.split(adjusted, 2, axis=-1))
 
 
 def with_verdicts(
-    layout: Layout, columns: list[MetricColumn], shaped: dict[str, np.ndarray], primary: str
+    layout: Layout,
+    columns: list[MetricColumn],
+    shaped: dict[str, np.ndarray],
+    primary: str,
+    look_share: float = 1.0,
 ) -> Fits:
     """Holm per metric over its claims (main and recommended-configuration effects) and
     over its interactions, then claims.verdict as claims_table applies it."""
@@ -195,9 +199,9 @@ def with_verdicts(
         (names[f], layout.factors[names[f]][i], layout.baseline[names[f]]) for f, i in claims
     ]
     p_holm = holm_many(shaped["p"])
-    inter_p_holm = np.fmin(1.0, holm_many(shaped["inter_p"]) / INTERACTION_SHARE)
+    inter_p_holm = np.fmin(1.0, holm_many(shaped["inter_p"]) / (INTERACTION_SHARE * look_share))
     shaped |= _recommended(layout, shaped, inter_p_holm)
-    p_equivalent, rec_p_holm, p_equivalent_holm = _equivalence(shaped)
+    p_equivalent, rec_p_holm, p_equivalent_holm = _equivalence(shaped, CLAIM_SHARE * look_share)
     depends = _depends(layout, shaped, inter_p_holm)
     expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
     sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in columns])

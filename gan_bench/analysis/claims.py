@@ -88,7 +88,7 @@ def verdict(
 
 
 def _recommended(
-    conditional: pd.DataFrame, effects: pd.DataFrame, margins: dict[str, float]
+    conditional: pd.DataFrame, effects: pd.DataFrame, margins: dict[str, float], share: float
 ) -> pd.DataFrame:
     """The recommended-configuration rows, indexed by (metric, factor, level), with their
     TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted per metric
@@ -101,7 +101,7 @@ def _recommended(
     rec["p_holm"] = rec["p_equivalent_holm"] = math.nan
     for _, index in rec.groupby("metric").groups.items():
         both = pd.concat([rec.loc[index, "p"], rec.loc[index, "p_equivalent"]], ignore_index=True)
-        adjusted = split_holm(both, CLAIM_SHARE).to_numpy()
+        adjusted = split_holm(both, share).to_numpy()
         rec.loc[index, "p_holm"] = adjusted[: len(index)]
         rec.loc[index, "p_equivalent_holm"] = adjusted[len(index) :]
     return rec.set_index(["metric", "factor", "level"])
@@ -181,18 +181,20 @@ def claims_table(
     interactions: pd.DataFrame,
     primary: str | None,
     margins: dict[str, float] | None = None,
+    look_share: float = 1.0,
 ) -> pd.DataFrame:
     """Claim vs evidence: every factor level against baseline, for every metric (which way
     is better is the metric registry's word, through `columns`). A claim on the primary
     metric is judged at the recommended configuration, unless it crosses over ("depends on
     X"); on any other metric it is EXPLORATORY: its estimates are shown, no verdict word, so
-    that the report's words stay inside one 5% error rate."""
+    that the report's words stay inside one 5% error rate (`look_share` of it at one look of
+    a sequential study)."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
-    rec = _recommended(conditional, effects, margins or {})
+    rec = _recommended(conditional, effects, margins or {}, CLAIM_SHARE * look_share)
     for effect in effects.itertuples():
         family = (effects["metric"] == effect.metric) & effects["p"].notna()
-        alpha = ALPHA * CLAIM_SHARE / max(1, 2 * int(family.sum()))
+        alpha = ALPHA * CLAIM_SHARE * look_share / max(1, 2 * int(family.sum()))
         here = rec.loc[(effect.metric, effect.factor, effect.level)]
         depends = _depends(effect, conditional, interactions)
         row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)
