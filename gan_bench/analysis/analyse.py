@@ -3,7 +3,8 @@
 GAN metrics move a lot from seed to seed, so every number here comes with a 95% interval
 or says why it has none. The pieces, each a plain DataFrame so tables and figures can share
 them: per-cell means with t-intervals over seeds; per-factor effects (each level against the
-baseline level) from one OLS model over all runs with sum (deviation) coding, Holm-corrected
+baseline level) from one robust (Huber) linear model over all runs with sum (deviation)
+coding, a diverged run counted as the worst completed one, Holm-corrected
 across the study's factors; two-way interactions and a Type III ANOVA where the design
 separates them (full factorial, or a fractional design of resolution V or more); divergence
 rates; each claim's effect at the recommended configuration and at each level of the
@@ -33,6 +34,7 @@ from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
+    diverged_as_worst,
     layout_for,
     metric_columns,
     primary_column,
@@ -43,6 +45,7 @@ from gan_bench.analysis.linear_model import (
     CONFIDENCE,
     EFFECT_COLUMNS,
     INTERACTION_COLUMNS,
+    Fit,
     anova_for,
     effects_for,
     fit_metric,
@@ -57,10 +60,11 @@ from gan_bench.study.study_file import Study
 ONE_SEED = "n/a — one seed"
 NO_RUNS = "n/a — no completed run"
 DIVERGED_RULE = (
-    "Diverged runs are excluded from every metric statistic (their metrics are undefined) "
-    "and counted in the divergence rate of their cell and of each factor level. A verdict "
-    "speaks for the runs that completed: read it beside the level's divergence rate, which "
-    "the claim table shows."
+    "A diverged run has no metrics of its own; the effects, interactions and verdicts count "
+    "it as the study's worst completed run on every metric (it ranks last, and the robust "
+    "fit bounds its pull), so a level cannot look better by losing its worst runs. Cell and "
+    "level means are over completed runs only, and the divergence rate of every cell and "
+    "level is shown beside them."
 )
 
 # --------------------------------------------------------------------------- cells
@@ -168,15 +172,44 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 
 # --------------------------------------------------------------------------- everything at once
 
+OUTLIER_WEIGHT = 0.5  # a run the robust fit weighs below this is named as an outlier
+OUTLIER_COLUMNS = ["metric", "cell", "label", "seed", "value", "weight"]
+
+
+def outliers_of(fit: Fit, runs: pd.DataFrame, layout: Layout) -> list[dict[str, Any]]:
+    """The completed runs the Huber fit weighs below OUTLIER_WEIGHT (more than ~2.7 robust
+    SDs off their fit): a half-failed run, or one whose cell's others are; named in the
+    report with their samples, so a reader can see what the fit discounted."""
+    if fit.weights is None or fit.rows is None:
+        return []
+    rows = []
+    for index, weight in zip(fit.rows, fit.weights, strict=True):
+        run = runs.loc[index]
+        if weight < OUTLIER_WEIGHT and not run["diverged"]:
+            levels = {"cell": run["cell"]} | {name: run[name] for name in layout.factors}
+            rows.append(
+                {
+                    "metric": fit.metric,
+                    "cell": run["cell"],
+                    "label": cell_label(levels, layout),
+                    "seed": int(run["seed"]),
+                    "value": float(run[fit.metric]),
+                    "weight": float(weight),
+                }
+            )
+    return rows
+
 
 def _fit_all(
     runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn], look_share: float
-) -> tuple[list, list, list, list, list]:
-    """Per metric (on its statistic's values): effects, interactions, ANOVA, the model and
-    the claims' conditional effects (recommended configuration, per level of the others)."""
-    effects, interactions, anovas, models, conditional = [], [], [], [], []
+) -> tuple[list, list, list, list, list, list]:
+    """Per metric (on its statistic's values): effects, interactions, ANOVA, the model, the
+    claims' conditional effects (recommended configuration, per level of the others) and
+    the outlying runs."""
+    effects, interactions, anovas, models, conditional, outliers = [], [], [], [], [], []
     for metric, column in columns.items():
         fit = fit_metric(runs, layout, metric)
+        outliers += outliers_of(fit, runs, layout)
         mine = effects_for(fit, layout, runs)
         effects += mine
         pairs = interactions_for(fit, layout)
@@ -201,7 +234,7 @@ def _fit_all(
                 "note": fit.note,
             }
         )
-    return effects, interactions, anovas, models, conditional
+    return effects, interactions, anovas, models, conditional, outliers
 
 
 def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> dict[str, float]:
@@ -255,6 +288,16 @@ class Analysis:
     primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
     sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
     look_share: float = 1.0  # the share of the 5% error rate these verdicts spend
+    outliers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTLIER_COLUMNS))
+
+
+def _adjusted(rows: list[dict[str, Any]], columns: list[str], adjust: Any) -> pd.DataFrame:
+    """The rows as a frame with `p_holm` = adjust(p) within each metric."""
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "p_holm"])
+    frame["p_holm"] = math.nan
+    for _, index in frame.groupby("metric").groups.items():
+        frame.loc[index, "p_holm"] = adjust(frame.loc[index, "p"])
+    return frame[columns]
 
 
 def analyse(
@@ -268,43 +311,33 @@ def analyse(
     """All statistics of a summary.csv frame whose metric columns are `metrics` (from
     metrics.json, see gan_bench.analysis.summary.read_metric_columns). The study supplies the
     baseline, and its design (design.json as aggregate wrote it; by default the study's own)
-    the typed levels of every cell, so nothing is guessed from the CSV's text.
-    `look_share` (0 < share <= 1) is the share of the 5% error rate this analysis may spend:
-    a look of a sequential study (sequential.py) spends part of it, every adjusted p-value
-    is read against 0.05 * share (shown divided by the share, so still against 0.05)."""
+    the typed levels of every cell, so nothing is guessed from the CSV's text. `look_share`
+    (0 < share <= 1): the share of the 5% error rate one look of a sequential study spends
+    (adjusted p-values are divided by it, so they are still read against 0.05)."""
     if not 0 < look_share <= 1:
         raise ValueError(f"look_share must be in (0, 1], got {look_share}")
     layout = layout_for(frame, study, design or DesignRecord.of(study))
     names = metric_columns(frame, metrics)
-    columns = {column.name: column for column in metrics}
-    columns = {name: columns[name] for name in names}
-    lead = primary_column(study, list(columns.values()))
-    primary = lead.name if lead else None
+    columns = {name: next(c for c in metrics if c.name == name) for name in names}
+    primary = getattr(primary_column(study, list(columns.values())), "name", None)
     settings = sesoi_settings(study)
     runs = tidy_runs(frame, layout, names)
     statistics = statistic_runs(runs, columns)
-    effects, interactions, anovas, models, conditional = _fit_all(
-        statistics, layout, columns, look_share
+    effects, interactions, anovas, models, conditional, outliers = _fit_all(
+        diverged_as_worst(statistics, columns), layout, columns, look_share
     )
     means = baseline_means(statistics, layout, names)
     margins = {name: margin(columns[name], settings, means[name]) for name in names}
-    effects_frame = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c != "p_holm"])
-    effects_frame["p_holm"] = math.nan
-    for _, index in effects_frame.groupby("metric").groups.items():
-        effects_frame.loc[index, "p_holm"] = holm(effects_frame.loc[index, "p"])
-    effects_frame = effects_frame[EFFECT_COLUMNS]
-    inter_frame = pd.DataFrame(
-        interactions, columns=[c for c in INTERACTION_COLUMNS if c != "p_holm"]
+    effects_frame = _adjusted(effects, EFFECT_COLUMNS, holm)
+    inter_frame = _adjusted(
+        interactions, INTERACTION_COLUMNS, lambda p: split_holm(p, INTERACTION_SHARE * look_share)
     )
-    inter_frame["p_holm"] = math.nan
-    for _, index in inter_frame.groupby("metric").groups.items():
-        inter_frame.loc[index, "p_holm"] = split_holm(
-            inter_frame.loc[index, "p"], INTERACTION_SHARE * look_share
-        )
     div_cells, div_levels = divergence(runs, layout)
-    anova = pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame()
     conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
-    inter_frame = inter_frame[INTERACTION_COLUMNS]
+    claims = claims_table(
+        effects_frame, div_levels, columns, conditional_frame, inter_frame, primary, margins,
+        look_share,
+    )  # fmt: skip
     return Analysis(
         layout=layout,
         runs=runs,
@@ -313,17 +346,8 @@ def analyse(
         levels=level_stats(runs, layout, names),
         effects=effects_frame,
         interactions=inter_frame,
-        anova=anova,
-        claims=claims_table(
-            effects_frame,
-            div_levels,
-            columns,
-            conditional_frame,
-            inter_frame,
-            primary,
-            margins,
-            look_share,
-        ),
+        anova=pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame(),
+        claims=claims,
         divergence_cells=div_cells,
         divergence_levels=div_levels,
         models=pd.DataFrame(models),
@@ -331,4 +355,5 @@ def analyse(
         primary=primary,
         sesoi_set=settings,
         look_share=look_share,
+        outliers=pd.DataFrame(outliers, columns=OUTLIER_COLUMNS),
     )

@@ -1,4 +1,4 @@
-"""The study's OLS for many simulated studies at once: `fit_many`.
+"""The study's model fit for many simulated studies at once: `fit_many`.
 
 analyse() fits one statsmodels model per metric (1-2 s a study); judging a statistic
 needs hundreds of studies. Here every (replicate, metric) column that leaves the same runs
@@ -23,6 +23,7 @@ from gan_bench.analysis.conditional import recommended_config
 from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import Layout, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
+from gan_bench.analysis.robust import huber_fit
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
@@ -269,14 +270,15 @@ def _read_off(
 
 
 def _fit_pattern(model: Model, y: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
-    """OLS of every column of y (completed runs x columns) on one model matrix: the claims'
-    estimates, SEs, t, p and CIs (main, at the recommended configuration, conditional),
-    sigma, and each modelled interaction's F-test."""
+    """The Huber fit (robust.py) of every column of y (runs x columns) on one model
+    matrix: the claims' estimates, SEs, t, p and CIs (main, at the recommended
+    configuration, conditional), sigma, and each modelled interaction's F-test."""
     exog = model.exog
     pinv = np.linalg.pinv(exog)
     df = float(len(y) - np.linalg.matrix_rank(exog))
-    params = pinv @ y
-    scale = ((y - exog @ params) ** 2).sum(axis=0) / df if df > 0 else np.full(y.shape[1], np.nan)
+    robust = huber_fit(exog, y)
+    params = robust.params
+    scale = robust.variance if df > 0 else np.full(y.shape[1], np.nan)
     unscaled = pinv @ pinv.T
     vectors = _effect_rows(model, layout, pinv)
     out = _read_off(vectors, params, unscaled, scale, df)
@@ -319,6 +321,18 @@ def statistic_values(setting: Setting, values: np.ndarray) -> np.ndarray:
     return np.where(zero, np.abs(values), values)
 
 
+def diverged_as_worst(setting: Setting, statistics: np.ndarray) -> np.ndarray:
+    """layout.diverged_as_worst on an array (replicates x runs x metrics): a run with no
+    value on any metric (summary_frame's diverged run) takes, per replicate and metric, the
+    worst value of the completed runs."""
+    gone = ~np.isfinite(statistics).any(axis=2, keepdims=True)
+    higher = np.array([column.direction == "higher" for column in setting.columns])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a metric without completed runs
+        worst = np.where(higher, np.nanmin(statistics, axis=1), np.nanmax(statistics, axis=1))
+    return np.where(gone, worst[:, None, :], statistics)
+
+
 def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
     """analyse()'s SESOI per replicate and metric (replicates x metrics): a relative one
     from the mean of the baseline cell's completed runs (all runs where it has none)."""
@@ -343,7 +357,8 @@ def fit_many(setting: Setting, values: np.ndarray, look_share: float = 1.0) -> F
     `look_share` as analyse() takes it."""
     layout = setting.layout
     replicates, runs, metrics = values.shape
-    flat = statistic_values(setting, values).transpose(1, 0, 2).reshape(runs, -1)
+    statistics = diverged_as_worst(setting, statistic_values(setting, values))
+    flat = statistics.transpose(1, 0, 2).reshape(runs, -1)
     patterns, inverse = np.unique(np.isfinite(flat).T, axis=0, return_inverse=True)
     claims = claim_index(layout)
     pairs = list(combinations(range(len(layout.factors)), 2))

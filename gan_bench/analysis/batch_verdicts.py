@@ -20,7 +20,7 @@ from gan_bench.analysis.claims import (
     verdict,
 )
 from gan_bench.analysis.conditional import CLAIM_SHARE, INTERACTION_SHARE
-from gan_bench.analysis.equivalence import tost_p
+from gan_bench.analysis.equivalence import paired_holm, tost_p
 from gan_bench.analysis.layout import Layout
 from gan_bench.analysis.linear_model import ALPHA, CONFIDENCE
 from gan_bench.score.registry import MetricColumn
@@ -175,12 +175,11 @@ def _recommended(
 
 def _equivalence(shaped: dict[str, np.ndarray], share: float) -> tuple[np.ndarray, ...]:
     """claims._recommended's TOST p against +-SESOI, and it and the difference p Holm-adjusted
-    together in the claims' share."""
+    together (equivalence.paired_holm) in the claims' share."""
     bound = shaped["margin"][..., None]
     p_equivalent = tost_p(shaped["rec_estimate"], shaped["rec_se"], shaped["df"], bound)
-    both = np.concatenate([shaped["rec_p"], p_equivalent], axis=-1)
-    adjusted = np.fmin(1.0, holm_many(both) / share)
-    return (p_equivalent, *np.split(adjusted, 2, axis=-1))
+    diff, same = paired_holm(shaped["rec_p"], p_equivalent)
+    return p_equivalent, np.fmin(1.0, diff / share), np.fmin(1.0, same / share)
 
 
 def with_verdicts(

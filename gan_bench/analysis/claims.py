@@ -22,9 +22,8 @@ from gan_bench.analysis.conditional import (
     RECOMMENDED,
     depends_on,
     interaction_p,
-    split_holm,
 )
-from gan_bench.analysis.equivalence import seeds_to_decide, tost_p
+from gan_bench.analysis.equivalence import paired_holm, seeds_to_decide, tost_p
 from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.score.registry import MetricColumn
@@ -92,7 +91,8 @@ def _recommended(
 ) -> pd.DataFrame:
     """The recommended-configuration rows, indexed by (metric, factor, level), with their
     TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted per metric
-    together: the claims' share of the error rate covers "no practical effect" too."""
+    together (equivalence.paired_holm): the claims' share of the error rate covers "no
+    practical effect" too."""
     rec = conditional[conditional["by"] == RECOMMENDED].copy()
     df = effects.set_index(["metric", "factor", "level"])["df_resid"]
     keys = pd.MultiIndex.from_frame(rec[["metric", "factor", "level"]])
@@ -100,10 +100,9 @@ def _recommended(
     rec["p_equivalent"] = tost_p(rec["estimate"], rec["se"], df.loc[keys].to_numpy(), rec["margin"])
     rec["p_holm"] = rec["p_equivalent_holm"] = math.nan
     for _, index in rec.groupby("metric").groups.items():
-        both = pd.concat([rec.loc[index, "p"], rec.loc[index, "p_equivalent"]], ignore_index=True)
-        adjusted = split_holm(both, share).to_numpy()
-        rec.loc[index, "p_holm"] = adjusted[: len(index)]
-        rec.loc[index, "p_equivalent_holm"] = adjusted[len(index) :]
+        diff, same = paired_holm(rec.loc[index, "p"], rec.loc[index, "p_equivalent"])
+        rec.loc[index, "p_holm"] = np.fmin(1.0, diff / share)
+        rec.loc[index, "p_equivalent_holm"] = np.fmin(1.0, same / share)
     return rec.set_index(["metric", "factor", "level"])
 
 
@@ -194,7 +193,7 @@ def claims_table(
     rec = _recommended(conditional, effects, margins or {}, CLAIM_SHARE * look_share)
     for effect in effects.itertuples():
         family = (effects["metric"] == effect.metric) & effects["p"].notna()
-        alpha = ALPHA * CLAIM_SHARE * look_share / max(1, 2 * int(family.sum()))
+        alpha = ALPHA * CLAIM_SHARE * look_share / max(1, int(family.sum()))
         here = rec.loc[(effect.metric, effect.factor, effect.level)]
         depends = _depends(effect, conditional, interactions)
         row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)

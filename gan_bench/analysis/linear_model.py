@@ -1,9 +1,12 @@
-"""One OLS model per metric over every completed run, with sum (deviation) coding, and
-what is read off it: each factor level against its baseline (estimate, 95% interval, p),
-Holm-adjusted p-values, two-way interactions and a Type III ANOVA.
+"""One linear model per metric over every run, with sum (deviation) coding, fitted by
+Huber's robust regression (robust.py), and what is read off it: each factor level against
+its baseline (estimate, 95% interval, p), Holm-adjusted p-values, two-way interactions and
+a Type III ANOVA (Wald F-tests of each term).
 
 Why one model over all runs rather than per-pair t-tests: every run informs every effect,
-and the residual spread is pooled across cells, so few seeds still give intervals.
+and the residual spread is pooled across cells, so few seeds still give intervals. Why
+Huber rather than least squares: a half-failed run would otherwise dominate (robust.py).
+A diverged run enters at the study's worst completed value (layout.diverged_as_worst).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.layout import Layout
+from gan_bench.analysis.robust import huber_fit
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
@@ -27,16 +31,18 @@ ALPHA = 1 - CONFIDENCE
 
 @dataclass
 class Fit:
-    """One metric's OLS fit and how it was chosen."""
+    """One metric's Huber fit and how it was chosen."""
 
     metric: str
-    result: Any  # statsmodels RegressionResults, None when no model could be fitted
+    result: Any  # statsmodels RegressionResults with the Huber fit, None when none was fitted
     factors: list[str]  # factors in the model (those with >= 2 observed levels)
     interactions: bool
     data: pd.DataFrame
     note: str
     grid: pd.DataFrame | None = None  # reference grid of level combinations, built once
     grid_matrix: np.ndarray | None = None  # its model matrix
+    weights: np.ndarray | None = None  # each run's Huber weight (1 = full, less = outlying)
+    rows: np.ndarray | None = None  # the index labels (in the runs given) of the runs fitted
 
     @property
     def df_resid(self) -> float:
@@ -44,18 +50,24 @@ class Fit:
 
     @property
     def sigma(self) -> float:
+        """The pooled spread: the root of the Huber fit's variance factor (robust.py), what
+        the mean squared residual is to OLS."""
         if self.result is None or self.df_resid <= 0:
             return math.nan
-        return float(np.sqrt(self.result.mse_resid))
+        return float(np.sqrt(self.result.scale))
 
     @cached_property
     def anova(self) -> pd.DataFrame:
-        """Type III ANOVA (right for sum coding, also when diverged runs unbalance it)."""
+        """Type III ANOVA (right for sum coding, also when missing runs unbalance it): the
+        Wald F-test of each term on the robust covariance, with sums of squares on the
+        robust spread (F x df x variance), so the table adds up as an OLS one does."""
         from statsmodels.stats.anova import anova_lm
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             table = anova_lm(self.result, typ=3)
+        table["sum_sq"] = table["F"] * table["df"] * self.result.scale
+        table.loc["Residual", "sum_sq"] = self.result.scale * self.df_resid
         table = table.drop(index="Intercept", errors="ignore").reset_index(names="term")
         table["term"] = [
             "Residual" if term == "Residual" else _term_label(term) for term in table["term"]
@@ -75,8 +87,22 @@ def _categorical(values: list[str], levels: list[str]) -> pd.Categorical:
     return pd.Categorical(values, categories=levels)
 
 
+def _huber_result(ols: Any) -> tuple[Any, np.ndarray]:
+    """The OLS results with the Huber fit's coefficients and H1 covariance put in, so
+    t_test, f_test and anova_lm read off the robust fit (t with the residual df), and
+    each run's Huber weight."""
+    from statsmodels.regression.linear_model import RegressionResults, RegressionResultsWrapper
+
+    robust = huber_fit(ols.model.exog, ols.model.endog[:, None])
+    result = RegressionResults(
+        ols.model, robust.params[:, 0], normalized_cov_params=ols.normalized_cov_params
+    )
+    result.scale = float(robust.variance[0])  # else it is computed as ssr / df_resid
+    return RegressionResultsWrapper(result), robust.weights[:, 0]
+
+
 def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
-    """OLS over every completed run of one metric: main effects, plus two-way interactions
+    """A Huber fit over every run of one metric: main effects, plus two-way interactions
     where the design separates them, the completed runs leave the model full rank (one empty
     cell of a factorial usually does) and the seeds leave residual degrees of freedom.
     `runs` holds the statistic's values (layout.statistic_runs: |x| for towards-zero)."""
@@ -122,7 +148,10 @@ def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
             )
     if result.df_resid <= 0:
         notes.append("no residual degrees of freedom: effects have no interval")
-    return Fit(metric, result, factors, interactions, data, "; ".join(notes))
+    robust, weights = _huber_result(result)
+    fit = Fit(metric, robust, factors, interactions, data, "; ".join(notes))
+    fit.weights, fit.rows = weights, valid.index.to_numpy()
+    return fit
 
 
 def _design_rows(result: Any, grid: pd.DataFrame) -> np.ndarray:

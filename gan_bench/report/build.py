@@ -24,7 +24,14 @@ from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis, analyse
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder
 from gan_bench.report import displays, figures, tables
-from gan_bench.report.inputs import Inputs, ReportError, gather, read_logs, sample_tiles
+from gan_bench.report.inputs import (
+    Inputs,
+    ReportError,
+    gather,
+    outlier_tiles,
+    read_logs,
+    sample_tiles,
+)
 from gan_bench.report.prose import (
     alias_text,
     analysis_title,
@@ -36,7 +43,14 @@ from gan_bench.resources import REPORT_TEMPLATE
 
 __all__ = ["ReportError", "ReportFiles", "build_report"]
 
-FIGURE_PATTERNS = ("effects.png", "samples.png", "cells_*.png", "curves_*.png", "interactions*.png")
+FIGURE_PATTERNS = (
+    "effects.png",
+    "samples.png",
+    "outliers.png",
+    "cells_*.png",
+    "curves_*.png",
+    "interactions*.png",
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,12 @@ class Figures:
     heatmaps: list[Path]
     curves: list[Path]
     mosaic: Path | None
+    outliers: Path | None = None  # the samples of the runs the robust fit discounted
 
     @property
     def written(self) -> list[Path]:
-        found = [self.forest, *self.strips, *self.heatmaps, *self.curves, self.mosaic]
+        found = [self.forest, *self.strips, *self.heatmaps, *self.curves]
+        found += [self.mosaic, self.outliers]
         return [path for path in found if path is not None]
 
 
@@ -91,6 +107,7 @@ def draw_figures(inputs: Inputs, analysis: Analysis) -> Figures:
         heatmaps=figures.interactions(analysis, out),
         curves=figures.curves(read_logs(folder, analysis), analysis, out),
         mosaic=figures.mosaic(sample_tiles(folder, analysis), out / "samples.png"),
+        outliers=figures.mosaic(outlier_tiles(folder, analysis), out / "outliers.png"),
     )
 
 
@@ -158,6 +175,9 @@ def tables_part(analysis: Analysis) -> dict[str, Any]:
         if len(per_cell)
         else "",
         "models": displays.html_table(displays.models_display(analysis), "models"),
+        "outliers": displays.html_table(displays.outliers_display(analysis), "outliers")
+        if len(analysis.outliers)
+        else "",
     }
 
 
@@ -189,6 +209,7 @@ def figures_part(analysis: Analysis, drawn: Figures) -> dict[str, Any]:
         "heatmaps": _images(drawn.heatmaps, "interaction heatmap"),
         "curves": _images(drawn.curves, "training curves"),
         "samples": _images([drawn.mosaic], "samples per cell"),
+        "outlier_samples": _images([drawn.outliers], "samples of outlying runs"),
     }
 
 

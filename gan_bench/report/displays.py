@@ -275,6 +275,22 @@ def divergence_display(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     return per_level, per_cell
 
 
+def outliers_display(analysis: Analysis) -> pd.DataFrame:
+    """The runs the robust fit discounted (analyse.outliers_of), the primary metric first."""
+    rows = analysis.outliers.sort_values(
+        ["metric", "weight"], key=lambda c: c != analysis.primary if c.name == "metric" else c
+    )
+    return pd.DataFrame(
+        {
+            "metric": [analysis.columns[m].label for m in rows["metric"]],
+            "cell": rows["label"],
+            "seed": rows["seed"],
+            "value": [f"{v:.4g}" for v in rows["value"]],
+            "weight in the fit": [f"{w:.2f}" for w in rows["weight"]],
+        }
+    )
+
+
 def models_display(analysis: Analysis) -> pd.DataFrame:
     models = analysis.models
     if models.empty:
@@ -282,7 +298,7 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in models["metric"]],
-            "OLS formula": models["formula"],
+            "model (Huber fit)": models["formula"],
             "runs": models["runs"],
             "residual df": [f"{v:g}" for v in models["df_resid"]],
             "residual sd": [f"{v:.4g}" if np.isfinite(v) else "n/a" for v in models["sigma"]],

@@ -104,3 +104,14 @@ def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Pat
     if all(path is None for _, path in tiles):
         return []
     return tiles
+
+
+def outlier_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:
+    """The samples.png of each outlying run on the primary metric (analyse.outliers_of)."""
+    rows = analysis.outliers[analysis.outliers["metric"] == analysis.primary]
+    tiles = [
+        (f"{row.label} — seed {row.seed}", folder.run(row.cell, row.seed).samples)
+        for row in rows.itertuples()
+    ]
+    tiles = [(label, path if path.exists() else None) for label, path in tiles]
+    return tiles if any(path is not None for _, path in tiles) else []

@@ -205,9 +205,13 @@ def methods(analysis: Analysis) -> list[str]:
     lines = [
         "Cell means carry a 95% t-interval over seeds (scipy.stats.t); a cell with one "
         "completed seed gets no interval (shown as ± n/a).",
-        "Effects: one OLS model per metric over all completed runs (statsmodels, sum/deviation "
-        "coding). Each level is compared with the baseline level, averaged over the other "
-        "factors; 95% CIs and p-values come from the model's t-test of that contrast.",
+        "Effects: one linear model per metric over all runs (sum/deviation coding), fitted by "
+        "Huber's robust regression (statsmodels RLM's estimator: Huber's T, c = 1.345, MAD "
+        "scale, H1 covariance), so a half-failed run weighs less instead of dragging every "
+        "effect; a diverged run counts as the study's worst completed run (it ranks last). "
+        "Each level is compared with the baseline level, averaged over the other factors; 95% "
+        "CIs and p-values are t-tests of that contrast on the model's residual degrees of "
+        "freedom. Runs the fit weighs below half are listed as outliers with their samples.",
         "Claims are judged where the advice is followed: at the recommended configuration ("
         + ", ".join(f"{k} = {v}" for k, v in recommended_config(analysis.layout).items())
         + "; the registry's recommended level, else the study's baseline). The effect there "
@@ -218,7 +222,9 @@ def methods(analysis: Analysis) -> list[str]:
         "interaction with X is decided; the main effect (averaged over every other factor) "
         "is shown beside it.",
         f"Confirmatory: the claims on {analysis.primary} (the primary metric). Its claims at "
-        "the recommended configuration share 4% of the error rate (Holm across them) and its "
+        "the recommended configuration share 4% of the error rate (Holm across them, each "
+        "claim counted once for its difference and equivalence tests, of which at most one "
+        "can be falsely rejected) and its "
         "two-way interactions 1% (Holm across them): when nothing has an effect, the chance "
         "that any verdict word in this report ('depends on' included) is wrong is at most 5% "
         "(adjusted p-values are shown on the 0.05 scale). Every other metric is exploratory: "

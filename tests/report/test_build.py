@@ -22,6 +22,7 @@ from report_helpers import (
     parse_html,
     synthetic_summary,
     write_results,
+    write_run_folders,
 )
 
 from gan_bench.analysis.summary import write_summary
@@ -60,11 +61,27 @@ def test_report_writes_tables_figures_and_one_self_contained_page(report):
         "ANOVA",
         "Training curves",
         "Samples",
+        "Outlier runs",
         "Divergences",
         "Methods",
     ):
         assert f">{section}" in html, section
-    assert "Diverged runs are excluded from every metric statistic" in html
+    assert "worst completed run on every metric (it ranks last" in html
+
+
+def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):
+    summary = synthetic_summary(seeds=4)
+    failed = (summary["cell"] == summary["cell"].iloc[0]) & (summary["seed"] == 1)
+    summary.loc[failed, "fid_cnn_2k"] *= 3
+    results = write_results(tmp_path / "outlier", summary)
+    write_run_folders(results, summary)
+    files = build_report(results)
+    assert "outliers.png" in {path.name for path in files.figures}
+    page = parse_html(files.html.read_text(encoding="utf-8"))
+    rows = next(t for t in page.tables if t and "weight in the fit" in " ".join(t[0]))
+    named = [(row[1], row[2]) for row in rows[1:] if row[0] == "fid_cnn_2k"]
+    assert named[0] == ("tanh · normal", "1"), rows  # that run, the most discounted
+    assert float(rows[1][4]) < 0.1
 
 
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):

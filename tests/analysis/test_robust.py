@@ -1,0 +1,85 @@
+"""huber_fit is statsmodels' RLM (Huber's T, MAD scale with RLM's df correction, H1
+covariance), for one column or hundreds at once, and it does what it is for: a few
+half-failed runs barely move it where they drag least squares away."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from gan_bench.analysis.robust import HUBER_T, huber_fit, huber_weights
+
+
+def rlm(exog: np.ndarray, y: np.ndarray):
+    def mad(resid):  # a one-argument estimator: RLM multiplies it by sqrt(n / df)
+        return sm.robust.scale.mad(resid, center=0)
+
+    return sm.RLM(y, exog, M=sm.robust.norms.HuberT(HUBER_T)).fit(scale_est=mad)
+
+
+def design(rng: np.random.Generator, rows: int = 48, columns: int = 6) -> np.ndarray:
+    return np.column_stack([np.ones(rows), rng.choice([-1.0, 1.0], size=(rows, columns - 1))])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_huber_fit_is_statsmodels_rlm(seed):
+    rng = np.random.default_rng(seed)
+    exog = design(rng)
+    y = exog @ rng.normal(size=exog.shape[1]) + rng.standard_t(3, size=len(exog))
+    y[:3] *= 3  # half-failed runs
+    reference = rlm(exog, y)
+    mine = huber_fit(exog, y[:, None])
+    np.testing.assert_allclose(mine.params[:, 0], reference.params, atol=1e-8)
+    assert mine.scale[0] == pytest.approx(reference.scale, abs=1e-8)
+    covariance = mine.variance[0] * np.linalg.pinv(exog.T @ exog)
+    np.testing.assert_allclose(covariance, reference.bcov_scaled, atol=1e-10)
+    np.testing.assert_allclose(mine.weights[:, 0], reference.weights, atol=1e-6)
+
+
+def test_many_columns_equal_one_at_a_time():
+    rng = np.random.default_rng(4)
+    exog = design(rng)
+    y = exog @ rng.normal(size=(exog.shape[1], 30)) + rng.normal(size=(len(exog), 30))
+    y[rng.random(y.shape) < 0.05] += 20
+    together = huber_fit(exog, y)
+    for k in (0, 7, 29):
+        alone = huber_fit(exog, y[:, [k]])
+        np.testing.assert_allclose(together.params[:, k], alone.params[:, 0], atol=1e-10)
+        assert together.variance[k] == pytest.approx(alone.variance[0], rel=1e-10)
+
+
+def test_a_rank_deficient_design_gets_rlms_minimum_norm_answer():
+    rng = np.random.default_rng(5)
+    exog = design(rng)
+    exog = np.column_stack([exog, exog[:, 1]])  # an aliased column
+    y = exog[:, :3] @ np.array([1.0, 2.0, -1.0]) + rng.normal(size=len(exog))
+    reference = rlm(exog, y)
+    mine = huber_fit(exog, y[:, None])
+    np.testing.assert_allclose(exog @ mine.params[:, 0], exog @ reference.params, atol=1e-7)
+
+
+def test_half_failed_runs_barely_move_the_fit_where_least_squares_follows_them():
+    rng = np.random.default_rng(6)
+    exog = design(rng, rows=96)
+    truth = np.zeros(exog.shape[1])
+    truth[0] = 30.0
+    y = exog @ truth + rng.normal(0, 2, size=len(exog))
+    y[:5] *= 3  # five runs at FID x3
+    ols = np.linalg.lstsq(exog, y, rcond=None)[0]
+    robust = huber_fit(exog, y[:, None])
+    assert np.abs(robust.params[1:, 0]).max() < 0.5 < np.abs(ols[1:]).max()
+    assert (robust.weights[:5, 0] < 0.2).all() and (robust.weights[5:, 0] > 0.5).all()
+
+
+def test_a_perfect_fit_has_no_spread_and_full_weights():
+    exog = design(np.random.default_rng(7), rows=12, columns=3)
+    y = exog @ np.array([5.0, 1.0, -1.0])
+    fit = huber_fit(exog, y[:, None])
+    np.testing.assert_allclose(fit.params[:, 0], [5.0, 1.0, -1.0], atol=1e-10)
+    assert fit.variance[0] == pytest.approx(0.0, abs=1e-20) and (fit.weights == 1).all()
+
+
+def test_huber_weights_are_one_inside_c_and_c_over_u_outside():
+    u = np.array([0.0, 1.0, -HUBER_T, 2 * HUBER_T, -4 * HUBER_T])
+    np.testing.assert_allclose(huber_weights(u), [1, 1, 1, 0.5, 0.25])
