@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from scipy import stats
@@ -39,9 +41,13 @@ from gan_bench.analysis.analyse import Analysis, analyse
 from gan_bench.analysis.claims import NO_DECIDED_EFFECT, expected_direction
 from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
+from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
+from gan_bench.files import read_json
+from gan_bench.folders import StudyFolder
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord, factor_levels
+from gan_bench.study.record import read_study_record
 from gan_bench.study.study_file import Study
 
 NO_DIRECTION = "no direction claimed"  # never decided, never blocks stopping
@@ -276,3 +282,39 @@ def sequential_claims(sequence: Sequence) -> pd.DataFrame:
 def look_of(sequence: Sequence, factor: str, level: str) -> int:
     """The look that decided a claim, else the last look (its word is the last look's)."""
     return sequence.verdicts.get((factor, level), ("", len(sequence.looks)))[1]
+
+
+# --------------------------------------------------------------------------- the state file
+
+
+def state(schedule: Schedule, planned: int, stopped: str | None = None) -> dict[str, Any]:
+    """sequence.json: the settings and the looks planned so far (their seeds, for a reader;
+    they follow from the settings), and why it stopped once it has."""
+    looks = [{"look": j, "seeds": schedule.seeds(j)} for j in range(1, planned + 1)]
+    return {"settings": schedule.settings(), "looks": looks, "stopped": stopped}
+
+
+def read_state(path: Path) -> tuple[Schedule, int, str | None]:
+    """The schedule, the looks planned and the stop reason recorded in sequence.json;
+    BadInput naming the file when it is unreadable."""
+    try:
+        recorded = read_json(path)
+        schedule = Schedule.from_settings(recorded["settings"])
+        planned = len(recorded["looks"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BadInput(f"{path}: not a readable sequence state ({error})") from None
+    if not 1 <= planned <= len(schedule.sizes):
+        raise BadInput(f"{path}: looks: {planned} planned, the schedule has {len(schedule.sizes)}")
+    return schedule, planned, recorded.get("stopped")
+
+
+def read_sequence(folder: StudyFolder) -> Sequence | None:
+    """The looks of a results folder with sequence.json (summary.csv, metrics.json,
+    study.yaml and design.json as aggregate wrote them), else None."""
+    if not folder.sequence.is_file():
+        return None
+    schedule, planned, _ = read_state(folder.sequence)
+    study, design = read_study_record(folder)
+    frame = read_summary(folder.summary)
+    metrics = read_metric_columns(folder.summary)
+    return evaluate(frame, study, design, metrics, schedule, planned)
