@@ -118,14 +118,9 @@ def _add_run(commands: Any) -> None:
         help="add seeds while a confirmatory claim is undecided, with the error rate kept "
         "under repeated looks; the same command resumes after a kill",
     )
-    run.add_argument(
-        "--max-seeds", type=_positive, help="with --until-decided: at most N seeds per cell "
-        "(default 3x the study's)"
-    )  # fmt: skip
-    run.add_argument(
-        "--seed-batch", type=_positive, help="with --until-decided: seeds per cell added at "
-        "each look (default the study's number of seeds)"
-    )  # fmt: skip
+    more = "with --until-decided: seeds per cell at most (default 3x the study's); added"
+    run.add_argument("--max-seeds", type=_positive, help=more.split(";")[0])
+    run.add_argument("--seed-batch", type=_positive, help=more.split("; ")[1] + " per look")
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
 
 
@@ -282,56 +277,16 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
-    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
-    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
-    Snakemake, so our own option is taken back out of that remainder here."""
-    rest, value, index = [], None, 0
-    while index < len(argv):
-        item = argv[index]
-        if item == flag:
-            if index + 1 == len(argv):
-                raise BadInput(f"{flag}: expected a value")
-            value, index = argv[index + 1], index + 2
-            continue
-        if item.startswith(flag + "="):
-            value = item.split("=", 1)[1]
-        else:
-            rest.append(item)
-        index += 1
-    return rest, value
-
-
-def _pop_number(argv: list[str], flag: str, given: int | None) -> tuple[list[str], int | None]:
-    """Our own numeric option taken back out of Snakemake's arguments (it may follow the
-    study); a bad value names the flag."""
-    rest, text = _pop_option(argv, flag)
-    if text is None:
-        return rest, given
-    try:
-        return rest, _positive(text)
-    except (ValueError, argparse.ArgumentTypeError) as error:
-        raise BadInput(f"{flag}: {error}") from None
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from gan_bench.study.plan import DEFAULT_MAX_RUNS
-    from gan_bench.workflow.run import run_study
+    from gan_bench.workflow.run import pop_number
+    from gan_bench.workflow.sequence import run_command
 
-    rest, max_runs = _pop_number(args.snakemake_args, "--max-runs", args.max_runs)
-    rest, max_seeds = _pop_number(rest, "--max-seeds", args.max_seeds)
-    rest, batch = _pop_number(rest, "--seed-batch", args.seed_batch)
+    rest, max_runs = pop_number(args.snakemake_args, "--max-runs", args.max_runs)
+    rest, max_seeds = pop_number(rest, "--max-seeds", args.max_seeds)
+    rest, batch = pop_number(rest, "--seed-batch", args.seed_batch)
     until = args.until_decided or "--until-decided" in rest
     rest = [arg for arg in rest if arg != "--until-decided"]
-    max_runs = max_runs or DEFAULT_MAX_RUNS
-    if not until:
-        for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
-            if value is not None:
-                raise BadInput(f"{flag}: only with --until-decided")
-        return run_study(args.study, rest, max_runs=max_runs)
-    from gan_bench.workflow.sequence import run_until_decided
-
-    return run_until_decided(args.study, rest, max_runs, batch=batch, max_seeds=max_seeds)
+    return run_command(args.study, rest, max_runs, until, batch=batch, max_seeds=max_seeds)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

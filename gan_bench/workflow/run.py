@@ -31,6 +31,36 @@ DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
 CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
 
 
+def pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
+    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
+    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
+    Snakemake, so our own options are taken back out of that remainder here."""
+    rest, value, index = [], None, 0
+    while index < len(argv):
+        item = argv[index]
+        if item == flag:
+            if index + 1 == len(argv):
+                raise BadInput(f"{flag}: expected a value")
+            value, index = argv[index + 1], index + 2
+            continue
+        if item.startswith(flag + "="):
+            value = item.split("=", 1)[1]
+        else:
+            rest.append(item)
+        index += 1
+    return rest, value
+
+
+def pop_number(argv: list[str], flag: str, given: int | None) -> tuple[list[str], int | None]:
+    """pop_option for a whole number >= 1 (else `given`, argparse's); a bad one names the flag."""
+    rest, text = pop_option(argv, flag)
+    if text is None:
+        return rest, given
+    if not text.strip().isdigit() or int(text) < 1:
+        raise BadInput(f"{flag}: must be a whole number >= 1, got {text!r}")
+    return rest, int(text)
+
+
 def _workdir(snakemake_args: list[str]) -> Path:
     """The folder Snakemake will work in: its --directory/-d argument, else here."""
     for flag in ("--directory", "-d"):

@@ -28,8 +28,8 @@ from gan_bench.errors import BadInput
 from gan_bench.files import write_json
 from gan_bench.folders import StudyFolder
 from gan_bench.study.plan import DEFAULT_MAX_RUNS, plan
+from gan_bench.workflow import run as runner  # runner.run_study: one round
 from gan_bench.workflow.progress import PROGRESS_EVERY_S
-from gan_bench.workflow.run import _workdir, is_dry_run, run_study
 
 FLAGS = {"seed_batch": "--seed-batch", "max_seeds": "--max-seeds"}
 
@@ -72,6 +72,24 @@ def resume(path: Path, schedule: Schedule, study: str) -> tuple[int, bool]:
     return planned, stopped is not None
 
 
+def run_command(
+    study: str,
+    snakemake_args: list[str],
+    max_runs: int | None,
+    until: bool,
+    batch: int | None = None,
+    max_seeds: int | None = None,
+) -> int:
+    """`gan-bench run`: one Snakemake run of the study, or with `until` a sequence."""
+    max_runs = max_runs or DEFAULT_MAX_RUNS
+    if until:
+        return run_until_decided(study, snakemake_args, max_runs, batch, max_seeds)
+    for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
+        if value is not None:
+            raise BadInput(f"{flag}: only with --until-decided")
+    return runner.run_study(study, snakemake_args, max_runs=max_runs)
+
+
 def run_until_decided(
     study: str,
     snakemake_args: list[str],
@@ -84,15 +102,16 @@ def run_until_decided(
     """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
     out = out or sys.stdout
     schedule, results_dir = prepare(study, max_runs, batch, max_seeds)
-    folder = StudyFolder(_workdir(snakemake_args) / results_dir)
+    folder = StudyFolder(runner._workdir(snakemake_args) / results_dir)
     look, stopped = resume(folder.sequence, schedule, study)
-    if is_dry_run(snakemake_args):  # what the current look would run; no state written
-        return run_study(study, snakemake_args, max_runs, progress_every, schedule.seeds(look))
+    if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
+        seeds = schedule.seeds(look)
+        return runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
     _say(out, _plan_text(schedule, look, stopped))
     while True:
         write_json(folder.sequence, state(schedule, look))
         seeds = schedule.seeds(look)
-        code = run_study(study, snakemake_args, max_runs, progress_every, seeds)
+        code = runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
         if code != 0:
             return code
         sequence = read_sequence(folder)
