@@ -12,7 +12,10 @@ for a planted +3 FID effect (sigmoid worse than tanh: "supported"), with normal 
 with 5% of runs x3, (e) 95% CI coverage, (f) "tanh beats sigmoid" called contradicted
 under equal means when 30% of sigmoid's worst runs diverge, (g) a planted crossover
 (maxpool 4 FID better with kernel 4, 4 worse with kernel 3, equal on average) called
-"depends on kernel_size", or "contradicted". Verdict words are the claim table's: at the
+"depends on kernel_size", or "contradicted"; (h) `--until-decided`'s looks, 3 -> 6 -> 9 seeds
+per cell with each spending function (gan_bench/analysis/sequential.py): any false verdict
+word at any look under no effect, and power for planted +1.5 / +3 FID against fixed designs
+of 3 and 9 seeds. Verdict words are the claim table's: at the
 recommended configuration, "depends on X" for a decided crossover
 (gan_bench/analysis/conditional.py). It is not a test.
 
@@ -24,10 +27,12 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from gan_bench.analysis import sequential as seq
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
 from gan_bench.folders import StudyFolder
@@ -126,6 +131,33 @@ def crossover_rate(setting, noise, replicates: int, rng) -> None:
     show("(g) called 'contradicted' (maxpool better at kernel 4)", words == "contradicted")
 
 
+def sequential_rates(setting, noise, replicates: int, rng, study, design) -> None:
+    """(h): every look of 3 -> 6 -> 9 seeds per cell, each with its share of the 5%."""
+
+    def of(k):
+        return sim.setting_of(study, replace(design, seeds=list(range(k))), setting.columns)
+
+    full, factor, level, _ = of(9), *PLANT
+    index = np.tile(np.arange(9), len(full.layout.cell_order))
+    for effect in (0.0, 1.5, 3.0):
+        plant = {FID: {(factor, level): effect}} if effect else None
+        values = sim.simulate_runs(full, noise, sim.planted_means(full, noise.mean, plant),
+                                   replicates, rng)  # fmt: skip
+        for k in (3, 9):
+            fits = sim.fit_many(of(k), values[:, index < k])
+            word = sim.verdict_of(fits, FID, factor)
+            show(f"(h) +{effect} FID, fixed {k} seeds: false word / supported",
+                 sim.any_false_word(fits) if not effect else word == "supported")  # fmt: skip
+        for spending in seq.SPENDING:
+            schedule = seq.Schedule((0, 1, 2), 3, 9, spending)
+            looks = [sim.fit_many(of(k), values[:, index < k], share)
+                     for k, share in zip(schedule.sizes, schedule.shares, strict=True)]  # fmt: skip
+            false = np.any([sim.any_false_word(fits) for fits in looks], axis=0)
+            found = np.any([sim.verdict_of(f, FID, factor) == "supported" for f in looks], axis=0)
+            show(f"(h) +{effect} FID, 3->6->9 {spending}: " + ("supported" if effect else "false"),
+                 found if effect else false)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=1000)
@@ -151,6 +183,9 @@ def main() -> None:
         start = time.perf_counter()
         part(setting, noise, args.replicates, rng)
         print(f"  [{time.perf_counter() - start:.1f} s]")
+    start = time.perf_counter()
+    sequential_rates(setting, noise, args.replicates, rng, study, design)
+    print(f"  [{time.perf_counter() - start:.1f} s]")
     print(f"simulated and fitted in {time.perf_counter() - total:.1f} s")
 
 

@@ -56,6 +56,11 @@ def _seed(text: str) -> int:
     return value
 
 
+def _seed_list(text: str) -> list[int]:
+    """Comma-separated run seeds (`gan-bench aggregate --seeds 0,1,2`)."""
+    return [_seed(part) for part in text.split(",")]
+
+
 def _add_starting_commands(commands: Any) -> None:
     """`studies` and `init`: where a new user starts (a built-in study, or their own data)."""
     commands.add_parser("studies", help="list the built-in studies (use a name as STUDY)")
@@ -107,6 +112,15 @@ def _add_run(commands: Any) -> None:
         type=_positive,
         help="refuse a plan of more runs than this (default 2000); may follow the study",
     )
+    run.add_argument(
+        "--until-decided",
+        action="store_true",
+        help="add seeds while a confirmatory claim is undecided, with the error rate kept "
+        "under repeated looks; the same command resumes after a kill",
+    )
+    more = "with --until-decided: seeds per cell at most (default 3x the study's); added"
+    run.add_argument("--max-seeds", type=_positive, help=more.split(";")[0])
+    run.add_argument("--seed-batch", type=_positive, help=more.split("; ")[1] + " per look")
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER)
 
 
@@ -140,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     aggregate = commands.add_parser("aggregate", help="write summary.csv, study.yaml, design.json")
     aggregate.add_argument("study", help=STUDY_HELP)
+    aggregate.add_argument(
+        "--seeds",
+        type=_seed_list,
+        help="comma-separated seeds run instead of the study's (gan-bench run --until-decided)",
+    )
 
     report = commands.add_parser(
         "report", help="tables/, figures/ and report.html from a study's summary.csv"
@@ -245,7 +264,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     from gan_bench.study.plan import plan
     from gan_bench.study.record import write_study_record
 
-    study_plan = plan(args.study)
+    study_plan = plan(args.study, seeds=args.seeds)
     missing = [str(run.run) for run in study_plan.run_folders if not run.run.exists()]
     if missing:
         raise BadInput(f"{len(missing)} runs have not finished, e.g. {missing[0]}")
@@ -258,38 +277,16 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
-    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
-    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
-    Snakemake, so our own option is taken back out of that remainder here."""
-    rest, value, index = [], None, 0
-    while index < len(argv):
-        item = argv[index]
-        if item == flag:
-            if index + 1 == len(argv):
-                raise BadInput(f"{flag}: expected a value")
-            value, index = argv[index + 1], index + 2
-            continue
-        if item.startswith(flag + "="):
-            value = item.split("=", 1)[1]
-        else:
-            rest.append(item)
-        index += 1
-    return rest, value
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from gan_bench.study.plan import DEFAULT_MAX_RUNS
-    from gan_bench.workflow.run import run_study
+    from gan_bench.workflow.run import pop_number
+    from gan_bench.workflow.sequence import run_command
 
-    snakemake_args, given = _pop_option(args.snakemake_args, "--max-runs")
-    max_runs = args.max_runs or DEFAULT_MAX_RUNS
-    if given is not None:
-        try:
-            max_runs = _positive(given)
-        except (ValueError, argparse.ArgumentTypeError) as error:
-            raise BadInput(f"--max-runs: {error}") from None
-    return run_study(args.study, snakemake_args, max_runs=max_runs)
+    rest, max_runs = pop_number(args.snakemake_args, "--max-runs", args.max_runs)
+    rest, max_seeds = pop_number(rest, "--max-seeds", args.max_seeds)
+    rest, batch = pop_number(rest, "--seed-batch", args.seed_batch)
+    until = args.until_decided or "--until-decided" in rest
+    rest = [arg for arg in rest if arg != "--until-decided"]
+    return run_command(args.study, rest, max_runs, until, batch=batch, max_seeds=max_seeds)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ input or output, so that every stage, and the Snakefile, can use it:
 
     results/<study>/
         study.yaml  design.json  summary.csv  metrics.json  evaluator.json  report.html
+        sequence.json (`gan-bench run --until-decided` only)
         tables/  figures/  logs/  benchmarks/
         runs/<cell-id>/seed-<S>/
             config.json  log.jsonl  checkpoint.pt  checkpoint.prev.pt
@@ -101,6 +102,12 @@ class StudyFolder:
     @property
     def metrics(self) -> Path:
         return self.root / "metrics.json"
+
+    @property
+    def sequence(self) -> Path:
+        """`gan-bench run --until-decided`'s state: its settings and the looks planned so
+        far (gan_bench/workflow/sequence.py); the report shows the looks when it exists."""
+        return self.root / "sequence.json"
 
     @property
     def evaluator(self) -> Path:

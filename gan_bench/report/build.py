@@ -20,10 +20,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis, analyse
+from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
+from gan_bench.analysis.sequential import Sequence
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder
-from gan_bench.report import displays, figures, tables
+from gan_bench.report import displays, figures, looks, tables
 from gan_bench.report.inputs import (
     Inputs,
     ReportError,
@@ -89,11 +90,11 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     """Read RESULTS_DIR's summary.csv, study.yaml and design.json (and the run folders beside
     them, where there are any); write tables/, figures/ and report.html there."""
     inputs = gather(StudyFolder(Path(results_dir)))
-    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    analysis, sequence = looks.analysis_of(inputs)  # a sequential study: its last look
     folder = inputs.folder
     table_files = tables.write_tables(analysis, folder.tables)
     drawn = draw_figures(inputs, analysis)
-    html = template().render(page(inputs, analysis, drawn))
+    html = template().render(page(inputs, analysis, drawn, sequence))
     atomic_write(folder.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     remove_stale_figures(folder.figures, drawn.written)
     return ReportFiles(folder.report, table_files, drawn.written)
@@ -120,26 +121,33 @@ def _images(paths: list[Path | None], alt: str) -> list[dict[str, str]]:
     return [{"uri": image_uri(p), "alt": f"{alt}: {p.stem}"} for p in paths if p is not None]
 
 
-def page(inputs: Inputs, analysis: Analysis, drawn: Figures) -> dict[str, Any]:
-    """Everything template.html shows."""
+def page(
+    inputs: Inputs, analysis: Analysis, drawn: Figures, sequence: Sequence | None = None
+) -> dict[str, Any]:
+    """Everything template.html shows (with a sequential study's looks)."""
     return {
         "title": analysis_title(inputs, analysis),
         "bottom": bottom_line(analysis),
         "facts": study_facts(inputs, analysis),
         "aliases": alias_text(inputs.design),
-        **claims_part(analysis),
+        **claims_part(analysis, sequence),
+        **looks.looks_part(sequence),
         **tables_part(analysis),
         **figures_part(analysis, drawn),
         "diverged_rule": DIVERGED_RULE,
-        "methods": methods(analysis),
+        "methods": methods(analysis) + ([looks.method_line(sequence)] if sequence else []),
     }
 
 
-def claims_part(analysis: Analysis) -> dict[str, Any]:
-    """Claim vs evidence on the primary metric, and the verdicts on every metric."""
+def claims_part(analysis: Analysis, sequence: Sequence | None = None) -> dict[str, Any]:
+    """Claim vs evidence on the primary metric, and the verdicts on every metric; a
+    sequential study's verdicts name the look that gave them."""
     primary = analysis.primary
     matrix = displays.verdict_matrix(analysis)
     claims = displays.claims_display(analysis, primary) if primary else pd.DataFrame()
+    if sequence is not None and len(claims):
+        rows = analysis.claims[analysis.claims["metric"] == primary]
+        claims["verdict"] = looks.tagged(list(claims["verdict"]), rows, sequence)
     return {
         "claims": displays.html_table(claims, "claims") if len(claims) else "",
         "no_claims": "no factor varies, or the runs have no directed metric yet",

@@ -8,7 +8,7 @@ gan_bench.folders' (the one place the results layout is spelled out).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gan_bench.folders import RESULTS_ROOT, RunFolder, StudyFolder
@@ -59,11 +59,18 @@ class Plan:
 
 
 def plan(
-    study_path: str | Path, results_root: str | Path = RESULTS_ROOT, max_runs: int | None = None
+    study_path: str | Path,
+    results_root: str | Path = RESULTS_ROOT,
+    max_runs: int | None = None,
+    seeds: list[int] | None = None,
 ) -> Plan:
     """Validate the study (StudyError names key and file) and list its cell x seed runs;
-    with `max_runs`, a plan of more runs is refused before any cell is built."""
+    with `max_runs`, a plan of more runs is refused before any cell is built. `seeds`
+    replaces the study's seeds (a round of `gan-bench run --until-decided`: the study file
+    is never rewritten), and aggregate records them in study.yaml."""
     study = load_study(study_path)
+    if seeds is not None:
+        study = replace(study, seeds=[int(seed) for seed in seeds])
     if max_runs is not None:
         check_run_limit(study, max_runs)
     study_cells = cells(study)

@@ -31,6 +31,36 @@ DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
 CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
 
 
+def pop_option(argv: list[str], flag: str) -> tuple[list[str], str | None]:
+    """`argv` without `flag VALUE` / `flag=VALUE`, and the value (the last one given).
+    `gan-bench run STUDY --max-runs N`: argparse hands everything after the study to
+    Snakemake, so our own options are taken back out of that remainder here."""
+    rest, value, index = [], None, 0
+    while index < len(argv):
+        item = argv[index]
+        if item == flag:
+            if index + 1 == len(argv):
+                raise BadInput(f"{flag}: expected a value")
+            value, index = argv[index + 1], index + 2
+            continue
+        if item.startswith(flag + "="):
+            value = item.split("=", 1)[1]
+        else:
+            rest.append(item)
+        index += 1
+    return rest, value
+
+
+def pop_number(argv: list[str], flag: str, given: int | None) -> tuple[list[str], int | None]:
+    """pop_option for a whole number >= 1 (else `given`, argparse's); a bad one names the flag."""
+    rest, text = pop_option(argv, flag)
+    if text is None:
+        return rest, given
+    if not text.strip().isdigit() or int(text) < 1:
+        raise BadInput(f"{flag}: must be a whole number >= 1, got {text!r}")
+    return rest, int(text)
+
+
 def _workdir(snakemake_args: list[str]) -> Path:
     """The folder Snakemake will work in: its --directory/-d argument, else here."""
     for flag in ("--directory", "-d"):
@@ -151,9 +181,11 @@ def run_study(
     snakemake_args: list[str],
     max_runs: int = DEFAULT_MAX_RUNS,
     progress_every: float = PROGRESS_EVERY_S,
+    seeds: list[int] | None = None,
 ) -> int:
-    """Snakemake over the study. A study killed earlier (even by SIGKILL) just resumes: we
-    hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
+    """Snakemake over the study (with `seeds` instead of the study's: one round of
+    gan_bench/workflow/sequence.py). A study killed earlier (even by SIGKILL) just resumes:
+    we hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
     only be stale, and is cleared with `--unlock` before starting."""
     import os
     import subprocess
@@ -163,13 +195,14 @@ def run_study(
     from gan_bench.files import write_json
     from gan_bench.resources import SNAKEFILE as snakefile
 
-    study_plan = plan(study, max_runs=max_runs)  # a bad or huge study fails here
+    study_plan = plan(study, max_runs=max_runs, seeds=seeds)  # a bad or huge study fails here
     workdir = _workdir(snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's
     # config:) would replace a --config study=... instead of adding to it
     study_config = workdir / ".snakemake" / "gan-bench-study.yaml"
-    write_json(study_config, {"study": str(Path(study).resolve()), "max_runs": max_runs})
+    config = {"study": str(Path(study).resolve()), "max_runs": max_runs}
+    write_json(study_config, config | ({"seeds": list(seeds)} if seeds is not None else {}))
     base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
             "--configfile", str(study_config)]  # fmt: skip
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

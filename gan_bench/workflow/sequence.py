@@ -1,0 +1,162 @@
+"""`gan-bench run STUDY --until-decided [--max-seeds N] [--seed-batch K]`: rounds of
+Snakemake with more seeds until every confirmatory claim is decided or N seeds are reached.
+
+Round j hands look j's seeds to Snakemake through the config file gan_bench/workflow/run.py
+writes (the study file is never rewritten), so only the new seeds' runs train, and the
+round's report shows the looks so far. Then the looks are recomputed from summary.csv
+(gan_bench/analysis/sequential.py: each look analysed on its seeds with its share of the
+5% error rate, a claim keeps the first look's decided word) and the loop stops or plans
+the next look. The state (settings and looks planned) is written to sequence.json before
+each round, so the same command after a kill resumes at the look it was running.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from gan_bench.analysis.sequential import (
+    Schedule,
+    Sequence,
+    directed_claims,
+    read_sequence,
+    read_state,
+    state,
+)
+from gan_bench.errors import BadInput
+from gan_bench.files import write_json
+from gan_bench.folders import StudyFolder
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, plan
+from gan_bench.workflow import run as runner  # runner.run_study: one round
+from gan_bench.workflow.progress import PROGRESS_EVERY_S
+
+FLAGS = {"seed_batch": "--seed-batch", "max_seeds": "--max-seeds"}
+
+
+def prepare(
+    study: str, max_runs: int, batch: int | None, max_seeds: int | None
+) -> tuple[Schedule, str]:
+    """The schedule and the results folder (relative to Snakemake's directory), checked
+    before any work: the study has a claim to decide and its largest plan (N seeds per
+    cell) fits --max-runs."""
+    study_plan = plan(study, max_runs=max_runs)
+    if not directed_claims(study_plan.study):
+        raise BadInput(
+            f"{study}: factors: --until-decided needs a claim to decide, and no factor of "
+            "this study has a claimed direction (or a no-effect claim) to judge"
+        )
+    schedule = Schedule.of(study_plan.study.seeds, batch, max_seeds)
+    plan(study, max_runs=max_runs, seeds=schedule.all_seeds)  # N seeds: over --max-runs?
+    return schedule, study_plan.results_dir
+
+
+def resume(path: Path, schedule: Schedule, study: str) -> tuple[int, bool]:
+    """The look to run (1 for a new sequence) and whether it had stopped; BadInput naming the
+    flag when this command's settings differ from those the sequence began with."""
+    if not path.is_file():
+        return 1, False
+    recorded, planned, stopped = read_state(path)
+    mine, theirs = schedule.settings(), recorded.settings()
+    for key, flag in FLAGS.items():
+        if mine[key] != theirs[key]:
+            raise BadInput(
+                f"{flag} {mine[key]}: the sequence in {path} began with {flag} {theirs[key]}; "
+                f"rerun with {flag} {theirs[key]} to resume it, or remove {path} to start anew"
+            )
+    if mine != theirs:
+        raise BadInput(
+            f"{study}: seeds: {mine['initial_seeds']}, but the sequence in {path} began with "
+            f"{theirs['initial_seeds']}; restore them, or remove {path} to start anew"
+        )
+    return planned, stopped is not None
+
+
+def run_command(
+    study: str,
+    snakemake_args: list[str],
+    max_runs: int | None,
+    until: bool,
+    batch: int | None = None,
+    max_seeds: int | None = None,
+) -> int:
+    """`gan-bench run`: one Snakemake run of the study, or with `until` a sequence."""
+    max_runs = max_runs or DEFAULT_MAX_RUNS
+    if until:
+        return run_until_decided(study, snakemake_args, max_runs, batch, max_seeds)
+    for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
+        if value is not None:
+            raise BadInput(f"{flag}: only with --until-decided")
+    return runner.run_study(study, snakemake_args, max_runs=max_runs)
+
+
+def run_until_decided(
+    study: str,
+    snakemake_args: list[str],
+    max_runs: int = DEFAULT_MAX_RUNS,
+    batch: int | None = None,
+    max_seeds: int | None = None,
+    progress_every: float = PROGRESS_EVERY_S,
+    out: TextIO | None = None,
+) -> int:
+    """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
+    out = out or sys.stdout
+    schedule, results_dir = prepare(study, max_runs, batch, max_seeds)
+    folder = StudyFolder(runner._workdir(snakemake_args) / results_dir)
+    look, stopped = resume(folder.sequence, schedule, study)
+    if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
+        seeds = schedule.seeds(look)
+        return runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
+    _say(out, _plan_text(schedule, look, stopped))
+    while True:
+        write_json(folder.sequence, state(schedule, look))
+        seeds = schedule.seeds(look)
+        code = runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
+        if code != 0:
+            return code
+        sequence = read_sequence(folder)
+        for line in look_lines(sequence, sequence.last.index):
+            _say(out, line)
+        if sequence.stop is not None:
+            write_json(folder.sequence, state(schedule, look, sequence.stop))
+            _say(out, stop_text(sequence))
+            return 0
+        look += 1
+        _say(out, f"adding {schedule.sizes[look - 1] - len(seeds)} seeds per cell for look {look}")
+
+
+def _say(out: TextIO, text: str) -> None:
+    print(f"gan-bench: {text}", file=out, flush=True)
+
+
+def _plan_text(schedule: Schedule, look: int, stopped: bool) -> str:
+    sizes = " -> ".join(map(str, schedule.sizes))
+    verb = "resuming at" if look > 1 or stopped else "starting with"
+    return (
+        f"until decided: seeds per cell {sizes} (at most {len(schedule.sizes)} looks, "
+        f"{schedule.spending.replace('_', '-')}-type spending of the 5% error rate); "
+        f"{verb} look {look}"
+    )
+
+
+def _claim(factor: str, level: str) -> str:
+    return f"{factor} = {level}"
+
+
+def look_lines(sequence: Sequence, index: int) -> list[str]:
+    """What look `index` decided and the share of the error rate it spent."""
+    look = sequence.looks[index - 1]
+    spent = sum(other.share for other in sequence.looks[:index])
+    decided = "; ".join(f"{_claim(f, lv)} {word}" for f, lv, word in look.decided) or "nothing"
+    return [
+        f"look {index} of at most {len(sequence.schedule.sizes)}: {len(look.seeds)} seeds per "
+        f"cell, {look.runs} runs; spent {look.share:.1%} of the 5% error rate "
+        f"({spent:.1%} so far); decided: {decided}"
+    ]
+
+
+def stop_text(sequence: Sequence) -> str:
+    """Why the sequence stopped, and what stayed undecided."""
+    open_claims = ", ".join(_claim(*key) for key in sequence.pending)
+    left = f"; undecided: {open_claims}" if open_claims else ""
+    return f"stopped after look {len(sequence.looks)}: {sequence.stop}{left}"

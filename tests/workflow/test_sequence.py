@@ -1,0 +1,152 @@
+"""`gan-bench run --until-decided`: refusals before any work, resuming a recorded sequence,
+and the real pipeline on a tiny study (seeds added, then stopped; killed between rounds and
+finished by the same command without retraining the first look's runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import sigkill_group_when, tiny_study
+
+from gan_bench import cli
+from gan_bench.analysis.sequential import MAX_SEEDS, Schedule, state
+from gan_bench.errors import BadInput
+from gan_bench.files import write_json
+from gan_bench.workflow.sequence import prepare, resume
+
+
+def _run(study: Path, *flags: str) -> int:
+    return cli.main(["run", str(study), *flags])
+
+
+def test_flags_are_refused_before_any_work(tmp_path, write_study, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    study = write_study(tiny_study(seeds=[0, 1]))
+    assert _run(study, "--max-seeds", "4") == 2
+    assert "--max-seeds: only with --until-decided" in capsys.readouterr().err
+    assert _run(study, "--seed-batch=2", "-n") == 2
+    assert "--seed-batch: only with --until-decided" in capsys.readouterr().err
+    assert _run(study, "--until-decided", "--max-seeds", "1") == 2
+    assert "--max-seeds: 1 is fewer than the study's 2 seeds" in capsys.readouterr().err
+    assert _run(study, "--until-decided", "--seed-batch", "0") == 2
+    assert "--seed-batch" in capsys.readouterr().err
+    assert _run(study, "--until-decided", "--max-seeds", "2000", "--max-runs", "100") == 2
+    assert "over the limit of 100 runs" in capsys.readouterr().err
+    undirected = write_study(tiny_study(factors={"g_activation": ["relu", "leaky_relu"]}), "g.yaml")
+    assert _run(undirected, "--until-decided") == 2
+    assert "factors: --until-decided needs a claim to decide" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists() and not (tmp_path / ".snakemake").exists()
+
+
+def test_defaults_are_the_studys_seeds_then_three_times_as_many(tmp_path, write_study):
+    study = write_study(tiny_study(seeds=[4, 2]))
+    schedule, results = prepare(str(study), 2000, None, None)
+    assert (schedule.sizes, schedule.all_seeds) == ([2, 4, 6], [4, 2, 5, 6, 7, 8])
+    assert results.endswith("tiny")
+
+
+def test_a_resumed_sequence_must_have_the_settings_it_began_with(tmp_path):
+    path = tmp_path / "sequence.json"
+    began = Schedule((0, 1), 1, 3)
+    assert resume(path, began, "s.yaml") == (1, False)
+    write_json(path, state(began, 2))
+    assert resume(path, began, "s.yaml") == (2, False)
+    with pytest.raises(BadInput, match="--max-seeds 4: .* began with --max-seeds 3"):
+        resume(path, Schedule((0, 1), 1, 4), "s.yaml")
+    with pytest.raises(BadInput, match="--seed-batch 2: .* began with --seed-batch 1"):
+        resume(path, Schedule((0, 1), 2, 3), "s.yaml")
+    with pytest.raises(BadInput, match=r"s.yaml: seeds: \[0, 2\]"):
+        resume(path, Schedule((0, 2), 1, 3), "s.yaml")
+    write_json(path, state(began, 2, MAX_SEEDS))
+    assert resume(path, began, "s.yaml") == (2, True)
+    path.write_text("{")
+    with pytest.raises(BadInput, match="sequence.json: not a readable sequence state"):
+        resume(path, began, "s.yaml")
+
+
+def test_a_dry_run_writes_no_state(tmp_path, write_study, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = write_study(tiny_study(seeds=[0, 1]))
+    assert _run(study, "--until-decided", "-n", "--quiet") == 0
+    assert not (tmp_path / "results" / "tiny" / "sequence.json").exists()
+
+
+# --------------------------------------------------------------------------- real pipeline
+
+
+def _sequential_study(tmp_path: Path) -> Path:
+    """Two seeds of the tiny study, whose claim stays undecided: no decided difference in
+    12 steps, and a SESOI too small for "no practical effect"."""
+    raw = tiny_study(seeds=[0, 1], analysis={"sesoi": {"fid": 1e-6}})
+    study = tmp_path / "tiny.yaml"
+    study.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return study
+
+
+def _command(study: Path, workdir: Path) -> list[str]:
+    return [sys.executable, "-m", "gan_bench", "run", str(study), "--until-decided",
+            "--max-seeds", "3", "--seed-batch", "1", "--directory", str(workdir),
+            "--cores", "2", "--quiet"]  # fmt: skip
+
+
+def _env() -> dict[str, str]:
+    return os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _check_finished(out: Path, study: Path, text: str) -> None:
+    """Two looks (2 then 3 seeds per cell), stopped at the most seeds; the report says so."""
+    recorded = json.loads((out / "sequence.json").read_text())
+    assert [look["seeds"] for look in recorded["looks"]] == [[0, 1], [0, 1, 2]]
+    assert recorded["stopped"] == MAX_SEEDS
+    assert yaml.safe_load(study.read_text())["seeds"] == [0, 1]  # never rewritten
+    assert yaml.safe_load((out / "study.yaml").read_text())["seeds"] == [0, 1, 2]
+    summary = (out / "summary.csv").read_text().splitlines()
+    assert len(summary) == 1 + 2 * 3
+    report = (out / "report.html").read_text()
+    assert 'data-table="looks"' in report and "Stopped after look 2: " + MAX_SEEDS in report
+    assert "(look 2 of 2)" in report and "union bound" in report
+    assert "look 2 of at most 2: 3 seeds per cell, 6 runs" in text
+    assert f"stopped after look 2: {MAX_SEEDS}; undecided: g_output = sigmoid" in text
+
+
+@pytest.mark.slow
+def test_until_decided_adds_seeds_and_stops(tmp_path):
+    study = _sequential_study(tmp_path)
+    command = _command(study, tmp_path)
+    done = subprocess.run(command, capture_output=True, text=True, env=_env(), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "look 1 of at most 2: 2 seeds per cell, 4 runs" in done.stdout
+    assert "adding 1 seeds per cell for look 2" in done.stdout
+    _check_finished(tmp_path / "results" / "tiny", study, done.stdout)
+
+
+@pytest.mark.slow
+def test_killed_between_rounds_the_same_command_finishes_the_sequence(tmp_path):
+    study = _sequential_study(tmp_path)
+    out = tmp_path / "results" / "tiny"
+    command = _command(study, tmp_path)
+    process = subprocess.Popen(command, cwd=tmp_path, env=_env(), start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def second_look_planned() -> bool:
+        try:
+            return len(json.loads((out / "sequence.json").read_text())["looks"]) == 2
+        except (OSError, ValueError):
+            return False
+
+    sigkill_group_when(process, second_look_planned, timeout=300)
+    first = sorted(out.glob("runs/*/seed-[01]/run.json"))
+    assert len(first) == 4
+    stamps = {path: path.stat().st_mtime_ns for path in first}
+    done = subprocess.run(command, capture_output=True, text=True, env=_env(), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "resuming at look 2" in done.stdout
+    assert "look 1 of" not in done.stdout  # look 1 is not run again
+    assert {path: path.stat().st_mtime_ns for path in first} == stamps  # nor retrained
+    _check_finished(out, study, done.stdout)
