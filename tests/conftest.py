@@ -283,3 +283,23 @@ def published():
     setting, noise, frame = simulate.read_noise(default)
     study, design = read_study_record(StudyFolder(default))
     return setting, noise, frame, study, design
+
+
+# --------------------------------------------------------------------------- built-in studies
+
+
+@pytest.fixture
+def fetched_data(tmp_path, monkeypatch) -> Path:
+    """A working folder where every built-in study finds its data: small stand-ins for the
+    IDX files mnist_t10k reads from data/mnist-t10k/ (a fresh checkout has none)."""
+    import torch
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "data" / "mnist-t10k"
+    folder.mkdir(parents=True)
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (300, 28, 28), generator=generator)
+    labels = torch.arange(300) % 10
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images, compress=True)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, compress=True)
+    return tmp_path

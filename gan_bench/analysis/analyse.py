@@ -288,6 +288,7 @@ class Analysis:
     primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
     sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
     look_share: float = 1.0  # the share of the 5% error rate these verdicts spend
+    # the primary metric's outlying runs (outliers_of)
     outliers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTLIER_COLUMNS))
 
 
@@ -355,5 +356,7 @@ def analyse(
         primary=primary,
         sesoi_set=settings,
         look_share=look_share,
-        outliers=pd.DataFrame(outliers, columns=OUTLIER_COLUMNS),
+        outliers=pd.DataFrame(
+            [row for row in outliers if row["metric"] == primary], columns=OUTLIER_COLUMNS
+        ),
     )

@@ -276,10 +276,8 @@ def divergence_display(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def outliers_display(analysis: Analysis) -> pd.DataFrame:
-    """The runs the robust fit discounted (analyse.outliers_of), the primary metric first."""
-    rows = analysis.outliers.sort_values(
-        ["metric", "weight"], key=lambda c: c != analysis.primary if c.name == "metric" else c
-    )
+    """The runs the robust fit of the primary metric discounted (analyse.outliers_of)."""
+    rows = analysis.outliers.sort_values("weight")
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in rows["metric"]],

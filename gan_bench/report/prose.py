@@ -211,7 +211,8 @@ def methods(analysis: Analysis) -> list[str]:
         "effect; a diverged run counts as the study's worst completed run (it ranks last). "
         "Each level is compared with the baseline level, averaged over the other factors; 95% "
         "CIs and p-values are t-tests of that contrast on the model's residual degrees of "
-        "freedom. Runs the fit weighs below half are listed as outliers with their samples.",
+        "freedom. Runs the primary metric's fit weighs below half are listed as outliers "
+        "with their samples.",
         "Claims are judged where the advice is followed: at the recommended configuration ("
         + ", ".join(f"{k} = {v}" for k, v in recommended_config(analysis.layout).items())
         + "; the registry's recommended level, else the study's baseline). The effect there "

@@ -7,6 +7,7 @@ import pytest
 import yaml
 from conftest import tiny_study
 
+from gan_bench.errors import BadInput
 from gan_bench.resources import STUDIES, builtin_studies
 from gan_bench.study.builtin import UnknownStudy, builtin_rows, resolve_study, studies_table
 from gan_bench.study.cost import run_macs
@@ -14,12 +15,22 @@ from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study, run_config
 
 
-def test_every_packaged_study_is_built_in_and_valid():
+def test_every_packaged_study_is_built_in_and_valid(fetched_data):
     names = {path.stem for path in STUDIES.glob("*.yaml")}
-    assert {"smoke", "quick", "default"} <= names
+    assert {"smoke", "quick", "default", "mnist_t10k"} <= names
     assert set(builtin_studies()) == names
     for path in builtin_studies().values():
         load_study(path)  # raises on an invalid built-in study
+
+
+def test_a_built_in_study_without_its_data_is_listed_with_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no data/mnist-t10k/ here
+    with pytest.raises(BadInput, match="dataset.images"):
+        load_study(builtin_studies()["mnist_t10k"])
+    rows = {row["name"]: row for row in builtin_rows()}
+    assert "not runnable here" in rows["mnist_t10k"]["description"]
+    assert "t10k-images-idx3-ubyte.gz" in rows["mnist_t10k"]["description"]
+    assert rows["default"]["cells x seeds"] == "32 x 3"  # the others as ever
 
 
 def test_a_name_resolves_to_the_packaged_file(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ STUDIES = sorted(ABLATIONS.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", STUDIES, ids=[p.stem for p in STUDIES])
-def test_counted_cells_are_the_built_cells_of_every_shipped_study(path: Path):
+def test_counted_cells_are_the_built_cells_of_every_shipped_study(path: Path, fetched_data):
     study = load_study(path)
     assert count_cells(study) == len(cells(study))
 
