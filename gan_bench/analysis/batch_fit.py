@@ -23,7 +23,7 @@ from gan_bench.analysis.conditional import recommended_config
 from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import Layout, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
-from gan_bench.analysis.robust import huber_fit
+from gan_bench.analysis.robust import robust_fit
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
@@ -276,7 +276,7 @@ def _fit_pattern(model: Model, y: np.ndarray, layout: Layout) -> dict[str, np.nd
     exog = model.exog
     pinv = np.linalg.pinv(exog)
     df = float(len(y) - np.linalg.matrix_rank(exog))
-    robust = huber_fit(exog, y)
+    robust = robust_fit(exog, y)
     params = robust.params
     scale = robust.variance if df > 0 else np.full(y.shape[1], np.nan)
     unscaled = pinv @ pinv.T

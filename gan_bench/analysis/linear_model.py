@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.layout import Layout
-from gan_bench.analysis.robust import huber_fit
+from gan_bench.analysis.robust import MIN_ROBUST_DF, robust_fit
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
@@ -93,7 +93,7 @@ def _huber_result(ols: Any) -> tuple[Any, np.ndarray]:
     each run's Huber weight."""
     from statsmodels.regression.linear_model import RegressionResults, RegressionResultsWrapper
 
-    robust = huber_fit(ols.model.exog, ols.model.endog[:, None])
+    robust = robust_fit(ols.model.exog, ols.model.endog[:, None])
     result = RegressionResults(
         ols.model, robust.params[:, 0], normalized_cov_params=ols.normalized_cov_params
     )
@@ -148,6 +148,11 @@ def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
             )
     if result.df_resid <= 0:
         notes.append("no residual degrees of freedom: effects have no interval")
+    elif result.df_resid < MIN_ROBUST_DF:
+        notes.append(
+            f"least squares, not the robust fit: {result.df_resid:.0f} residual degrees of "
+            f"freedom, fewer than the {MIN_ROBUST_DF} a robust spread needs (more seeds)"
+        )
     robust, weights = _huber_result(result)
     fit = Fit(metric, robust, factors, interactions, data, "; ".join(notes))
     fit.weights, fit.rows = weights, valid.index.to_numpy()
@@ -362,35 +367,10 @@ def anova_for(fit: Fit) -> pd.DataFrame:
 
 
 EFFECT_COLUMNS = [
-    "metric",
-    "factor",
-    "level",
-    "baseline",
-    "n_level",
-    "n_baseline",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p",
-    "p_holm",
-    "df_resid",
-    "sigma",
-    "seeds_per_cell",
-    "note",
-]
+    "metric", "factor", "level", "baseline", "n_level", "n_baseline", "estimate", "se",
+    "ci_low", "ci_high", "p", "p_holm", "df_resid", "sigma", "seeds_per_cell", "note",
+]  # fmt: skip
 INTERACTION_COLUMNS = [
-    "metric",
-    "factor_a",
-    "factor_b",
-    "level_a",
-    "level_b",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "df",
-    "F",
-    "p",
-    "p_holm",
-]
+    "metric", "factor_a", "factor_b", "level_a", "level_b", "estimate", "se", "ci_low",
+    "ci_high", "df", "F", "p", "p_holm",
+]  # fmt: skip

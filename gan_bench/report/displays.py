@@ -296,7 +296,7 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in models["metric"]],
-            "model (Huber fit)": models["formula"],
+            "model": models["formula"],
             "runs": models["runs"],
             "residual df": [f"{v:g}" for v in models["df_resid"]],
             "residual sd": [f"{v:.4g}" if np.isfinite(v) else "n/a" for v in models["sigma"]],

@@ -207,7 +207,8 @@ def methods(analysis: Analysis) -> list[str]:
         "completed seed gets no interval (shown as ± n/a).",
         "Effects: one linear model per metric over all runs (sum/deviation coding), fitted by "
         "Huber's robust regression (statsmodels RLM's estimator: Huber's T, c = 1.345, MAD "
-        "scale, H1 covariance), so a half-failed run weighs less instead of dragging every "
+        "scale, H1 covariance; least squares where the runs leave fewer than 20 residual "
+        "degrees of freedom), so a half-failed run weighs less instead of dragging every "
         "effect; a diverged run counts as the study's worst completed run (it ranks last). "
         "Each level is compared with the baseline level, averaged over the other factors; 95% "
         "CIs and p-values are t-tests of that contrast on the model's residual degrees of "

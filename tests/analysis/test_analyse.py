@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from conftest import (
     A_EFFECT,
     GAMMA,
@@ -199,13 +198,11 @@ def test_one_at_a_time_compares_each_cell_with_the_baseline_cell():
     assert result.interactions.empty and result.anova.empty
     effects = result.effects.set_index("factor")
     frame = pd.DataFrame(rows)
-    # the model is one location per cell, fitted robustly: statsmodels' RLM says the same
-    dummies = pd.get_dummies(frame["cell"], dtype=float)
-    mad = lambda resid: sm.robust.scale.mad(resid, center=0)  # noqa: E731 (RLM df-corrects it)
-    rlm = sm.RLM(frame["fid_cnn_2k"], dummies, M=sm.robust.norms.HuberT()).fit(scale_est=mad)
+    # one location per cell; 9 residual df are too few for the robust fit: least squares
+    assert "least squares" in result.models.set_index("metric").loc["fid_cnn_2k", "note"]
+    means = frame.groupby("cell")["fid_cnn_2k"].mean()
     for name, cell in (("d_dropout", "d_dropout-0.4"), ("label_smoothing", "label_smoothing-0.9")):
-        expected = rlm.params[cell] - rlm.params["baseline"]
-        assert effects.loc[name, "estimate"] == pytest.approx(expected, abs=1e-6)
+        assert effects.loc[name, "estimate"] == pytest.approx(means[cell] - means["baseline"])
     claims = result.claims.set_index("factor")
     assert claims.loc["d_dropout", "expected"] == "better"  # 0.4 is the Keras value
     assert claims.loc["d_dropout", "verdict"] == "contradicted"  # it made FID 3 worse

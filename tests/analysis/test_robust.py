@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from gan_bench.analysis.robust import HUBER_T, huber_fit, huber_weights
+from gan_bench.analysis.robust import (
+    HUBER_T,
+    MIN_ROBUST_DF,
+    huber_fit,
+    huber_weights,
+    robust_fit,
+)
 
 
 def rlm(exog: np.ndarray, y: np.ndarray):
@@ -83,3 +89,21 @@ def test_a_perfect_fit_has_no_spread_and_full_weights():
 def test_huber_weights_are_one_inside_c_and_c_over_u_outside():
     u = np.array([0.0, 1.0, -HUBER_T, 2 * HUBER_T, -4 * HUBER_T])
     np.testing.assert_allclose(huber_weights(u), [1, 1, 1, 0.5, 0.25])
+
+
+def test_too_few_residual_degrees_of_freedom_get_least_squares():
+    """Below MIN_ROBUST_DF the MAD scale rests on a handful of residuals: least squares."""
+    rng = np.random.default_rng(8)
+    few = design(rng, rows=12, columns=4)  # 8 residual df
+    y = few @ np.array([30.0, 1.0, 0.0, 0.0]) + rng.normal(0, 2, size=len(few))
+    y[0] *= 3
+    fit = robust_fit(few, y[:, None])
+    ols, *_ = np.linalg.lstsq(few, y, rcond=None)
+    np.testing.assert_allclose(fit.params[:, 0], ols, atol=1e-10)
+    assert fit.variance[0] == pytest.approx(((y - few @ ols) ** 2).sum() / 8)
+    assert (fit.weights == 1).all()
+    many = design(rng, rows=12 + MIN_ROBUST_DF, columns=4)
+    z = many @ np.array([30.0, 1.0, 0.0, 0.0]) + rng.normal(0, 2, size=len(many))
+    np.testing.assert_allclose(
+        robust_fit(many, z[:, None]).params, huber_fit(many, z[:, None]).params
+    )
