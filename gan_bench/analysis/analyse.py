@@ -177,7 +177,7 @@ OUTLIER_COLUMNS = ["metric", "cell", "label", "seed", "value", "weight"]
 
 
 def outliers_of(fit: Fit, runs: pd.DataFrame, layout: Layout) -> list[dict[str, Any]]:
-    """The completed runs the Huber fit weighs below OUTLIER_WEIGHT (more than ~2.7 robust
+    """The completed runs the Huber fit weighs below OUTLIER_WEIGHT (beyond 2 x HUBER_T = 4 robust
     SDs off their fit): a half-failed run, or one whose cell's others are; named in the
     report with their samples, so a reader can see what the fit discounted."""
     if fit.weights is None or fit.rows is None:

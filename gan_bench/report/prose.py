@@ -206,7 +206,7 @@ def methods(analysis: Analysis) -> list[str]:
         "Cell means carry a 95% t-interval over seeds (scipy.stats.t); a cell with one "
         "completed seed gets no interval (shown as ± n/a).",
         "Effects: one linear model per metric over all runs (sum/deviation coding), fitted by "
-        "Huber's robust regression (statsmodels RLM's estimator: Huber's T, c = 1.345, MAD "
+        "Huber's robust regression (statsmodels RLM's estimator: Huber's T, c = 2, MAD "
         "scale, H1 covariance; least squares where the runs leave fewer than 20 residual "
         "degrees of freedom), so a half-failed run weighs less instead of dragging every "
         "effect; a diverged run counts as the study's worst completed run (it ranks last). "
