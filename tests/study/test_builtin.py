@@ -59,7 +59,7 @@ def test_an_unknown_study_names_the_argument_and_lists_the_built_in_names(tmp_pa
         resolve_study(str(tmp_path))  # a folder is not a study file
 
 
-def test_rows_come_from_each_study_file():
+def test_rows_come_from_each_study_file(fetched_data):
     rows = {row["name"]: row for row in builtin_rows()}
     assert set(rows) == set(builtin_studies())
     for name, path in builtin_studies().items():

@@ -23,7 +23,7 @@ def same(a: Study, b: Study) -> bool:
 
 
 @pytest.mark.parametrize("name", sorted(builtin_studies()))
-def test_study_yaml_loads_back_to_the_same_study(tmp_path, name):
+def test_study_yaml_loads_back_to_the_same_study(tmp_path, name, fetched_data):
     study = load_study(builtin_studies()[name])
     folder = StudyFolder(tmp_path / name)
     write_study_record(study, folder)

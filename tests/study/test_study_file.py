@@ -22,7 +22,7 @@ STUDIES = sorted(p for p in ABLATIONS.glob("*.yaml") if p.name != "schema.yaml")
 
 
 @pytest.mark.parametrize("path", STUDIES, ids=[p.stem for p in STUDIES])
-def test_every_shipped_study_is_valid(path: Path):
+def test_every_shipped_study_is_valid(path: Path, fetched_data):
     study = load_study(path)
     assert study.name and study.seeds
 
