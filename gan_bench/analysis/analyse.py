@@ -201,15 +201,20 @@ def outliers_of(fit: Fit, runs: pd.DataFrame, layout: Layout) -> list[dict[str, 
 
 
 def _fit_all(
-    runs: pd.DataFrame, layout: Layout, columns: dict[str, MetricColumn], look_share: float
+    runs: pd.DataFrame,
+    layout: Layout,
+    columns: dict[str, MetricColumn],
+    look_share: float,
+    primary: str | None,
 ) -> tuple[list, list, list, list, list, list]:
     """Per metric (on its statistic's values): effects, interactions, ANOVA, the model, the
-    claims' conditional effects (recommended configuration, per level of the others) and
-    the outlying runs."""
+    claims' conditional effects (recommended configuration, per level of the others); and
+    the primary metric's outlying runs."""
     effects, interactions, anovas, models, conditional, outliers = [], [], [], [], [], []
     for metric, column in columns.items():
         fit = fit_metric(runs, layout, metric)
-        outliers += outliers_of(fit, runs, layout)
+        if metric == primary:
+            outliers += outliers_of(fit, runs, layout)
         mine = effects_for(fit, layout, runs)
         effects += mine
         pairs = interactions_for(fit, layout)
@@ -325,7 +330,7 @@ def analyse(
     runs = tidy_runs(frame, layout, names)
     statistics = statistic_runs(runs, columns)
     effects, interactions, anovas, models, conditional, outliers = _fit_all(
-        diverged_as_worst(statistics, columns), layout, columns, look_share
+        diverged_as_worst(statistics, columns), layout, columns, look_share, primary
     )
     means = baseline_means(statistics, layout, names)
     margins = {name: margin(columns[name], settings, means[name]) for name in names}
@@ -356,7 +361,5 @@ def analyse(
         primary=primary,
         sesoi_set=settings,
         look_share=look_share,
-        outliers=pd.DataFrame(
-            [row for row in outliers if row["metric"] == primary], columns=OUTLIER_COLUMNS
-        ),
+        outliers=pd.DataFrame(outliers, columns=OUTLIER_COLUMNS),
     )

@@ -65,11 +65,13 @@ def huber_weights(u: np.ndarray, c: float = HUBER_T) -> np.ndarray:
         return np.where(absolute <= c, 1.0, c / absolute)
 
 
-def _weighted_solve(exog: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _weighted_solve(
+    exog: np.ndarray, y: np.ndarray, weights: np.ndarray, full_rank: bool
+) -> np.ndarray:
     """Per column k: argmin sum_i w_ik (y_ik - x_i b)^2. Normal equations when the design
     has full column rank (every design batch_fit and linear_model fit with interactions);
     else a batched pseudo-inverse, as statsmodels' WLS, for its minimum-norm answer."""
-    if np.linalg.matrix_rank(exog) == exog.shape[1]:
+    if full_rank:
         weighted = weights.T[:, :, None] * exog[None]  # columns x rows x coefficients
         gram = weighted.transpose(0, 2, 1) @ exog  # columns x coefficients x coefficients
         right = weighted.transpose(0, 2, 1) @ y.T[:, :, None]
@@ -113,7 +115,7 @@ def huber_fit(
         iteration += 1
         safe = np.where(scale[active] > 0, scale[active], 1.0)
         w = np.where(scale[active] > 0, huber_weights(resid[:, active] / safe, c), 1.0)
-        new = _weighted_solve(exog, y[:, active], w)
+        new = _weighted_solve(exog, y[:, active], w, rank == exog.shape[1])
         moved = np.abs(new - params[:, active]).max(axis=0, initial=0.0)
         weights[:, active], params[:, active] = w, new
         resid[:, active] = y[:, active] - exog @ new

@@ -100,14 +100,14 @@ def run_until_decided(
     out: TextIO | None = None,
 ) -> int:
     """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
-    out = out or sys.stdout
+    say = runner._sayer(out or sys.stdout)
     schedule, results_dir = prepare(study, max_runs, batch, max_seeds)
     folder = StudyFolder(runner._workdir(snakemake_args) / results_dir)
     look, stopped = resume(folder.sequence, schedule, study)
     if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
         seeds = schedule.seeds(look)
         return runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
-    _say(out, _plan_text(schedule, look, stopped))
+    say(_plan_text(schedule, look, stopped))
     while True:
         write_json(folder.sequence, state(schedule, look))
         seeds = schedule.seeds(look)
@@ -115,18 +115,13 @@ def run_until_decided(
         if code != 0:
             return code
         sequence = read_sequence(folder)
-        for line in look_lines(sequence, sequence.last.index):
-            _say(out, line)
+        say(look_line(sequence, sequence.last.index))
         if sequence.stop is not None:
             write_json(folder.sequence, state(schedule, look, sequence.stop))
-            _say(out, stop_text(sequence))
+            say(stop_text(sequence))
             return 0
         look += 1
-        _say(out, f"adding {schedule.sizes[look - 1] - len(seeds)} seeds per cell for look {look}")
-
-
-def _say(out: TextIO, text: str) -> None:
-    print(f"gan-bench: {text}", file=out, flush=True)
+        say(f"adding {schedule.sizes[look - 1] - len(seeds)} seeds per cell for look {look}")
 
 
 def _plan_text(schedule: Schedule, look: int, stopped: bool) -> str:
@@ -143,16 +138,16 @@ def _claim(factor: str, level: str) -> str:
     return f"{factor} = {level}"
 
 
-def look_lines(sequence: Sequence, index: int) -> list[str]:
+def look_line(sequence: Sequence, index: int) -> str:
     """What look `index` decided and the share of the error rate it spent."""
     look = sequence.looks[index - 1]
     spent = sum(other.share for other in sequence.looks[:index])
     decided = "; ".join(f"{_claim(f, lv)} {word}" for f, lv, word in look.decided) or "nothing"
-    return [
+    return (
         f"look {index} of at most {len(sequence.schedule.sizes)}: {len(look.seeds)} seeds per "
         f"cell, {look.runs} runs; spent {look.share:.1%} of the 5% error rate "
         f"({spent:.1%} so far); decided: {decided}"
-    ]
+    )
 
 
 def stop_text(sequence: Sequence) -> str:

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from conftest import (
     PLANTED_METRICS,
-    REPO,
     study_of,
 )
 
@@ -16,7 +15,6 @@ from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.batch_verdicts import claim_index, conditions
 from gan_bench.study.design import DesignRecord
 
-DEFAULT = REPO / "results" / "default"
 FID = "fid_cnn_2k"
 THIRD = {"kernel_size": [4, 3]}
 DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}

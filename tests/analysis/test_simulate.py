@@ -10,7 +10,6 @@ import pytest
 import statsmodels.formula.api as smf
 from conftest import (
     PLANTED_METRICS,
-    REPO,
     TWO_BY_TWO,
     a_plus_interaction,
     planted,
@@ -24,11 +23,7 @@ from gan_bench.analysis.layout import tidy_runs
 from gan_bench.analysis.linear_model import formula
 from gan_bench.study.design import DesignRecord
 
-DEFAULT = REPO / "results" / "default"
 FID = "fid_cnn_2k"
-THIRD = {"kernel_size": [4, 3]}
-DROPOUT = {"d_dropout": [0.3, 0.0, 0.1]}
-KEYS = ("estimate", "se", "ci_low", "ci_high", "p", "p_holm")
 
 
 def test_noise_model_is_the_published_studys_residual_spread(published):
