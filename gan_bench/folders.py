@@ -10,7 +10,8 @@ input or output, so that every stage, and the Snakefile, can use it:
         tables/  figures/  logs/  benchmarks/
         runs/<cell-id>/seed-<S>/
             config.json  log.jsonl  checkpoint.pt  checkpoint.prev.pt
-            generator.pt  samples.png  run.json  scores.json
+            generator.pt  discriminator.pt  samples.png  traversals.png (InfoGAN)
+            run.json  scores.json
 
 Snakemake's wildcard patterns are these paths with `{cell}` and `{seed}` as the cell and
 seed: `StudyFolder(...).run("{cell}", "{seed}").run` is `.../runs/{cell}/seed-{seed}/run.json`.
@@ -53,8 +54,18 @@ class RunFolder:
         return self.root / "generator.pt"
 
     @property
+    def discriminator(self) -> Path:
+        """D's final weights (with InfoGAN's Q head): what the code metrics read."""
+        return self.root / "discriminator.pt"
+
+    @property
     def samples(self) -> Path:
         return self.root / "samples.png"
+
+    @property
+    def traversals(self) -> Path:
+        """InfoGAN runs: one code varied at a time, every other input fixed."""
+        return self.root / "traversals.png"
 
     @property
     def run(self) -> Path:

@@ -26,6 +26,9 @@ Direction = Literal["lower", "higher", "zero"]
 Family = Literal["quality", "coverage", "artifacts", "codes", "dynamics"]
 FEATURES = ("cnn", "inception")  # torch-fidelity feature extractors (gan_bench/score/extractors.py)
 PIXEL = "pixel"  # measured on the pixels themselves, no network
+# measured by the training run itself (its log.jsonl, its final D and Q head), no feature
+# extractor and no sample count: such a column is named by its metric key alone (d_overfit)
+TRAINING = "training"
 DIRECTION_TEXT: dict[str, str] = {
     "lower": "lower is better",
     "higher": "higher is better",
@@ -164,6 +167,32 @@ METRICS: dict[str, Metric] = {
             needs_codes=True,
         ),
         Metric(
+            key="code_r2",
+            title="InfoGAN continuous-code recovery",
+            direction="higher",
+            unit="R^2",
+            meaning="how much of each continuous code's variance Q recovers from G's samples "
+            "(R^2, mean over the continuous codes)",
+            family="codes",
+            extractors=(TRAINING,),
+            sesoi=0.05,
+            sesoi_why="0.05 of explained variance",
+            needs_codes=True,
+        ),
+        Metric(
+            key="code_consistency",
+            title="InfoGAN class consistency",
+            direction="higher",
+            unit="share of sweep points",
+            meaning="share of points along a continuous-code sweep (other inputs fixed) whose "
+            "domain-CNN class equals the class at the sweep's centre",
+            family="codes",
+            extractors=("cnn",),
+            sesoi=0.05,
+            sesoi_why="5 percentage points: half of one class in ten",
+            needs_codes=True,
+        ),
+        Metric(
             key="checkerboard",
             title="Checkerboard score",
             direction="zero",
@@ -174,6 +203,44 @@ METRICS: dict[str, Metric] = {
             extractors=(PIXEL,),
             sesoi=0.1,
             sesoi_why="0.1: about 10% more (or less) Nyquist power than real data",
+        ),
+        Metric(
+            key="d_overfit",
+            title="D overfitting",
+            direction="lower",
+            unit="difference of D's mean output (probability)",
+            meaning="D's mean output on training reals minus on held-out reals at the end of "
+            "training: > 0 when D has memorised the training set",
+            family="dynamics",
+            extractors=(TRAINING,),
+            sesoi=0.02,
+            sesoi_why="2 percentage points of D's output: about one seed's spread of the "
+            "probe on 256 + 256 images",
+        ),
+        Metric(
+            key="d_balance",
+            title="Distance from D's equilibrium",
+            direction="lower",
+            unit="probability",
+            meaning="mean of |D(x) - 0.5| + |D(G(z)) - 0.5| over the last 20% of logged "
+            "steps: 0 when D cannot tell real from fake",
+            family="dynamics",
+            extractors=(TRAINING,),
+            sesoi=0.05,
+            sesoi_why="0.05: D's outputs 2.5 percentage points nearer 0.5 on each side",
+        ),
+        Metric(
+            key="overfit_pattern",
+            title="Rising-G / falling-D pattern",
+            direction="lower",
+            unit="share of runs (per run: 0 or 1)",
+            meaning="1 when, over the second half of training, G's adversarial loss rises "
+            "and D's falls (the folk sign of D overfitting); a cell's mean is the share of "
+            "its runs that show it",
+            family="dynamics",
+            extractors=(TRAINING,),
+            sesoi=0.25,
+            sesoi_why="a quarter of the runs: the metric is 0 or 1 per run",
         ),
     )
 }
@@ -193,7 +260,7 @@ def count_label(count: int) -> str:
     return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
 
 
-def column_name(key: str, extractor: str, samples: int) -> str:
+def column_name(key: str, extractor: str, samples: int | None) -> str:
     """`<metric>_<extractor>_<samples>`, e.g. fid_cnn_2k: a contract, published
     summary.csv files use these names."""
     return column(key, extractor, samples).name
@@ -206,7 +273,7 @@ class MetricColumn:
     name: str
     metric: Metric
     extractor: str
-    samples: int
+    samples: int | None  # None for TRAINING columns: no samples are drawn
 
     @property
     def direction(self) -> Direction:
@@ -231,14 +298,19 @@ class MetricColumn:
         return values.abs() if self.direction == "zero" else values
 
 
-def column(key: str, extractor: str, samples: int) -> MetricColumn:
-    """The column of metric `key` measured with `extractor` on `samples` samples."""
+def column(key: str, extractor: str, samples: int | None) -> MetricColumn:
+    """The column of metric `key` measured with `extractor` on `samples` samples (None, and
+    the bare key as the name, for a TRAINING column)."""
     entry = metric(key)
     if extractor not in entry.extractors:
         raise UnknownMetric(
             f"metric {key!r}: not measured with extractor {extractor!r} "
             f"(only {', '.join(entry.extractors)})"
         )
+    if extractor == TRAINING:
+        if samples is not None:
+            raise UnknownMetric(f"metric {key!r}: measured in training, samples must be null")
+        return MetricColumn(key, entry, extractor, None)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise UnknownMetric(f"metric {key!r}: samples must be a positive integer, got {samples!r}")
     name = f"{key}_{extractor}_{count_label(samples)}"
@@ -261,14 +333,18 @@ def resolve_all(infos: Mapping[str, Mapping[str, Any]]) -> dict[str, MetricColum
     return {name: resolve(name, info) for name, info in infos.items()}
 
 
-def planned_columns(extractors: Iterable[str], samples: int, codes: bool) -> list[MetricColumn]:
+def planned_columns(
+    extractors: Iterable[str], samples: int, codes: bool, training: bool = False
+) -> list[MetricColumn]:
     """Every column a run scored with these feature extractors reports, in scores.json order:
-    per extractor the registry's metrics measured with it, then the pixel metrics."""
+    per extractor the registry's metrics measured with it, then the pixel metrics, then
+    (unless `training` is False: studies scored before they existed) the training ones."""
     columns = []
-    for extractor in [*extractors, PIXEL]:
+    for extractor in [*extractors, PIXEL, *([TRAINING] if training else [])]:
         for entry in METRICS.values():
             if extractor in entry.extractors and (codes or not entry.needs_codes):
-                columns.append(column(entry.key, extractor, samples))
+                count = None if extractor == TRAINING else samples
+                columns.append(column(entry.key, extractor, count))
     return columns
 
 

@@ -19,6 +19,17 @@ ClaimKind = Literal["direction", "no_effect"]
 
 
 @dataclass(frozen=True)
+class DynamicsClaim:
+    """A second claim of a trick, about how training behaves rather than the final samples:
+    judged on its own metric (a metric registry key, e.g. d_overfit), in the same direction
+    as the trick's main claim (`recommended` beats the rest)."""
+
+    metric: str
+    claim: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Trick:
     """One GAN training trick and the folk claim about it."""
 
@@ -37,6 +48,8 @@ class Trick:
     # The level the claim says is better than `default` (None: the claim names no direction).
     recommended: Any = None
     claim_kind: ClaimKind = "direction"
+    # the claim about training dynamics, judged on its own metric (None: the trick has none)
+    dynamics: DynamicsClaim | None = None
 
     @property
     def claims_no_effect(self) -> bool:

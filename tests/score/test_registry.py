@@ -30,7 +30,8 @@ FIDELITY = ("fid", "is", "kid", "precision", "recall")
 
 
 def names_before_the_registry(extractors: list[str], count: int, infogan: bool) -> list[str]:
-    """The scorer's metric names as written out before the registry existed."""
+    """The scorer's metric names as written out before the registry existed (and the code
+    consistency metric added after it)."""
     label = f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
     names = []
     for short in extractors:
@@ -39,6 +40,7 @@ def names_before_the_registry(extractors: list[str], count: int, infogan: bool) 
             names += [f"modes_hit_{short}_{label}", f"mode_kl_{short}_{label}"]
             if infogan:
                 names.append(f"code_accuracy_{short}_{label}")
+                names.append(f"code_consistency_{short}_{label}")
     return [*names, f"checkerboard_pixel_{label}"]
 
 
@@ -106,12 +108,28 @@ def test_every_entry_is_fully_described():
         "modes_hit",
         "mode_kl",
         "code_accuracy",
+        "code_r2",
+        "code_consistency",
         "checkerboard",
+        "d_overfit",
+        "d_balance",
+        "overfit_pattern",
     ]
     for entry in METRICS.values():
         assert entry.title and entry.unit and entry.meaning and entry.sesoi_why, entry.key
         assert entry.sesoi > 0 and entry.extractors, entry.key
         assert entry.family in ("quality", "coverage", "artifacts", "codes", "dynamics")
+
+
+def test_training_columns_are_named_by_their_key_and_resolve_from_json():
+    found = column("d_overfit", "training", None)
+    assert (found.name, found.samples, found.direction) == ("d_overfit", None, "lower")
+    assert registry.resolve("d_overfit", json.loads(json.dumps(found.info()))) == found
+    with pytest.raises(UnknownMetric, match="samples must be null"):
+        column("d_balance", "training", 2000)
+    planned = [c.name for c in registry.planned_columns(["cnn"], 64, False, training=True)]
+    assert planned[-3:] == ["d_overfit", "d_balance", "overfit_pattern"]
+    assert "code_r2" not in planned
 
 
 def test_unknown_metrics_extractors_and_names_are_refused():
