@@ -233,6 +233,11 @@ _TRICKS: tuple[Trick, ...] = (
         maximum=1.0,
         exclusive_minimum=True,
         recommended=0.9,
+        dynamics=DynamicsClaim(
+            "d_overfit",
+            "soft real labels keep D from overfitting the training reals",
+            "Salimans et al. 2016; ganhacks",
+        ),
     ),
     Trick(
         "instance_noise",
@@ -240,10 +245,15 @@ _TRICKS: tuple[Trick, ...] = (
         0.0,
         "data",
         "N(0, sigma^2) added to D inputs, real and fake, annealed linearly to 0",
-        "noise before D stops D overfitting",
+        "noise before D gives better samples (it stops D overfitting: its dynamics claim)",
         "Sønderby et al. 2016",
         minimum=0.0,
         recommended=0.1,
+        dynamics=DynamicsClaim(
+            "d_overfit",
+            "noise before D stops D overfitting (D cannot learn that noise-free images are real)",
+            "Sønderby et al. 2016; Arjovsky & Bottou 2017",
+        ),
     ),
     Trick(
         "batch_mode",
@@ -255,6 +265,11 @@ _TRICKS: tuple[Trick, ...] = (
         "ganhacks",
         levels=("separate", "mixed"),
         recommended="separate",
+        dynamics=DynamicsClaim(
+            "d_overfit",
+            "separate real and fake batches keep D from overfitting",
+            "ganhacks",
+        ),
     ),
     Trick(
         "g_steps",
@@ -262,10 +277,15 @@ _TRICKS: tuple[Trick, ...] = (
         1,
         "loop",
         "G updates per D update",
-        "extra G steps let G catch up with D",
+        "extra G steps give better samples (G catches up with D)",
         "folk advice",
         minimum=1,
         recommended=2,
+        dynamics=DynamicsClaim(
+            "d_balance",
+            "extra G steps bring D nearer its 0.5 equilibrium (D converges faster than G)",
+            "folk advice; ganhacks",
+        ),
     ),
     Trick(
         "feature_matching",
