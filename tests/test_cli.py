@@ -140,6 +140,16 @@ BAD_INPUTS = {
         [],
         "baseline.label_smoothing",
     ),
+    "soft labels half or wider": (
+        tiny_study(factors={"soft_labels": [0.3, 0.5]}),
+        [],
+        "factors.soft_labels[1]",
+    ),
+    "unknown instance noise schedule": (
+        tiny_study(baseline={"instance_noise_schedule": "cosine"}),
+        [],
+        "baseline.instance_noise_schedule",
+    ),
     "float for an integer trick": (
         tiny_study(factors={"g_steps": [1.5]}),
         [],

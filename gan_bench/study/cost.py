@@ -74,15 +74,24 @@ def q_head_macs(config: dict[str, Any]) -> int:
     return features * INFOGAN_Q_HIDDEN + INFOGAN_Q_HIDDEN * INFOGAN_CODE_DIM
 
 
+def _matching_passes(tricks: dict[str, Any]) -> int:
+    """D passes per image that feature matching adds to a G step (train/trainer.py): the
+    reals' features (separate); or, joint, the reals forward and backward through one pass
+    with the fakes, plus a logged-only look at the fakes alone (g_adv)."""
+    if not tricks["feature_matching"]:
+        return 0
+    return 3 if tricks["feature_matching_stats"] == "joint" else 1
+
+
 def step_macs(config: dict[str, Any], channels: int = 1) -> int:
     """MACs of one training step of train.Trainer: a D update on a real and a fake batch
     (forward, then backward at ~2x), and g_steps G updates through a frozen D (D's backward
-    needs input gradients only: ~1x); the first G update reuses the D step's fakes. The Q
-    head sees the fakes only, like D's logit."""
+    needs input gradients only: ~1x), plus feature matching's passes; the first G update
+    reuses the D step's fakes. The Q head sees the fakes only, like D's logit."""
     g, d = generator_macs(config, channels), discriminator_macs(config, channels)
     q = q_head_macs(config)
     g_steps = config["tricks"]["g_steps"]
-    d_per_g_step = 2 + (1 if config["tricks"]["feature_matching"] else 0)  # + real features
+    d_per_g_step = 2 + _matching_passes(config["tricks"])
     per_image = 3 * g * g_steps + 6 * d + d_per_g_step * d * g_steps + q * (3 + 2 * g_steps)
     return config["train"]["batch_size"] * per_image
 

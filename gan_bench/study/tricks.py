@@ -240,11 +240,32 @@ _TRICKS: tuple[Trick, ...] = (
         ),
     ),
     Trick(
+        "soft_labels",
+        "float",
+        0.0,
+        "loss",
+        "two-sided, width w: real target = label_smoothing + U(-w, 2w/3), fake target = "
+        "U(0, w), drawn per sample and step (w = 0.3: reals in [0.7, 1.2], fakes in [0, 0.3]); "
+        "label_noise and label_flip act after, then targets are clipped to [0, 1 + 2w/3]",
+        "two-sided soft labels help (reals in [0.7, 1.2], fakes in [0, 0.3])",
+        "ganhacks",
+        minimum=0.0,
+        maximum=0.5,
+        exclusive_maximum=True,
+        recommended=0.3,
+        dynamics=DynamicsClaim(
+            "d_overfit",
+            "soft labels keep D from overfitting the training reals",
+            "ganhacks",
+        ),
+    ),
+    Trick(
         "instance_noise",
         "float",
         0.0,
         "data",
-        "N(0, sigma^2) added to D inputs, real and fake, annealed linearly to 0",
+        "N(0, sigma^2) added to D inputs, real and fake; sigma annealed linearly to 0 or held "
+        "constant (instance_noise_schedule)",
         "noise before D gives better samples (it stops D overfitting: its dynamics claim)",
         "Sønderby et al. 2016",
         minimum=0.0,
@@ -254,6 +275,19 @@ _TRICKS: tuple[Trick, ...] = (
             "noise before D stops D overfitting (D cannot learn that noise-free images are real)",
             "Sønderby et al. 2016; Arjovsky & Bottou 2017",
         ),
+    ),
+    Trick(
+        "instance_noise_schedule",
+        "choice",
+        "linear",
+        "data",
+        "instance_noise's sigma: annealed linearly to 0, or constant for the whole run (a "
+        "Gaussian noise layer in front of D); no effect while instance_noise is 0",
+        "annealed noise (Sønderby et al.) and a constant noise layer (folk advice) are both "
+        "used; no direction is claimed",
+        "Sønderby et al. 2016; folk advice",
+        levels=("linear", "constant"),
+        recommended=None,
     ),
     Trick(
         "batch_mode",
@@ -297,6 +331,20 @@ _TRICKS: tuple[Trick, ...] = (
         "Salimans et al. 2016",
         levels=(False, True),
         recommended=True,
+    ),
+    Trick(
+        "feature_matching_stats",
+        "choice",
+        "joint",
+        "loss",
+        "feature matching's D features of real and fake from one joint pass (BatchNorm over "
+        "both) or from separate passes (each batch normalised to the same per-channel mean "
+        "and variance); no effect without feature_matching",
+        "matching over a joint pass keeps BatchNorm from equalising what is matched; no "
+        "direction is claimed (measured: equal FID on digits, README)",
+        "Salimans et al. 2016 (feature matching); the BatchNorm interaction: README",
+        levels=("joint", "separate"),
+        recommended=None,
     ),
     Trick(
         "infogan",

@@ -17,7 +17,9 @@ from gan_bench.files import save_torch
 from gan_bench.folders import RunFolder
 from gan_bench.train.trainer import TrainState
 
-CHECKPOINT_FORMAT = 1
+# 2: the log sums gained d_adv and g_adv (trainer.LOGGED). A format-1 checkpoint is refused
+# with that reason, and the run starts again from step 0 (its log lines are dropped).
+CHECKPOINT_FORMAT = 2
 
 
 def _rng_state(device: torch.device) -> dict[str, Any]:
@@ -69,8 +71,12 @@ def load_checkpoint(paths: RunFolder, device: torch.device) -> dict[str, Any] | 
             continue
         try:
             payload = torch.load(path, map_location=device, weights_only=False)
-            if payload.get("format") != CHECKPOINT_FORMAT or "step" not in payload:
-                raise ValueError("unknown checkpoint format")
+            found = payload.get("format")
+            if found != CHECKPOINT_FORMAT or "step" not in payload:
+                raise ValueError(
+                    f"checkpoint format {found}, this gan-bench reads {CHECKPOINT_FORMAT}: "
+                    "written by another version of gan-bench"
+                )
             return payload
         except Exception as error:  # noqa: BLE001 - any unreadable file means: fall back
             print(f"gan-bench: {path} is unreadable ({error}); falling back", file=sys.stderr)

@@ -32,6 +32,7 @@ from gan_bench.train.checkpoint import (
 )
 from gan_bench.train.imagegrid import save_grid
 from gan_bench.train.models import sample_latent
+from gan_bench.train.probe import probe_indices
 from gan_bench.train.trainer import DIVERGED_LOSS, LOGGED, Trainer, TrainState
 
 SAMPLE_GRID = 64  # samples.png: an 8x8 grid
@@ -128,12 +129,15 @@ def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any]
     return None
 
 
-def _log_line(state: TrainState, elapsed: float) -> dict[str, Any]:
+def _log_line(state: TrainState, elapsed: float, probe: dict[str, float]) -> dict[str, Any]:
+    """One log.jsonl line: the LOGGED means since the last line, then D's probe (d_train,
+    d_heldout, d_overfit: gan_bench/train/probe.py), seconds, and info_loss for InfoGAN."""
     means = (state.sums / max(state.count, 1)).tolist()
     record: dict[str, Any] = {"step": state.step}
     for name, value in zip(LOGGED, means, strict=True):
         if name != "info_loss":
             record[name] = value
+    record |= probe
     record["seconds"] = round(elapsed, 3)
     if state.discriminator.q_head is not None:
         record["info_loss"] = means[LOGGED.index("info_loss")]
@@ -186,12 +190,15 @@ def train_run(
     torch.set_num_threads(threads)
     dataset = dataset or data.load_dataset(config["dataset"])
     train_images, _ = dataset.split("train")
+    heldout_images, _ = dataset.split("heldout")
     real = data.to_model_range(train_images, config["tricks"]["g_output"]).to(device)
+    heldout_images = heldout_images[probe_indices(heldout_images.shape[0])]  # D's probe only
+    heldout = data.to_model_range(heldout_images, config["tricks"]["g_output"]).to(device)
 
     paths.root.mkdir(parents=True, exist_ok=True)
     write_json(paths.config, config)
     seed_everything(stream_seed(config["seed"], config["tricks"]))
-    trainer = Trainer(config, device, real, dataset.channels)
+    trainer = Trainer(config, device, real, dataset.channels, heldout)
     state = trainer.new_state()
     payload = load_checkpoint(paths, device)
     if payload is not None:
@@ -228,7 +235,7 @@ def run_loop(
                     diverged_at = first_bad
                     break
             if at_log:
-                record = _log_line(state, elapsed())
+                record = _log_line(state, elapsed(), trainer.measure_probe(state))
                 log.write(json.dumps(record) + "\n")
                 log.flush()
                 bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}")

@@ -24,7 +24,8 @@ VARIANTS = {
     "kernel 3": {"kernel_size": 3},
     "kernel 5": {"kernel_size": 5},
     "two G steps": {"g_steps": 2},
-    "feature matching": {"feature_matching": True},
+    "feature matching, joint": {"feature_matching": True},
+    "feature matching, separate": {"feature_matching": True, "feature_matching_stats": "separate"},
     "mixed batches": {"batch_mode": "mixed"},
     "infogan": {"infogan": True},
 }
@@ -66,7 +67,8 @@ def test_step_macs_match_torchs_flop_counter(name, image_size, channels):
 
 def test_dearer_tricks_cost_more_and_steps_scale_linearly():
     base = config_with(16)
-    for name in ("max-pool D", "resize G", "kernel 5", "two G steps", "infogan"):
+    for name in ("max-pool D", "resize G", "kernel 5", "two G steps", "infogan",
+                 "feature matching, joint", "feature matching, separate"):  # fmt: skip
         assert cost.run_macs(config_with(16, **VARIANTS[name])) > cost.run_macs(base), name
     assert cost.run_macs(config_with(16, kernel_size=3)) < cost.run_macs(base)
     longer = copy.deepcopy(base)

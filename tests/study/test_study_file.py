@@ -67,6 +67,20 @@ def _problems(raw: dict) -> dict[str, str]:
     return dict(info.value.problems)
 
 
+def test_new_tricks_levels_are_checked_naming_the_key():
+    bad = [
+        {"soft_labels": 0.3},
+        {"soft_labels": -0.1, "instance_noise_schedule": "constant"},
+        {"instance_noise_schedule": "step", "feature_matching_stats": "pre"},
+    ]
+    raw = tiny_study(design="cells", factors={}, cells=bad)
+    problems = _problems(raw)
+    assert set(problems) == {"cells[1].soft_labels", "cells[2].instance_noise_schedule",
+                             "cells[2].feature_matching_stats"}  # fmt: skip
+    assert "must be >= 0.0" in problems["cells[1].soft_labels"]
+    assert "allowed: linear, constant" in problems["cells[2].instance_noise_schedule"]
+
+
 def test_nan_and_inf_anywhere_are_refused_naming_each_key():
     raw = tiny_study(baseline={"label_noise": INF}, factors={"label_flip": [0.0, NAN]})
     raw["train"] = raw["train"] | {"lr": NAN, "beta1": INF, "beta2": -INF}

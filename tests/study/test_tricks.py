@@ -10,12 +10,14 @@ DESIGN_TABLE = {  # name -> default, as README.md's trick table states them (a c
     "g_output": "tanh", "latent": "normal", "d_downsample": "strided",
     "g_upsample": "transposed", "d_activation": "leaky_relu", "g_activation": "relu",
     "kernel_size": 4, "d_dropout": 0.0, "label_noise": 0.0, "label_flip": 0.0,
-    "label_smoothing": 1.0, "instance_noise": 0.0, "batch_mode": "separate", "g_steps": 1,
-    "feature_matching": False, "infogan": False, "null_factor": "a",
+    "label_smoothing": 1.0, "soft_labels": 0.0, "instance_noise": 0.0,
+    "instance_noise_schedule": "linear", "batch_mode": "separate", "g_steps": 1,
+    "feature_matching": False, "feature_matching_stats": "joint", "infogan": False,
+    "null_factor": "a",
 }  # fmt: skip
 
 
-def test_registry_holds_the_16_tricks_of_the_design_and_the_null_factor_in_order():
+def test_registry_holds_the_tricks_of_readmes_table_and_the_null_factor_in_order():
     assert TRICK_ORDER == tuple(DESIGN_TABLE)
     assert defaults() == DESIGN_TABLE
 
@@ -40,6 +42,9 @@ def test_every_trick_is_documented_and_its_default_is_valid(name):
         ("label_flip", [0.0, 0.49], [0.5, -0.01]),
         ("g_steps", [1, 2, 5], [0, 1.5, True]),
         ("feature_matching", [True, False], [0, "yes"]),
+        ("soft_labels", [0.0, 0.3, 0.49], [0.5, -0.1, float("inf")]),
+        ("instance_noise_schedule", ["linear", "constant"], ["cosine", True]),
+        ("feature_matching_stats", ["joint", "separate"], ["prenorm", 1]),
     ],
 )
 def test_levels_are_checked(name, good, bad):
@@ -63,3 +68,15 @@ def test_only_the_null_factor_claims_no_effect():
     null = TRICKS["null_factor"]
     assert null.levels == ("a", "b") and null.default == "a" and null.recommended is None
     assert all(trick.claim_kind == "direction" for n, trick in TRICKS.items() if n != "null_factor")
+
+
+def test_dynamics_claims_name_a_direction_and_the_new_levels_claim_none():
+    """A dynamics claim is judged in the main claim's direction, so it needs a recommended
+    level; the schedule and the matching statistics are measured, not claimed."""
+    for name, trick in TRICKS.items():
+        if trick.dynamics is not None:
+            assert trick.recommended is not None, name
+    assert TRICKS["soft_labels"].dynamics.metric == "d_overfit"
+    assert TRICKS["soft_labels"].recommended == 0.3
+    assert TRICKS["instance_noise_schedule"].recommended is None
+    assert TRICKS["feature_matching_stats"].recommended is None

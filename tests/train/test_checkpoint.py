@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import REPO, sigkill_group_when, tiny_study
 from train_helpers import DIGITS, assert_same_generator, make_config
 
@@ -55,6 +56,33 @@ def test_truncated_checkpoint_falls_back_and_result_is_unchanged(tmp_path, monke
     assert read_json(run / "run.json")["status"] == "completed"
     assert_same_generator(run, tmp_path / "whole")
     assert [r["step"] for r in read_log(run / "log.jsonl")] == [4, 8, 12, 16, 20]
+
+
+def _same_log_but_seconds(run: Path, whole: Path) -> None:
+    """The resumed log equals the unbroken one line for line (losses, D's probe) but time."""
+    records, expected = read_log(run / "log.jsonl"), read_log(whole / "log.jsonl")
+    assert [r | {"seconds": 0} for r in records] == [r | {"seconds": 0} for r in expected]
+    assert {"d_adv", "g_adv", "d_train", "d_heldout", "d_overfit"} <= set(records[-1])
+
+
+def test_resumed_run_logs_what_an_unbroken_run_logs(tmp_path, monkeypatch):
+    config, run = _whole_and_crashed(tmp_path, monkeypatch)
+    train_run(config, run, "cpu", progress=False, dataset=DIGITS)
+    _same_log_but_seconds(run, tmp_path / "whole")
+
+
+def test_checkpoint_of_an_older_format_is_refused_and_the_run_restarts(
+    tmp_path, monkeypatch, capsys
+):
+    """Format 1 summed five logged values, not seven: refused by name, trained again."""
+    config, run = _whole_and_crashed(tmp_path, monkeypatch)
+    for path in (run / "checkpoint.pt", run / "checkpoint.prev.pt"):
+        payload = torch.load(path, weights_only=False)
+        torch.save(payload | {"format": 1, "sums": payload["sums"][:5]}, path)
+    train_run(config, run, "cpu", progress=False, dataset=DIGITS)
+    assert "checkpoint format 1, this gan-bench reads 2" in capsys.readouterr().err
+    assert_same_generator(run, tmp_path / "whole")
+    _same_log_but_seconds(run, tmp_path / "whole")
 
 
 def test_all_checkpoints_unreadable_restarts_from_scratch(tmp_path, monkeypatch):

@@ -15,11 +15,14 @@ from gan_bench.train.runner import seed_everything, train_run
 from gan_bench.train.trainer import Trainer
 
 
-def _d_input_batches(tricks: dict) -> list[torch.Tensor]:
-    """Inputs of every D forward during one training step."""
+def _d_input_batches(tricks: dict, last_step: bool = False) -> list[torch.Tensor]:
+    """Inputs of every D forward during one training step (the first, or the run's last)."""
     trainer, state = make_trainer(tricks)
+    if last_step:
+        state.step = trainer.train["steps"] - 1
     seen: list[torch.Tensor] = []
-    hook = state.discriminator.body.register_forward_pre_hook(
+    first_layer = state.discriminator.body[0]  # every D pass starts here, partial ones too
+    hook = first_layer.register_forward_pre_hook(
         lambda _m, args: seen.append(args[0].detach().clone())
     )
     trainer.step(state)
@@ -53,21 +56,92 @@ def test_g_steps_multiplies_generator_optimizer_steps(g_steps):
     assert counts == {"g": 3 * g_steps, "d": 3}
 
 
-def test_feature_matching_loss_is_the_generator_loss():
-    trainer, state = make_trainer({"feature_matching": True})
+def test_constant_instance_noise_still_reaches_d_at_the_last_step():
+    for schedule, noisy in (("linear", False), ("constant", True)):
+        tricks = {"instance_noise": 0.5, "instance_noise_schedule": schedule}
+        real_batch = _d_input_batches(tricks, last_step=True)[0]  # linear: sigma is 0 here
+        assert (real_batch.abs().max() > 1.2) == noisy, schedule
+
+
+def test_soft_labels_reach_d_targets(monkeypatch):
+    import gan_bench.train.trainer as trainer_module
+
+    targets: list[tuple[torch.Tensor, torch.Tensor]] = []
+    original = trainer_module.d_targets
+    monkeypatch.setattr(
+        trainer_module, "d_targets", lambda *a: targets.append(original(*a)) or targets[-1]
+    )
+    trainer, state = make_trainer({"soft_labels": 0.3})
+    trainer.step(state)
+    real, fake = targets[0]
+    assert real.max() > 1 and real.min() >= 0.7 - 1e-6 and 0 < fake.max() <= 0.3 + 1e-6
+
+
+@pytest.mark.parametrize("stats", ["separate", "joint"])
+def test_feature_matching_loss_is_the_generator_loss(stats):
+    trainer, state = make_trainer({"feature_matching": True, "feature_matching_stats": stats})
     real = trainer.real[: trainer.batch]
     D = state.discriminator
     generated = trainer.generate(state)
     with torch.no_grad():
         fake = generated.images
-        expected = feature_matching_loss(D.features(real), D.features(fake))
+        if stats == "joint":
+            joint = D.features(torch.cat([fake, real]))
+            expected = feature_matching_loss(joint[trainer.batch :], joint[: trainer.batch])
+        else:
+            expected = feature_matching_loss(D.features(real), D.features(fake))
         bce = torch.nn.functional.binary_cross_entropy_with_logits(
             D(fake), torch.ones(trainer.batch)
         )
     D.requires_grad_(False)
-    loss = trainer.g_step(state, real, 0.0, generated)
+    loss, g_adv = trainer.g_step(state, real, 0.0, generated)
     assert torch.allclose(loss, expected, rtol=1e-5)
     assert not torch.allclose(loss, bce, rtol=1e-2)
+    assert torch.allclose(g_adv, bce, rtol=1e-5)  # D's logits on the fakes alone
+
+
+def test_feature_matching_over_separate_passes_is_blind_to_a_rescaled_batch():
+    """The weakness the joint pass fixes: D's first conv has zero bias at DCGAN init and
+    LeakyReLU is positively homogeneous, so fakes = 2 x reals reach the last BatchNorm as
+    2 x the reals' activations, which separate passes normalise away: zero by construction
+    but for BatchNorm's eps. A joint pass sees the gap. Each loss is taken relative to the
+    same variant's loss on G's samples (measured: 1 % for separate passes, 36 % joint)."""
+    ratios = {}
+    for stats in ("separate", "joint"):
+        trainer, state = make_trainer({"feature_matching": True, "feature_matching_stats": stats})
+        real, D = trainer.real[: trainer.batch], state.discriminator
+        with torch.no_grad():
+            rescaled = trainer._matching(D, real, 2 * real, 0.0)[0]
+            samples = trainer._matching(D, real, trainer.generate(state).images, 0.0)[0]
+        ratios[stats] = (rescaled / samples).item()
+    assert ratios["separate"] < 0.1 * ratios["joint"]
+
+
+def test_feature_matching_stats_shape_the_g_steps_d_passes():
+    batch = tiny_study()["train"]["batch_size"]
+    fm = {"feature_matching": True}
+    separate = [x.shape[0] for x in _d_input_batches(fm | {"feature_matching_stats": "separate"})]
+    joint = [x.shape[0] for x in _d_input_batches(fm | {"feature_matching_stats": "joint"})]
+    assert separate == [batch] * 4  # D step: real, fake; G step: fake, real
+    assert joint == [batch, batch, batch, 2 * batch]  # G step: fakes (logged only), joint
+
+
+def test_feature_matching_g_adv_pass_leaves_d_and_the_random_stream_alone():
+    """The joint variant's extra look at the fakes (for g_adv) changes nothing: the same
+    step with it patched out gives the same weights, buffers and next random number."""
+    import gan_bench.train.trainer as trainer_module
+
+    results = []
+    for observe in (trainer_module.observed_logits, lambda D, x: torch.zeros(x.shape[0])):
+        trainer, state = make_trainer({"feature_matching": True, "d_dropout": 0.4})
+        trainer_module.observed_logits, original = observe, trainer_module.observed_logits
+        try:
+            trainer.step(state)
+        finally:
+            trainer_module.observed_logits = original
+        results.append((state.discriminator.state_dict(), torch.rand(3)))
+    (d_a, rng_a), (d_b, rng_b) = results
+    assert torch.equal(rng_a, rng_b) and all(torch.equal(v, d_b[k]) for k, v in d_a.items())
 
 
 def test_infogan_q_loss_falls_over_a_short_run(tmp_path):
