@@ -12,7 +12,9 @@ statistics. Per-set passes would give each set the same per-channel mean and var
 every BatchNorm (the reason feature matching over separate passes is weakened), hiding a
 difference between the sets; eval mode would normalise with running statistics averaged over
 alternating real and fake batches, which D never sees in training, so its outputs on reals
-would drift from the D(x) logged during training.
+would drift from the D(x) logged during training. (Under batch_mode: mixed, D trains on reals
+normalised together with fakes, so d_train sits apart from the logged d_real; d_overfit still
+compares two sets measured alike.)
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ class Trainer:
         `separate` (feature_matching_stats): real and fake in two passes, so D's BatchNorm
         gives both batches the same per-channel mean and variance; `joint`: one pass over
         both, normalised with joint statistics, plus a logged-only pass over the fakes that
-        leaves D untouched (gan_bench/train/probe.py).
+        leaves D untouched (gan_bench/train/probe.py: buffers restored, dropout off).
         """
         fake_in = self._noisy(fake, sigma)
         if self.tricks["feature_matching_stats"] == "joint":
