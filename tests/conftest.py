@@ -160,6 +160,36 @@ def smoke_run(tmp_path_factory) -> Path:
     return train_smoke_run(tmp_path_factory.mktemp("smoke") / "run")
 
 
+# 600 steps of a tiny InfoGAN on 16x16 digits: ~6 s on one core, long enough for the codes
+# to take hold (its categorical code changes the digits CNN's class ~0.9 of the time, a
+# continuous code ~0.2: tests/score/test_codes.py)
+INFOGAN_TRAIN = {"steps": 600, "batch_size": 32, "lr": 1e-3, "log_every": 100}
+
+
+def infogan_config(seed: int = 0, **train: Any) -> dict[str, Any]:
+    """The resolved config of a tiny InfoGAN run on digits 16x16 (INFOGAN_TRAIN unless
+    `train` says otherwise)."""
+    from gan_bench.study.design import cells
+    from gan_bench.study.study_file import run_config
+
+    settings = INFOGAN_TRAIN | train
+    settings.setdefault("checkpoint_every", settings["steps"])
+    raw = tiny_study(train=settings, factors={"infogan": [True]})
+    study = study_from_dict(raw, "<infogan study>")
+    cell = cells(study)[0]
+    return run_config(study, cell.id, cell.tricks, seed)
+
+
+@pytest.fixture(scope="session")
+def infogan_run(tmp_path_factory, digits_data) -> Path:
+    """A trained InfoGAN run folder (traversals.png, discriminator.pt); copy before writing."""
+    from gan_bench.train.runner import train_run
+
+    out = tmp_path_factory.mktemp("infogan") / "run"
+    train_run(infogan_config(), out, "cpu", 1, False, digits_data)
+    return out
+
+
 def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> None:
     """SIGKILL `process`'s process group (started with start_new_session=True) as soon as
     `ready()` holds; kill it anyway at `timeout`. Asserts it really died by our signal, so a

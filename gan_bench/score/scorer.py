@@ -26,6 +26,7 @@ from gan_bench.score.classifier import (
     load_or_train_classifier,
     predict_logits,
 )
+from gan_bench.score.codes import code_scores
 from gan_bench.score.extractors import (
     Extractor,
     domain_extractor,
@@ -306,6 +307,8 @@ def score_run(
     values, spread = measure(extractors, generated, codes, real, cache_name, device.type == "cuda")
     columns = registry.planned_columns(shorts, count, codes is not None)
     classifier = next((c for _, c in extractors if c is not None), None)
+    if codes is not None:  # InfoGAN: Q's recovery of the codes, class consistency of sweeps
+        values |= code_scores(config, paths, classifier, dataset.channels, columns, device)
     inception = next((e.weights_path for e, _ in extractors if e.weights_path), None)
     payload = {
         "status": "completed",

@@ -1,5 +1,6 @@
 """A whole run: device, seeding, the run folder, the loop with logs and checkpoints, and
-the final files (generator.pt, samples.png, run.json).
+the final files (generator.pt, discriminator.pt, samples.png, InfoGAN's traversals.png,
+run.json).
 
 A run folder belongs to one configuration (RunConflict otherwise); a finished run is not
 trained again, a killed one resumes from its checkpoint (gan_bench/train/checkpoint.py), and
@@ -34,6 +35,7 @@ from gan_bench.train.imagegrid import save_grid
 from gan_bench.train.models import sample_latent
 from gan_bench.train.probe import probe_indices
 from gan_bench.train.trainer import DIVERGED_LOSS, LOGGED, Trainer, TrainState
+from gan_bench.train.traversals import write_traversals
 
 SAMPLE_GRID = 64  # samples.png: an 8x8 grid
 FIXED_NOISE_SEED = 1234  # the same noise for every run, so grids compare across cells
@@ -157,13 +159,19 @@ def _progress_bar(steps: int, initial: int, enabled: bool | None):
     )
 
 
+def cpu_state_dict(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A module's weights and buffers on the CPU, detached: loadable without the device."""
+    return {key: value.detach().cpu() for key, value in module.state_dict().items()}
+
+
 def write_final_files(
     paths: RunFolder, state: TrainState, config: dict[str, Any], device: torch.device
 ) -> None:
-    """generator.pt and samples.png from the final weights."""
+    """generator.pt, discriminator.pt (with InfoGAN's Q head: the code metrics read it) and
+    samples.png from the final weights, and traversals.png for InfoGAN runs."""
     generator = state.generator
-    cpu_state = {key: value.detach().cpu() for key, value in generator.state_dict().items()}
-    save_torch(paths.generator, cpu_state)
+    save_torch(paths.generator, cpu_state_dict(generator))
+    save_torch(paths.discriminator, cpu_state_dict(state.discriminator))
     generator.eval()
     with torch.no_grad():
         images = generator(fixed_noise(config, device)).float().cpu()
@@ -171,6 +179,8 @@ def write_final_files(
     low, high = data.model_range(config["tricks"]["g_output"])
     grid = ((images - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
     atomic_write(paths.samples, lambda tmp: save_grid(grid, tmp, nrow=8, padding=2))
+    if config["tricks"]["infogan"]:
+        write_traversals(paths.traversals, generator, config, device)
 
 
 def train_run(

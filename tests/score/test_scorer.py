@@ -1,5 +1,5 @@
 """Scoring run folders end to end: scores.json, determinism, diverged runs, bad input,
-offline behaviour of auto / inception, InfoGAN code accuracy, and the CLI."""
+offline behaviour of auto / inception, InfoGAN's code metrics, and the CLI."""
 
 from __future__ import annotations
 
@@ -220,10 +220,11 @@ def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monke
     assert extractors.INCEPTION_ENV in capsys.readouterr().err
 
 
-def test_infogan_run_reports_code_accuracy(tmp_path):
+def test_infogan_run_reports_code_accuracy_and_consistency(tmp_path):
     run = train_smoke_run(tmp_path / "infogan", infogan=True)
     scores = score_run(run, samples=100)
     assert 0.0 < scores["metrics"]["code_accuracy_cnn_100"] <= 1.0
+    assert 0.0 <= scores["metrics"]["code_consistency_cnn_100"] <= 1.0
     assert list(scores["metrics"]) == metric_names(["cnn"], 100, infogan=True)
     # the same names for a diverged InfoGAN run
     paths = RunFolder(run)

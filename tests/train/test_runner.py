@@ -13,6 +13,7 @@ from train_helpers import DIGITS, assert_same_generator, generator_tensors, make
 from gan_bench.files import read_json, read_log
 from gan_bench.folders import RunFolder
 from gan_bench.study.study_file import seed_limit
+from gan_bench.train.models import build_models
 from gan_bench.train.runner import (
     RunConflict,
     config_differences,
@@ -27,6 +28,7 @@ def test_run_folder_has_every_file_and_records_provenance(tmp_path):
     paths = RunFolder(tmp_path)
     for path in (paths.config, paths.log, paths.checkpoint, paths.generator, paths.samples):
         assert path.is_file(), path.name
+    assert paths.discriminator.is_file() and not paths.traversals.exists()  # not InfoGAN
     run = read_json(paths.run)
     assert run == result and run["status"] == "completed" and run["step"] == 12
     for key in ("seconds", "images_per_second", "device", "versions", "git_commit", "seed"):
@@ -103,6 +105,18 @@ def test_d_trained_on_few_images_overfits_and_constant_instance_noise_curbs_it(t
     noisy = _late_overfit(tmp_path, "noisy", few, noise)
     assert overfit > normal + 0.06, (normal, overfit)
     assert overfit > noisy + 0.05, (noisy, overfit)
+
+
+def test_infogan_run_saves_d_with_its_q_head_and_traversals(tmp_path):
+    config = make_config({"infogan": True})
+    train_run(config, tmp_path, "cpu", progress=False, dataset=DIGITS)
+    paths = RunFolder(tmp_path)
+    saved = torch.load(paths.discriminator, weights_only=True)
+    assert any(key.startswith("q_head.") for key in saved)
+    assert all(value.device.type == "cpu" for value in saved.values())
+    _, discriminator = build_models(config, DIGITS.channels)
+    discriminator.load_state_dict(saved)  # strict: D built from the run config takes it
+    assert paths.traversals.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_same_seed_twice_gives_identical_generator(tmp_path):
