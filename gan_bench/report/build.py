@@ -32,6 +32,7 @@ from gan_bench.report.inputs import (
     outlier_tiles,
     read_logs,
     sample_tiles,
+    traversal_tiles,
 )
 from gan_bench.report.prose import (
     alias_text,
@@ -47,6 +48,7 @@ __all__ = ["ReportError", "ReportFiles", "build_report"]
 FIGURE_PATTERNS = (
     "effects.png",
     "samples.png",
+    "traversals.png",
     "outliers.png",
     "cells_*.png",
     "curves_*.png",
@@ -71,11 +73,12 @@ class Figures:
     curves: list[Path]
     mosaic: Path | None
     outliers: Path | None = None  # the samples of the runs the robust fit discounted
+    traversals: Path | None = None  # InfoGAN cells' traversals.png, one per cell
 
     @property
     def written(self) -> list[Path]:
         found = [self.forest, *self.strips, *self.heatmaps, *self.curves]
-        found += [self.mosaic, self.outliers]
+        found += [self.mosaic, self.outliers, self.traversals]
         return [path for path in found if path is not None]
 
 
@@ -109,6 +112,9 @@ def draw_figures(inputs: Inputs, analysis: Analysis) -> Figures:
         curves=figures.curves(read_logs(folder, analysis), analysis, out),
         mosaic=figures.mosaic(sample_tiles(folder, analysis), out / "samples.png"),
         outliers=figures.mosaic(outlier_tiles(folder, analysis), out / "outliers.png"),
+        traversals=figures.traversals(
+            traversal_tiles(folder, inputs.study, analysis), out / "traversals.png"
+        ),
     )
 
 
@@ -218,6 +224,7 @@ def figures_part(analysis: Analysis, drawn: Figures) -> dict[str, Any]:
         "curves": _images(drawn.curves, "training curves"),
         "samples": _images([drawn.mosaic], "samples per cell"),
         "outlier_samples": _images([drawn.outliers], "samples of outlying runs"),
+        "traversals": _images([drawn.traversals], "InfoGAN traversals per cell"),
     }
 
 

@@ -295,3 +295,31 @@ def mosaic(samples: list[tuple[str, Path | None]], path: Path) -> Path | None:
         ax.set_visible(False)
     fig.tight_layout()
     return save(fig, path)
+
+
+TRAVERSAL_CAPTION = (
+    "Each panel sweeps one continuous code from -2 to +2 (left to right; training draws "
+    "them from [-1, 1]); rows are the categorical code's 10 values; z and the other code fixed"
+)
+
+
+def traversals(tiles: list[tuple[str, Path | None]], path: Path) -> Path | None:
+    """One traversals.png per InfoGAN cell, titled with the cell and seed (two per row)."""
+    if not tiles:
+        return None
+    _theme()
+    columns = min(2, len(tiles))
+    rows = math.ceil(len(tiles) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 4.2 * rows), squeeze=False)
+    for ax, (label, image_path) in zip(axes.flat, tiles, strict=False):
+        ax.set_axis_off()
+        ax.set_title("\n".join(textwrap.wrap(label, 70)), fontsize=8)
+        if image_path is not None and image_path.exists():
+            ax.imshow(mpimg.imread(image_path), cmap="gray", interpolation="nearest")
+        else:
+            ax.text(0.5, 0.5, "no traversals", ha="center", va="center", transform=ax.transAxes)
+    for ax in axes.flat[len(tiles) :]:
+        ax.set_visible(False)
+    fig.suptitle("\n".join(textwrap.wrap(TRAVERSAL_CAPTION, 110)), fontsize=8)
+    fig.tight_layout()
+    return save(fig, path)

@@ -1,11 +1,13 @@
 """What the report reads: summary.csv, the study that travels with it (study.yaml and
 design.json, written by `gan-bench aggregate`), and the run folders beside them where they
 exist (run.json for the machine facts, log.jsonl for the curves, samples.png for the
-mosaic). A published results folder has no run folders; the report says so and goes on.
+mosaic, traversals.png for InfoGAN cells). A published results folder has no run folders;
+the report says so and goes on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
 from gan_bench.files import read_json, read_log
-from gan_bench.folders import StudyFolder
+from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score.registry import MetricColumn
-from gan_bench.study.design import DesignRecord
+from gan_bench.study.design import DesignRecord, cells
 from gan_bench.study.record import read_study_record
 from gan_bench.study.study_file import Study
 
@@ -86,16 +88,19 @@ def read_logs(folder: StudyFolder, analysis: Analysis) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:
-    """One samples.png per cell: its first completed seed, else its first seed with one."""
+def _cell_tiles(
+    folder: StudyFolder, analysis: Analysis, cells: list[str], file_of: Callable[[RunFolder], Path]
+) -> list[tuple[str, Path | None]]:
+    """(label, file) per cell from its first completed seed that has the file, else its
+    first seed with one; [] when no cell has it (e.g. a published folder without runs)."""
     tiles = []
-    cells = analysis.divergence_cells
-    labels = dict(zip(cells["cell"], cells["label"], strict=True))
-    for cell in analysis.layout.cell_order:
+    table = analysis.divergence_cells
+    labels = dict(zip(table["cell"], table["label"], strict=True))
+    for cell in cells:
         runs = analysis.runs[analysis.runs["cell"] == cell].sort_values(["diverged", "seed"])
         found = None
         for run in runs.itertuples(index=False):
-            path = folder.run(cell, run.seed).samples
+            path = file_of(folder.run(cell, run.seed))
             if path.exists():
                 suffix = " (diverged)" if run.diverged else ""
                 found = (f"{labels.get(cell, cell)} — seed {run.seed}{suffix}", path)
@@ -104,6 +109,20 @@ def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Pat
     if all(path is None for _, path in tiles):
         return []
     return tiles
+
+
+def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:
+    """One samples.png per cell: its first completed seed, else its first seed with one."""
+    return _cell_tiles(folder, analysis, analysis.layout.cell_order, lambda run: run.samples)
+
+
+def traversal_tiles(
+    folder: StudyFolder, study: Study, analysis: Analysis
+) -> list[tuple[str, Path | None]]:
+    """One traversals.png per InfoGAN cell (its first completed seed); [] without one."""
+    infogan = {cell.id for cell in cells(study) if cell.tricks.get("infogan")}
+    wanted = [cell for cell in analysis.layout.cell_order if cell in infogan]
+    return _cell_tiles(folder, analysis, wanted, lambda run: run.traversals)
 
 
 def outlier_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:

@@ -67,6 +67,33 @@ def test_report_writes_tables_figures_and_one_self_contained_page(report):
     ):
         assert f">{section}" in html, section
     assert "worst completed run on every metric (it ranks last" in html
+    assert "InfoGAN traversals" not in html  # no cell uses InfoGAN
+
+
+def test_infogan_cells_get_a_traversals_section(tmp_path):
+    factors = {"infogan": [False, True]}
+    rng = np.random.default_rng(2)
+    rows = [
+        {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
+        | {"fid_cnn_2k": 20 + rng.normal()}
+        for cell in cells(study_of(factors))
+        for seed in range(2)
+    ]
+    results = write_results(tmp_path / "codes", pd.DataFrame(rows), factors=factors)
+    infogan = next(row["cell"] for row in rows if row["infogan"])
+    traversals = results / "runs" / infogan / "seed-0" / "traversals.png"
+    traversals.parent.mkdir(parents=True)
+    Image.fromarray(np.full((30, 60), 128, dtype="uint8")).save(traversals)
+    files = build_report(results)
+    assert "traversals.png" in {path.name for path in files.figures}
+    html = files.html.read_text(encoding="utf-8")
+    assert '<h2 id="traversals">InfoGAN traversals</h2>' in html
+    alts = [image["alt"] for image in parse_html(html).images]
+    assert "InfoGAN traversals per cell: traversals" in alts
+    traversals.unlink()  # the run folders go: the section and its figure go too
+    files = build_report(results)
+    assert "traversals.png" not in {p.name for p in (results / "figures").iterdir()}
+    assert "InfoGAN traversals" not in files.html.read_text(encoding="utf-8")
 
 
 def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):

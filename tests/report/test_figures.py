@@ -58,6 +58,18 @@ def test_mosaic_marks_cells_without_samples_and_is_none_without_cells(tmp_path):
     assert figures.mosaic([], tmp_path / "none.png") is None
 
 
+def test_traversals_one_panel_per_cell_and_none_without_infogan(tmp_path):
+    grid = tmp_path / "grid.png"
+    Image.fromarray(np.zeros((20, 40), dtype="uint8")).save(grid)
+    tiles = [("infogan-True — seed 0", grid), ("other — seed 0", None), ("third", grid)]
+    written = figures.traversals(tiles, tmp_path / "traversals.png")
+    assert written is not None and is_png(written)
+    width, height = Image.open(written).size
+    assert height > width / 2  # two rows of two panels for three cells
+    assert figures.traversals([], tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()
+
+
 def test_slug_makes_file_names_safe():
     assert figures.slug("|checkerboard_pixel_2k|") == "checkerboard_pixel_2k"
     assert figures.slug("a b/c") == "a-b-c"

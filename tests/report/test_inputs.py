@@ -15,7 +15,13 @@ from PIL import Image
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.summary import write_summary
 from gan_bench.folders import StudyFolder
-from gan_bench.report.inputs import ReportError, gather, read_logs, sample_tiles
+from gan_bench.report.inputs import (
+    ReportError,
+    gather,
+    read_logs,
+    sample_tiles,
+    traversal_tiles,
+)
 from gan_bench.study.record import RecordError, write_study_record
 
 
@@ -119,3 +125,62 @@ def test_a_diverged_seed_gives_way_to_a_completed_one_in_the_mosaic(folder):
         Image.fromarray(np.zeros((4, 4), dtype="uint8")).save(folder.run(cell, seed).samples)
     label, path = sample_tiles(folder, analysis)[0]
     assert path == folder.run(cell, 1).samples and "seed 1" in label
+
+
+def infogan_folder(tmp_path, factors) -> StudyFolder:
+    """A results folder of a study varying these factors, 2 seeds, seed 0 of the first
+    cell diverged, without run folders."""
+    folder = StudyFolder(tmp_path / "codes")
+    folder.root.mkdir()
+    frame = planted(factors, lambda levels: 30.0, seeds=2)
+    frame.loc[0, "status"], frame.loc[0, "fid_cnn_2k"] = "diverged", np.nan
+    write_summary(frame, folder.summary, planted_metrics(frame))
+    write_study_record(study_of(factors), folder)
+    return folder
+
+
+def put_png(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.zeros((4, 4), dtype="uint8")).save(path)
+
+
+def test_traversals_come_from_infogan_cells_only_first_completed_seed(tmp_path):
+    folder = infogan_folder(tmp_path, {"g_output": ["tanh", "sigmoid"], "infogan": [True, False]})
+    inputs = gather(folder)
+    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    assert traversal_tiles(folder, inputs.study, analysis) == []  # no run folders yet
+    infogan_cells = [c for c in analysis.layout.cell_order if "infogan-true" in c]
+    assert len(infogan_cells) == 2
+    diverged = inputs.summary.loc[0, "cell"]
+    assert diverged in infogan_cells  # the first cell: seed 0 diverged
+    for cell in analysis.layout.cell_order:  # every run has one, even the plain cells
+        for seed in (0, 1):
+            put_png(folder.run(cell, seed).traversals)
+    tiles = traversal_tiles(folder, inputs.study, analysis)
+    assert [path for _, path in tiles] == [
+        folder.run(cell, 1 if cell == diverged else 0).traversals for cell in infogan_cells
+    ]
+    assert "seed 1" in tiles[0][0] and "diverged" not in tiles[0][0]
+
+
+def test_no_infogan_cell_means_no_traversals(tmp_path):
+    folder = infogan_folder(tmp_path, {"g_output": ["tanh", "sigmoid"]})
+    inputs = gather(folder)
+    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    for cell in analysis.layout.cell_order:
+        put_png(folder.run(cell, 0).traversals)  # stray files are not shown
+    assert traversal_tiles(folder, inputs.study, analysis) == []
+
+
+def test_infogan_fixed_in_every_cell_shows_every_cell(tmp_path):
+    folder = StudyFolder(tmp_path / "all")
+    folder.root.mkdir()
+    factors = {"g_output": ["tanh", "sigmoid"]}
+    frame = planted(factors, lambda levels: 30.0, seeds=1)
+    write_summary(frame, folder.summary, planted_metrics(frame))
+    write_study_record(study_of(factors, baseline={"infogan": True}), folder)
+    inputs = gather(folder)
+    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    put_png(folder.run(analysis.layout.cell_order[0], 0).traversals)
+    tiles = traversal_tiles(folder, inputs.study, analysis)
+    assert len(tiles) == 2 and tiles[1][1] is None  # the other cell: a blank tile
