@@ -89,14 +89,15 @@ def read_logs(folder: StudyFolder, analysis: Analysis) -> pd.DataFrame:
 
 
 def _cell_tiles(
-    folder: StudyFolder, analysis: Analysis, cells: list[str], file_of: Callable[[RunFolder], Path]
+    folder: StudyFolder,
+    analysis: Analysis,
+    labels: dict[str, str],
+    file_of: Callable[[RunFolder], Path],
 ) -> list[tuple[str, Path | None]]:
-    """(label, file) per cell from its first completed seed that has the file, else its
-    first seed with one; [] when no cell has it (e.g. a published folder without runs)."""
+    """(label, file) per cell of `labels` from its first completed seed that has the file,
+    else its first seed with one; [] when no cell has it (a published folder has no runs)."""
     tiles = []
-    table = analysis.divergence_cells
-    labels = dict(zip(table["cell"], table["label"], strict=True))
-    for cell in cells:
+    for cell in labels:
         runs = analysis.runs[analysis.runs["cell"] == cell].sort_values(["diverged", "seed"])
         found = None
         for run in runs.itertuples(index=False):
@@ -113,15 +114,19 @@ def _cell_tiles(
 
 def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:
     """One samples.png per cell: its first completed seed, else its first seed with one."""
-    return _cell_tiles(folder, analysis, analysis.layout.cell_order, lambda run: run.samples)
+    table = analysis.divergence_cells
+    labels = dict(zip(table["cell"], table["label"], strict=True))
+    ordered = {cell: labels.get(cell, cell) for cell in analysis.layout.cell_order}
+    return _cell_tiles(folder, analysis, ordered, lambda run: run.samples)
 
 
 def traversal_tiles(
     folder: StudyFolder, study: Study, analysis: Analysis
 ) -> list[tuple[str, Path | None]]:
-    """One traversals.png per InfoGAN cell (its first completed seed); [] without one."""
+    """One traversals.png per InfoGAN cell (its first completed seed), titled with the cell
+    id (a bare level such as `true` says little on its own); [] without one."""
     infogan = {cell.id for cell in cells(study) if cell.tricks.get("infogan")}
-    wanted = [cell for cell in analysis.layout.cell_order if cell in infogan]
+    wanted = {cell: cell for cell in analysis.layout.cell_order if cell in infogan}
     return _cell_tiles(folder, analysis, wanted, lambda run: run.traversals)
 
 

@@ -160,7 +160,7 @@ def test_traversals_come_from_infogan_cells_only_first_completed_seed(tmp_path):
     assert [path for _, path in tiles] == [
         folder.run(cell, 1 if cell == diverged else 0).traversals for cell in infogan_cells
     ]
-    assert "seed 1" in tiles[0][0] and "diverged" not in tiles[0][0]
+    assert tiles[0][0] == f"{diverged} — seed 1"  # titled with the cell id
 
 
 def test_no_infogan_cell_means_no_traversals(tmp_path):
