@@ -104,11 +104,12 @@ def test_the_published_d_downsample_claim_depends_on_its_partners(published):
     named = set(d_down["depends_on"].split(", "))
     assert named & {"kernel_size", "g_output"} and named <= set(published.layout.factors)
     assert np.isfinite(published.claims["rec_estimate"]).all()  # every claim, every metric
-    shown = claims_display(published, FID).set_index("trick")
+    shown = claims_display(published).set_index("trick")
     text = shown.loc["d_downsample", "verdict"]
     assert "depends on kernel_size: better with 4 (-" in text and "worse with 3 (+" in text
     assert "(at the recommended configuration: " in text
-    assert list(shown.columns)[3:5] == [
-        f"effect on {FID} at the recommended configuration [95% CI]",
+    assert set(shown["judged on"]) == {FID}  # no dynamics column: every claim on FID
+    assert list(shown.columns)[4:6] == [
+        "effect at the recommended configuration [95% CI]",
         "verdict",
     ]

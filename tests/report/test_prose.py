@@ -75,8 +75,9 @@ def test_bottom_line_of_an_aa_study_says_no_difference_was_called():
     assert lines[2].startswith("The other 1 metric is exploratory")
     # undecided, it names the seeds that would show the difference inside +-SESOI
     assert lines[3].startswith("This study cannot decide: null_factor = b (")
-    shown = claims_display(analysis, "fid_cnn_2k").iloc[0]
-    assert float(shown["SESOI (±fid_cnn_2k)"]) == pytest.approx(1.5, rel=0.1)  # 5% of ~30 FID
+    shown = claims_display(analysis).iloc[0]
+    assert shown["judged on"] == "fid_cnn_2k"
+    assert float(shown["SESOI (±, in the metric's unit)"]) == pytest.approx(1.5, rel=0.1)  # 5% of ~30 FID
     assert shown["expected"] == "b no different from a"
     assert shown["verdict"] == "no decided effect"
     assert shown["seeds/cell to decide"].endswith("(now 4)")  # to show it inside +-SESOI
