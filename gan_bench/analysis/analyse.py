@@ -326,6 +326,18 @@ def _adjusted(rows: list[dict[str, Any]], columns: list[str], adjust: Any) -> pd
     return frame[columns]
 
 
+def _interaction_frame(
+    rows: list[dict[str, Any]], judged_on: list[str], look_share: float
+) -> pd.DataFrame:
+    """The interactions with `p_holm`: Holm within each metric in its share of the error
+    rate (conditional.interaction_share among `judged_on`, times `look_share`)."""
+    return _adjusted(
+        rows,
+        INTERACTION_COLUMNS,
+        lambda p, metric: split_holm(p, interaction_share(metric, judged_on) * look_share),
+    )
+
+
 def analyse(
     frame: pd.DataFrame,
     study: Study,
@@ -357,11 +369,7 @@ def analyse(
     means = baseline_means(statistics, layout, names)
     margins = {name: margin(columns[name], settings, means[name]) for name in names}
     effects_frame = _adjusted(effects, EFFECT_COLUMNS, lambda p, _: holm(p))
-    inter_frame = _adjusted(
-        interactions,
-        INTERACTION_COLUMNS,
-        lambda p, metric: split_holm(p, interaction_share(metric, judged_on) * look_share),
-    )
+    inter_frame = _interaction_frame(interactions, judged_on, look_share)
     div_cells, div_levels = divergence(runs, layout)
     conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
     claims = claims_table(

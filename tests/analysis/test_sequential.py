@@ -113,6 +113,28 @@ def test_claims_without_a_direction_never_block_stopping():
     assert sequence.pending == [] and sequence.stop == seq.ALL_DECIDED
 
 
+def test_a_dynamics_claim_is_decided_and_kept_apart_from_its_tricks_main_claim():
+    """instance noise lowers d_overfit and leaves FID alone: its dynamics claim is decided
+    at some look under its own key (metric, factor, level), named with its metric, while
+    its main claim on FID stays open."""
+    factors = {"instance_noise": [0.0, 0.1]}
+    frame = planted(
+        factors,
+        lambda lv: 30.0,
+        seeds=4,
+        d_overfit=lambda lv: 0.2 - 0.1 * (lv["instance_noise"] == 0.1),
+    )
+    sequence = _looks(frame, study_of(factors), seq.Schedule((0, 1), 1, 4), planned=3)
+    key = ("d_overfit", "instance_noise", "0.1")
+    assert sequence.verdicts[key][0] == "supported"
+    assert sequence.pending == [(FID, "instance_noise", "0.1")]
+    assert sequence.name(key) == "instance_noise = 0.1 on d_overfit"
+    assert sequence.name(sequence.pending[0]) == "instance_noise = 0.1"
+    claims = seq.sequential_claims(sequence).set_index("metric")
+    assert claims.loc["d_overfit", "verdict"] == "supported"
+    assert claims.loc["is_cnn_2k", "verdict"] == "exploratory"
+
+
 # --------------------------------------------------------------------------- simulated looks
 
 

@@ -24,8 +24,15 @@ from gan_bench.study.design import cell_id
 from gan_bench.study.record import write_study_record
 
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
-COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
-METRICS = list(COLUMNS)  # fid_cnn_2k, checkerboard_pixel_2k
+COLUMNS = {
+    c.name: c
+    for c in (
+        column("fid", "cnn", 2000),
+        column("checkerboard", "pixel", 2000),
+        column("d_overfit", "training", None),  # only where a summary has it
+    )
+}
+METRICS = ["fid_cnn_2k", "checkerboard_pixel_2k"]  # synthetic_summary's
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
