@@ -85,7 +85,8 @@ def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list
         tricks = ", ".join(dict.fromkeys(claims["factor"]))
         which = f"the claims about training dynamics of {tricks}: "
     lines = [
-        f"On {column.label} ({column.direction_text}), {which}{len(claims)} comparisons "
+        f"On {column.label} ({column.direction_text}), {which}{len(claims)} "
+        f"comparison{'s' if len(claims) != 1 else ''} "
         f"against the baseline, judged at the recommended configuration: {', '.join(parts)} "
         "at 95% (Holm-corrected, see Methods)"
         + (

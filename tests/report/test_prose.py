@@ -174,7 +174,7 @@ def test_prose_says_which_metric_each_claim_was_judged_on():
     assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
     assert lines[1].startswith(
         "On d_overfit (lower is better), the claims about training dynamics of "
-        "instance_noise: 1 comparisons against the baseline, judged at the recommended "
+        "instance_noise: 1 comparison against the baseline, judged at the recommended "
         "configuration: 1 supported, 0 contradicted, 0 inconclusive"
     )
     assert lines[2].startswith("This study cannot decide: instance_noise = 0.1 (")
