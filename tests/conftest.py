@@ -215,11 +215,12 @@ def sigkill_group_when(process, ready, timeout: float, poll: float = 0.05) -> No
 # --------------------------------------------------------------------------- planted studies
 
 PLANTED_METRICS = [column("fid", "cnn", 2000), column("is", "cnn", 2000)]  # planted()'s metrics
+D_OVERFIT = column("d_overfit", "training", None)  # planted(d_overfit=...)'s dynamics column
 
 
 def planted_metrics(frame: pd.DataFrame) -> list:
     """The registry columns of the planted metrics `frame` has (what metrics.json would say)."""
-    return [metric for metric in PLANTED_METRICS if metric.name in frame.columns]
+    return [metric for metric in [*PLANTED_METRICS, D_OVERFIT] if metric.name in frame.columns]
 
 
 A_EFFECT, GAMMA = 10.0, 4.0  # sigmoid: +10 FID; interaction: +-GAMMA, zero on average
@@ -233,8 +234,10 @@ def planted(
     sd: float = 2.0,
     rng_seed: int = 0,
     diverged: Callable[[dict[str, Any], int], bool] = lambda levels, seed: False,
+    d_overfit: Callable[[dict[str, Any]], float] | None = None,
 ) -> pd.DataFrame:
-    """A summary.csv frame of a full factorial with a planted FID effect and seed noise."""
+    """A summary.csv frame of a full factorial with a planted FID effect and seed noise;
+    with `d_overfit`, a d_overfit column too (planted means, seed noise of SD 0.02)."""
     rng = np.random.default_rng(rng_seed)
     rows = []
     for combo in product(*factors.values()):
@@ -246,9 +249,15 @@ def planted(
                 | {"status": "diverged" if gone else "completed", "step": 100, "seconds": 1.0}
                 | {"images_per_second": 50.0, "fid_cnn_2k": fid(levels) + rng.normal(0, sd)}
                 | {"is_cnn_2k": 5.0 + rng.normal(0, 0.3)}
+                | (
+                    {}
+                    if d_overfit is None
+                    else {"d_overfit": d_overfit(levels) + rng.normal(0, 0.02)}
+                )
             )
     frame = pd.DataFrame(rows)
-    frame.loc[frame["status"] == "diverged", ["fid_cnn_2k", "is_cnn_2k"]] = np.nan
+    metrics = [name for name in ("fid_cnn_2k", "is_cnn_2k", "d_overfit") if name in frame]
+    frame.loc[frame["status"] == "diverged", metrics] = np.nan
     return frame
 
 

@@ -25,8 +25,8 @@ from scipy import stats
 from gan_bench.analysis.claims import claims_table
 from gan_bench.analysis.conditional import (
     CONDITIONAL_COLUMNS,
-    INTERACTION_SHARE,
     conditional_for,
+    interaction_share,
     partners,
     split_holm,
 )
@@ -34,6 +34,7 @@ from gan_bench.analysis.equivalence import margin, sesoi_settings
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
+    confirmatory_claims,
     diverged_as_worst,
     layout_for,
     metric_columns,
@@ -206,10 +207,12 @@ def _fit_all(
     columns: dict[str, MetricColumn],
     look_share: float,
     primary: str | None,
+    judged_on: list[str],
 ) -> tuple[list, list, list, list, list, list]:
     """Per metric (on its statistic's values): effects, interactions, ANOVA, the model, the
     claims' conditional effects (recommended configuration, per level of the others); and
-    the primary metric's outlying runs."""
+    the primary metric's outlying runs. `judged_on`: the metrics of the confirmatory claims,
+    whose interaction families split the interactions' share (interaction_share)."""
     effects, interactions, anovas, models, conditional, outliers = [], [], [], [], [], []
     for metric, column in columns.items():
         fit = fit_metric(runs, layout, metric)
@@ -219,7 +222,8 @@ def _fit_all(
         effects += mine
         pairs = interactions_for(fit, layout)
         adjusted = split_holm(
-            pd.Series([r["p"] for r in pairs], dtype=float), INTERACTION_SHARE * look_share
+            pd.Series([r["p"] for r in pairs], dtype=float),
+            interaction_share(metric, judged_on) * look_share,
         )
         decided = {
             name: partners(name, _pair_p(pairs, list(adjusted), name)) for name in layout.factors
@@ -290,20 +294,48 @@ class Analysis:
         """The metric columns' names, in summary.csv order."""
         return list(self.columns)
 
-    primary: str | None = None  # the confirmatory metric (layout.primary_column), if any
+    primary: str | None = None  # the primary metric (layout.primary_column), if any
+    # (metric, factor) of every confirmatory claim (layout.confirmatory_claims)
+    confirmatory: list[tuple[str, str]] = field(default_factory=list)
     sesoi_set: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
     look_share: float = 1.0  # the share of the 5% error rate these verdicts spend
     # the primary metric's outlying runs (outliers_of)
     outliers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OUTLIER_COLUMNS))
 
+    @property
+    def judged_on(self) -> list[str]:
+        """The metrics confirmatory claims are judged on, the primary one first."""
+        found = list(dict.fromkeys(metric for metric, _ in self.confirmatory))
+        return sorted(found, key=lambda metric: metric != self.primary)
+
+    @property
+    def judged_claims(self) -> pd.DataFrame:
+        """The confirmatory claim rows (the only ones with verdict words), those on the
+        primary metric first, then each dynamics metric's."""
+        claims = self.claims[self.claims["confirmatory"].astype(bool)]
+        order = {metric: k for k, metric in enumerate(self.judged_on)}
+        return claims.sort_values("metric", key=lambda m: m.map(order), kind="stable")
+
 
 def _adjusted(rows: list[dict[str, Any]], columns: list[str], adjust: Any) -> pd.DataFrame:
-    """The rows as a frame with `p_holm` = adjust(p) within each metric."""
+    """The rows as a frame with `p_holm` = adjust(p, metric) within each metric."""
     frame = pd.DataFrame(rows, columns=[c for c in columns if c != "p_holm"])
     frame["p_holm"] = math.nan
-    for _, index in frame.groupby("metric").groups.items():
-        frame.loc[index, "p_holm"] = adjust(frame.loc[index, "p"])
+    for metric, index in frame.groupby("metric").groups.items():
+        frame.loc[index, "p_holm"] = adjust(frame.loc[index, "p"], metric)
     return frame[columns]
+
+
+def _interaction_frame(
+    rows: list[dict[str, Any]], judged_on: list[str], look_share: float
+) -> pd.DataFrame:
+    """The interactions with `p_holm`: Holm within each metric in its share of the error
+    rate (conditional.interaction_share among `judged_on`, times `look_share`)."""
+    return _adjusted(
+        rows,
+        INTERACTION_COLUMNS,
+        lambda p, metric: split_holm(p, interaction_share(metric, judged_on) * look_share),
+    )
 
 
 def analyse(
@@ -326,23 +358,23 @@ def analyse(
     names = metric_columns(frame, metrics)
     columns = {name: next(c for c in metrics if c.name == name) for name in names}
     primary = getattr(primary_column(study, list(columns.values())), "name", None)
+    confirmatory = confirmatory_claims(list(layout.factors), list(columns.values()), primary)
+    judged_on = list(dict.fromkeys(metric for metric, _ in confirmatory))
     settings = sesoi_settings(study)
     runs = tidy_runs(frame, layout, names)
     statistics = statistic_runs(runs, columns)
     effects, interactions, anovas, models, conditional, outliers = _fit_all(
-        diverged_as_worst(statistics, columns), layout, columns, look_share, primary
+        diverged_as_worst(statistics, columns), layout, columns, look_share, primary, judged_on
     )
     means = baseline_means(statistics, layout, names)
     margins = {name: margin(columns[name], settings, means[name]) for name in names}
-    effects_frame = _adjusted(effects, EFFECT_COLUMNS, holm)
-    inter_frame = _adjusted(
-        interactions, INTERACTION_COLUMNS, lambda p: split_holm(p, INTERACTION_SHARE * look_share)
-    )
+    effects_frame = _adjusted(effects, EFFECT_COLUMNS, lambda p, _: holm(p))
+    inter_frame = _interaction_frame(interactions, judged_on, look_share)
     div_cells, div_levels = divergence(runs, layout)
     conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
     claims = claims_table(
-        effects_frame, div_levels, columns, conditional_frame, inter_frame, primary, margins,
-        look_share,
+        effects_frame, div_levels, columns, conditional_frame, inter_frame, confirmatory,
+        margins, look_share,
     )  # fmt: skip
     return Analysis(
         layout=layout,
@@ -359,6 +391,7 @@ def analyse(
         models=pd.DataFrame(models),
         conditional=conditional_frame,
         primary=primary,
+        confirmatory=confirmatory,
         sesoi_set=settings,
         look_share=look_share,
         outliers=pd.DataFrame(outliers, columns=OUTLIER_COLUMNS),

@@ -21,7 +21,7 @@ from scipy import stats
 from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
 from gan_bench.analysis.conditional import recommended_config
 from gan_bench.analysis.equivalence import margin, sesoi_settings
-from gan_bench.analysis.layout import Layout, layout_for, primary_column
+from gan_bench.analysis.layout import Layout, confirmatory_claims, layout_for, primary_column
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.analysis.robust import robust_fit
 from gan_bench.score.registry import MetricColumn
@@ -39,8 +39,10 @@ class Setting:
     seeds: list[int]
     run_cells: np.ndarray  # run -> index into layout.cell_order
     run_levels: np.ndarray  # run x factor -> index into layout.factors[name]
-    primary: str = ""  # the confirmatory metric (layout.primary_column)
+    primary: str = ""  # the primary metric (layout.primary_column)
     sesoi: dict[str, float] = field(default_factory=dict)  # the study's analysis.sesoi
+    # (metric, factor) of every confirmatory claim (layout.confirmatory_claims)
+    confirmatory: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def metrics(self) -> list[str]:
@@ -70,6 +72,7 @@ def setting_of(study: Study, design: DesignRecord, columns: list[MetricColumn]) 
         levels[run_cells],
         primary,
         sesoi_settings(study),
+        confirmatory_claims(list(layout.factors), list(columns), lead.name if lead else None),
     )
 
 
@@ -382,4 +385,6 @@ def fit_many(setting: Setting, values: np.ndarray, look_share: float = 1.0) -> F
         for key, array in out.items()
     }
     shaped["margin"] = margins(setting, statistic_values(setting, values))
-    return with_verdicts(layout, setting.columns, shaped, setting.primary, look_share)
+    return with_verdicts(
+        layout, setting.columns, shaped, setting.primary, setting.confirmatory, look_share
+    )

@@ -1,12 +1,13 @@
 """Verdict words for many simulated studies at once: what claims_table decides from
-analyse()'s numbers (Holm per metric, the recommended-configuration effect, "depends on"
-crossovers from conditional.py's rule), applied to fit_many's arrays; and Fits, what the
-harness reads.
+analyse()'s numbers (Holm over the confirmatory claims across their metrics, and per metric
+for the exploratory rows; the recommended-configuration effect; "depends on" crossovers
+from conditional.py's rule, each metric's interactions in its interaction_share), applied
+to fit_many's arrays; and Fits, what the harness reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -19,7 +20,7 @@ from gan_bench.analysis.claims import (
     expected_direction,
     verdict,
 )
-from gan_bench.analysis.conditional import CLAIM_SHARE, INTERACTION_SHARE
+from gan_bench.analysis.conditional import CLAIM_SHARE, interaction_share
 from gan_bench.analysis.equivalence import paired_holm, tost_p
 from gan_bench.analysis.layout import Layout
 from gan_bench.analysis.linear_model import ALPHA, CONFIDENCE
@@ -55,7 +56,7 @@ class Fits:
     ci_low: np.ndarray
     ci_high: np.ndarray
     p_holm: np.ndarray
-    verdict: np.ndarray  # claims.verdict's words (EXPLORATORY off the primary metric)
+    verdict: np.ndarray  # claims.verdict's words (EXPLORATORY off the confirmatory claims)
     sigma: np.ndarray  # replicates x metrics
     inter_F: np.ndarray  # replicates x metrics x pairs; NaN where none was modelled
     inter_p: np.ndarray
@@ -72,7 +73,15 @@ class Fits:
     cond_estimate: np.ndarray  # replicates x metrics x conditions(layout)
     depends: np.ndarray  # the factors a claim depends on, joined ("" when none)
     rec_verdict: np.ndarray  # the words at the recommended configuration
-    primary: str = ""  # the confirmatory metric: the only one with verdict words
+    primary: str = ""  # the primary metric: every factor's main claim is judged on it
+    # metrics x effects: the confirmatory claims (layout.confirmatory_claims), the only
+    # ones with verdict words
+    confirmatory: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+
+    @property
+    def judged_on(self) -> list[int]:
+        """The indices of the metrics that carry a confirmatory claim."""
+        return [int(m) for m in np.flatnonzero(self.confirmatory.any(axis=-1))]
 
     def decided(self) -> np.ndarray:
         """Where a verdict word calls an effect: supported, contradicted or depends on
@@ -173,13 +182,62 @@ def _recommended(
     }
 
 
-def _equivalence(shaped: dict[str, np.ndarray], share: float) -> tuple[np.ndarray, ...]:
+def _equivalence(
+    shaped: dict[str, np.ndarray], share: float, confirmatory: np.ndarray
+) -> dict[str, np.ndarray]:
     """claims._recommended's TOST p against +-SESOI, and it and the difference p Holm-adjusted
-    together (equivalence.paired_holm) in the claims' share."""
+    together (equivalence.paired_holm) in the claims' share: per metric, then the
+    confirmatory claims (metrics x claims mask) as one family across metrics, taken in
+    claims_table's order (metric, then claim)."""
     bound = shaped["margin"][..., None]
     p_equivalent = tost_p(shaped["rec_estimate"], shaped["rec_se"], shaped["df"], bound)
     diff, same = paired_holm(shaped["rec_p"], p_equivalent)
-    return p_equivalent, np.fmin(1.0, diff / share), np.fmin(1.0, same / share)
+    if confirmatory.any():
+        joint = paired_holm(shaped["rec_p"][:, confirmatory], p_equivalent[:, confirmatory])
+        diff[:, confirmatory], same[:, confirmatory] = joint
+    return {
+        "p_equivalent": p_equivalent,
+        "rec_p_holm": np.fmin(1.0, diff / share),
+        "p_equivalent_holm": np.fmin(1.0, same / share),
+    }
+
+
+def confirmatory_mask(
+    columns: list[MetricColumn], effects: list[tuple[str, str, str]], pairs: list[tuple[str, str]]
+) -> np.ndarray:
+    """metrics x effects: whether (metric, the effect's factor) is a confirmatory claim."""
+    wanted = set(pairs)
+    return np.array(
+        [[(column.name, effect[0]) in wanted for effect in effects] for column in columns],
+        dtype=bool,
+    ).reshape(len(columns), len(effects))
+
+
+def _shares(columns: list[MetricColumn], mask: np.ndarray, look_share: float) -> np.ndarray:
+    """Each metric's interaction_share of this look (1 x metrics x 1, to divide by)."""
+    judged_on = [c.name for c, row in zip(columns, mask, strict=True) if row.any()]
+    shares = [interaction_share(c.name, judged_on) * look_share for c in columns]
+    return np.array(shares)[None, :, None]
+
+
+def _words(
+    effects: list[tuple[str, str, str]],
+    columns: list[MetricColumn],
+    shaped: dict[str, np.ndarray],
+    depends: np.ndarray,
+    confirmatory: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """claims.verdict on every replicate, metric and claim (with and without its
+    crossovers); EXPLORATORY off the confirmatory claims."""
+    expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
+    sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in columns])
+    judge = np.frompyfunc(verdict, 5, 1)
+    improvement = sign[None, :, None] * shaped["rec_estimate"]
+    p_holm, p_same = shaped["rec_p_holm"], shaped["p_equivalent_holm"]
+    rec = judge(expected[None, None, :], improvement, p_holm, "", p_same)
+    words = judge(expected[None, None, :], improvement, p_holm, depends, p_same)
+    exploratory = ~confirmatory[None]
+    return np.where(exploratory, EXPLORATORY, words), np.where(exploratory, EXPLORATORY, rec)
 
 
 def with_verdicts(
@@ -187,30 +245,26 @@ def with_verdicts(
     columns: list[MetricColumn],
     shaped: dict[str, np.ndarray],
     primary: str,
+    confirmatory: list[tuple[str, str]],
     look_share: float = 1.0,
 ) -> Fits:
-    """Holm per metric over its claims (main and recommended-configuration effects) and
-    over its interactions, then claims.verdict as claims_table applies it."""
+    """Holm per metric over its main effects and over its interactions (in the metric's
+    interaction_share), Holm over the confirmatory claims (`confirmatory`: (metric, factor)
+    pairs, layout.confirmatory_claims) at the recommended configuration, then
+    claims.verdict as claims_table applies it."""
     names = list(layout.factors)
     claims = claim_index(layout)
     pairs = list(combinations(range(len(names)), 2))
     effects = [
         (names[f], layout.factors[names[f]][i], layout.baseline[names[f]]) for f, i in claims
     ]
+    mask = confirmatory_mask(columns, effects, confirmatory)
     p_holm = holm_many(shaped["p"])
-    inter_p_holm = np.fmin(1.0, holm_many(shaped["inter_p"]) / (INTERACTION_SHARE * look_share))
+    inter_p_holm = np.fmin(1.0, holm_many(shaped["inter_p"]) / _shares(columns, mask, look_share))
     shaped |= _recommended(layout, shaped, inter_p_holm)
-    p_equivalent, rec_p_holm, p_equivalent_holm = _equivalence(shaped, CLAIM_SHARE * look_share)
+    shaped |= _equivalence(shaped, CLAIM_SHARE * look_share, mask)
     depends = _depends(layout, shaped, inter_p_holm)
-    expected = np.array([expected_direction(*effect) for effect in effects], dtype=object)
-    sign = np.array([-1.0 if c.direction in ("lower", "zero") else 1.0 for c in columns])
-    judge = np.frompyfunc(verdict, 5, 1)
-    improvement = sign[None, :, None] * shaped["rec_estimate"]
-    rec = judge(expected[None, None, :], improvement, rec_p_holm, "", p_equivalent_holm)
-    words = judge(expected[None, None, :], improvement, rec_p_holm, depends, p_equivalent_holm)
-    exploratory = np.array([c.name != primary for c in columns])[None, :, None]
-    rec = np.where(exploratory, EXPLORATORY, rec)
-    words = np.where(exploratory, EXPLORATORY, words)
+    words, rec = _words(effects, columns, shaped, depends, mask)
     return Fits(
         metrics=[column.name for column in columns],
         effects=effects,
@@ -233,12 +287,13 @@ def with_verdicts(
         rec_p=shaped["rec_p"],
         rec_ci_low=shaped["rec_ci_low"],
         rec_ci_high=shaped["rec_ci_high"],
-        rec_p_holm=rec_p_holm,
-        p_equivalent=p_equivalent,
-        p_equivalent_holm=p_equivalent_holm,
+        rec_p_holm=shaped["rec_p_holm"],
+        p_equivalent=shaped["p_equivalent"],
+        p_equivalent_holm=shaped["p_equivalent_holm"],
         sesoi=shaped["margin"],
         cond_estimate=shaped["cond_estimate"],
         depends=depends.astype(str),
         rec_verdict=rec.astype(str),
         primary=primary,
+        confirmatory=mask,
     )

@@ -7,6 +7,12 @@ A claim predicts a direction (better / worse, or none claimed) or, for the A/A n
 no difference at all: then a decided effect either way contradicts it, and anything else is
 "no decided effect" (not evidence of equivalence: that needs an interval inside a smallest
 effect of interest, a verdict of its own).
+
+A trick may make a second claim about how training behaves (tricks.DynamicsClaim, e.g.
+"noise before D stops D overfitting"), judged on its own metric (d_overfit) in the same
+direction. Confirmatory claims (each main claim on the primary metric, each dynamics claim
+on its metric) get verdict words and share the claims' part of the error rate in one Holm
+family across metrics; every other row is exploratory.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ NO_PRACTICAL_EFFECT = "no practical effect"  # its interval lies inside +-SESOI 
 NO_DIFFERENCE = "no difference"  # what a no-effect claim expects (expected_direction)
 NO_DECIDED_EFFECT = "no decided effect"  # its verdict when the study calls no difference
 DEPENDS = "depends on"  # a decided crossover: "depends on kernel_size, g_output"
-EXPLORATORY = "exploratory"  # a metric other than the primary one: estimates, no verdict word
+EXPLORATORY = "exploratory"  # a row that is no confirmatory claim: estimates, no verdict word
 
 
 def expected_direction(trick: str, level: str, baseline: str) -> str:
@@ -86,13 +92,26 @@ def verdict(
     return "supported" if np.sign(improvement) == wanted else "contradicted"
 
 
+def _paired(rec: pd.DataFrame, index: pd.Index, share: float) -> None:
+    """equivalence.paired_holm over the rows `index` of `rec`, in `share` (in place)."""
+    diff, same = paired_holm(rec.loc[index, "p"], rec.loc[index, "p_equivalent"])
+    rec.loc[index, "p_holm"] = np.fmin(1.0, diff / share)
+    rec.loc[index, "p_equivalent_holm"] = np.fmin(1.0, same / share)
+
+
 def _recommended(
-    conditional: pd.DataFrame, effects: pd.DataFrame, margins: dict[str, float], share: float
+    conditional: pd.DataFrame,
+    effects: pd.DataFrame,
+    margins: dict[str, float],
+    share: float,
+    confirmatory: list[tuple[str, str]],
 ) -> pd.DataFrame:
     """The recommended-configuration rows, indexed by (metric, factor, level), with their
-    TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted per metric
-    together (equivalence.paired_holm): the claims' share of the error rate covers "no
-    practical effect" too."""
+    TOST p against +-SESOI (`margins`, per metric) and both p's Holm-adjusted together
+    (equivalence.paired_holm), so the claims' share of the error rate covers "no practical
+    effect" too: the confirmatory rows (`confirmatory`: (metric, factor) pairs, layout.
+    confirmatory_claims) as one family across their metrics, which is what keeps every
+    verdict word inside the share; every other row within its metric (display only)."""
     rec = conditional[conditional["by"] == RECOMMENDED].copy()
     df = effects.set_index(["metric", "factor", "level"])["df_resid"]
     keys = pd.MultiIndex.from_frame(rec[["metric", "factor", "level"]])
@@ -100,9 +119,11 @@ def _recommended(
     rec["p_equivalent"] = tost_p(rec["estimate"], rec["se"], df.loc[keys].to_numpy(), rec["margin"])
     rec["p_holm"] = rec["p_equivalent_holm"] = math.nan
     for _, index in rec.groupby("metric").groups.items():
-        diff, same = paired_holm(rec.loc[index, "p"], rec.loc[index, "p_equivalent"])
-        rec.loc[index, "p_holm"] = np.fmin(1.0, diff / share)
-        rec.loc[index, "p_equivalent_holm"] = np.fmin(1.0, same / share)
+        _paired(rec, index, share)
+    wanted = set(confirmatory)
+    joint = [(m, f) in wanted for m, f in zip(rec["metric"], rec["factor"], strict=True)]
+    if any(joint):
+        _paired(rec, rec.index[joint], share)
     return rec.set_index(["metric", "factor", "level"])
 
 
@@ -119,6 +140,15 @@ def _depends(effect: Any, conditional: pd.DataFrame, interactions: pd.DataFrame)
     return ", ".join(depends_on(effect.factor, by, p_holm))
 
 
+def claim_text(factor: str, column: MetricColumn) -> tuple[str, str]:
+    """The claim a row of `factor` on `column` tests, and its source: the trick's dynamics
+    claim on that claim's own metric, else its main claim."""
+    spec = TRICKS[factor]
+    if spec.dynamics is not None and spec.dynamics.metric == column.metric.key:
+        return spec.dynamics.claim, spec.dynamics.source
+    return spec.claim, spec.source
+
+
 def _claim_row(
     effect: Any,
     here: pd.Series,
@@ -130,6 +160,7 @@ def _claim_row(
     """One claim's verdicts (at the recommended configuration, with its crossovers, and on
     the main effect) and the seeds per cell an undecided one would need."""
     spec = TRICKS[effect.factor]
+    claim, source = claim_text(effect.factor, columns[effect.metric])
     expected = expected_direction(effect.factor, effect.level, effect.baseline)
     sign = -1.0 if columns[effect.metric].direction in ("lower", "zero") else 1.0
     improvement = sign * here["estimate"]
@@ -143,13 +174,14 @@ def _claim_row(
         "factor": effect.factor,
         "level": effect.level,
         "baseline": effect.baseline,
-        "claim": spec.claim,
-        "source": spec.source,
+        "claim": claim,
+        "source": source,
         "recommended": ""
         if spec.recommended is None
         else level_label(effect.factor, spec.recommended),
         "expected": expected,
         "metric": effect.metric,
+        "confirmatory": confirmatory,
         "rec_estimate": here["estimate"],
         "rec_ci_low": here["ci_low"],
         "rec_ci_high": here["ci_high"],
@@ -178,25 +210,31 @@ def claims_table(
     columns: dict[str, MetricColumn],
     conditional: pd.DataFrame,
     interactions: pd.DataFrame,
-    primary: str | None,
+    confirmatory: list[tuple[str, str]],
     margins: dict[str, float] | None = None,
     look_share: float = 1.0,
 ) -> pd.DataFrame:
     """Claim vs evidence: every factor level against baseline, for every metric (which way
-    is better is the metric registry's word, through `columns`). A claim on the primary
-    metric is judged at the recommended configuration, unless it crosses over ("depends on
-    X"); on any other metric it is EXPLORATORY: its estimates are shown, no verdict word, so
-    that the report's words stay inside one 5% error rate (`look_share` of it at one look of
-    a sequential study)."""
+    is better is the metric registry's word, through `columns`). A confirmatory claim (a
+    trick's main claim on the primary metric, its dynamics claim on its own metric:
+    `confirmatory`, layout.confirmatory_claims) is judged at the recommended configuration,
+    unless it crosses over ("depends on X"); any other row is EXPLORATORY: its estimates are
+    shown, no verdict word, so that the report's words stay inside one 5% error rate
+    (`look_share` of it at one look of a sequential study)."""
     rows = []
     rates = {(r.factor, r.level): (r.diverged, r.runs) for r in divergence_levels.itertuples()}
-    rec = _recommended(conditional, effects, margins or {}, CLAIM_SHARE * look_share)
+    rec = _recommended(conditional, effects, margins or {}, CLAIM_SHARE * look_share, confirmatory)
+    wanted = set(confirmatory)
+    judged = np.array(
+        [(m, f) in wanted for m, f in zip(effects["metric"], effects["factor"], strict=True)]
+    )
     for effect in effects.itertuples():
-        family = (effects["metric"] == effect.metric) & effects["p"].notna()
+        mine = (effect.metric, effect.factor) in wanted
+        family = (judged if mine else effects["metric"] == effect.metric) & effects["p"].notna()
         alpha = ALPHA * CLAIM_SHARE * look_share / max(1, int(family.sum()))
         here = rec.loc[(effect.metric, effect.factor, effect.level)]
         depends = _depends(effect, conditional, interactions)
-        row = _claim_row(effect, here, depends, columns, alpha, effect.metric == primary)
+        row = _claim_row(effect, here, depends, columns, alpha, mine)
         div_level = rates.get((effect.factor, effect.level), (0, 0))
         div_base = rates.get((effect.factor, effect.baseline), (0, 0))
         row["diverged_level"] = f"{div_level[0]} of {div_level[1]}"
@@ -214,6 +252,7 @@ CLAIM_COLUMNS = [
     "recommended",
     "expected",
     "metric",
+    "confirmatory",
     "rec_estimate",
     "rec_ci_low",
     "rec_ci_high",

@@ -30,8 +30,9 @@ from gan_bench.analysis.linear_model import ALPHA, Fit, _contrast, _estimate, ho
 from gan_bench.study.tricks import TRICKS
 
 RECOMMENDED = ""  # the `by` of a recommended-configuration row
-# A metric's verdict words share its 5% error rate: 4% to its claims (Holm over them),
-# 1% to its two-way interactions (Holm over them), so a false "depends on X" counts too.
+# The report's verdict words share one 5% error rate: 4% to the confirmatory claims (Holm
+# over all of them, across their metrics), 1% to the two-way interactions of the metrics
+# they are judged on (interaction_share), so a false "depends on X" counts too.
 CLAIM_SHARE, INTERACTION_SHARE = 0.8, 0.2
 CONDITIONAL_COLUMNS = [
     "metric",
@@ -63,6 +64,19 @@ def config_text(layout: Layout, factor: str) -> str:
     """The recommended configuration of the other factors, as 'a = x, b = y'."""
     config = recommended_config(layout)
     return ", ".join(f"{name} = {level}" for name, level in config.items() if name != factor)
+
+
+def interaction_share(metric: str, confirmatory_metrics: list[str]) -> float:
+    """The share of the 5% that one metric's interaction family spends. The k metrics that
+    carry confirmatory claims (the primary one, and a dynamics claim's own metric) split
+    INTERACTION_SHARE evenly, Holm within each metric and Bonferroni across them: a claim's
+    "depends on X" is read off its own metric's interactions, and together these words
+    spend INTERACTION_SHARE, whatever k is (k = 1: the whole 1%, as before dynamics claims).
+    An exploratory metric's family gets no words; its p-values keep INTERACTION_SHARE's
+    scale (display only)."""
+    if metric in confirmatory_metrics:
+        return INTERACTION_SHARE / len(confirmatory_metrics)
+    return INTERACTION_SHARE
 
 
 def split_holm(p: pd.Series, share: float) -> pd.Series:

@@ -78,6 +78,33 @@ def primary_column(study: Study, columns: list[MetricColumn]) -> MetricColumn | 
     return match
 
 
+def dynamics_column(trick: str, columns: list[MetricColumn]) -> MetricColumn | None:
+    """The column a trick's dynamics claim (tricks.DynamicsClaim) is judged on: the study's
+    first column of its metric key (a training column is named by that key), else None (the
+    trick has no such claim, or the study did not measure its metric)."""
+    claim = TRICKS[trick].dynamics
+    if claim is None:
+        return None
+    return next((c for c in columns if c.metric.key == claim.metric), None)
+
+
+def confirmatory_claims(
+    factors: list[str], columns: list[MetricColumn], primary: str | None
+) -> list[tuple[str, str]]:
+    """(metric column, factor) of every confirmatory claim, in the columns' order: each
+    factor's main claim on the primary column, and its dynamics claim on its own metric's
+    column where the study has it. These, and only these, get verdict words; they share
+    one error rate (claims.py: Holm over all of them; conditional.interaction_share)."""
+    if primary is None:
+        return []
+    wanted = {(primary, name) for name in factors}
+    for name in factors:
+        found = dynamics_column(name, columns)
+        if found is not None:
+            wanted.add((found.name, name))
+    return [(c.name, name) for c in columns for name in factors if (c.name, name) in wanted]
+
+
 def level_label(trick: str, value: Any) -> str:
     """How a typed level (from the registry, study.yaml or design.json, never summary.csv's
     text) is written: the registry's format_level. A float trick's level is a float, so an

@@ -55,6 +55,7 @@ UNDECIDED = ("inconclusive", NO_DECIDED_EFFECT, NO_DIRECTION)
 ALL_DECIDED = "every confirmatory claim is decided"
 MAX_SEEDS = "the most seeds per cell (--max-seeds) are reached"
 NOTHING_TO_DECIDE = "no confirmatory claim to decide"
+Key = tuple[str, str, str]  # a claim: (metric, factor, level)
 
 
 def pocock(t: float) -> float:
@@ -174,7 +175,8 @@ class Look:
     share: float
     runs: int
     analysis: Analysis
-    decided: list[tuple[str, str, str]] = field(default_factory=list)  # factor, level, word
+    # metric, factor, level, word of each claim this look decided
+    decided: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -183,8 +185,8 @@ class Sequence:
 
     schedule: Schedule
     looks: list[Look]
-    verdicts: dict[tuple[str, str], tuple[str, int]]  # decided claims: word, look
-    pending: list[tuple[str, str]]  # confirmatory claims still undecided
+    verdicts: dict[Key, tuple[str, int]]  # decided claims: word, look
+    pending: list[Key]  # confirmatory claims still undecided
     stop: str | None  # why the sequence stops after its last look; None: it goes on
 
     @property
@@ -196,12 +198,18 @@ class Sequence:
         """The share of the 5% spent by the looks made."""
         return sum(look.share for look in self.looks)
 
+    def name(self, key: Key) -> str:
+        """A claim in words: 'g_output = sigmoid', 'instance_noise = 0.1 on d_overfit' for
+        a claim judged on another metric than the primary one (a dynamics claim)."""
+        metric, factor, level = key
+        own = "" if metric == self.last.analysis.primary else f" on {metric}"
+        return f"{factor} = {level}{own}"
+
 
 def confirmatory(analysis: Analysis) -> pd.DataFrame:
-    """The claims on the primary metric (the only ones with verdict words)."""
-    if analysis.primary is None:
-        return analysis.claims.iloc[0:0]
-    return analysis.claims[analysis.claims["metric"] == analysis.primary]
+    """The confirmatory claims (the only ones with verdict words): each factor's main claim
+    on the primary metric, its dynamics claim on its own (layout.confirmatory_claims)."""
+    return analysis.judged_claims
 
 
 def look_at(
@@ -237,15 +245,15 @@ def evaluate(
             break
         look = look_at(frame, study, design, metrics, schedule, index)
         for claim in confirmatory(look.analysis).itertuples():
-            key = (claim.factor, claim.level)
+            key = (claim.metric, claim.factor, claim.level)
             if key not in verdicts and claim.verdict not in UNDECIDED:
                 verdicts[key] = (claim.verdict, index)
-                look.decided.append((claim.factor, claim.level, claim.verdict))
+                look.decided.append((*key, claim.verdict))
         looks.append(look)
     if not looks:
         raise BadInput(f"summary.csv holds no run of look 1's seeds {schedule.seeds(1)}")
     claims = confirmatory(looks[-1].analysis)
-    blocking = [(c.factor, c.level) for c in claims.itertuples() if c.expected != "none"]
+    blocking = [(c.metric, c.factor, c.level) for c in claims.itertuples() if c.expected != "none"]
     pending = [key for key in blocking if key not in verdicts]
     return Sequence(schedule, looks, verdicts, pending, stop_reason(schedule, looks, pending))
 
@@ -264,11 +272,10 @@ def stop_reason(schedule: Schedule, looks: list[Look], pending: list) -> str | N
 def sequential_claims(sequence: Sequence) -> pd.DataFrame:
     """The last look's claims with each confirmatory claim's verdict replaced by its
     sequential one (the first look's decided word); a decided claim needs no more seeds."""
-    analysis = sequence.last.analysis
-    claims = analysis.claims.copy()
+    claims = sequence.last.analysis.claims.copy()
     for index, row in claims.iterrows():
-        found = sequence.verdicts.get((row["factor"], row["level"]))
-        if row["metric"] != analysis.primary or found is None:
+        found = sequence.verdicts.get((row["metric"], row["factor"], row["level"]))
+        if not row["confirmatory"] or found is None:
             continue
         word = found[0]
         claims.at[index, "verdict"] = word
@@ -279,9 +286,10 @@ def sequential_claims(sequence: Sequence) -> pd.DataFrame:
     return claims
 
 
-def look_of(sequence: Sequence, factor: str, level: str) -> int:
-    """The look that decided a claim, else the last look (its word is the last look's)."""
-    return sequence.verdicts.get((factor, level), ("", len(sequence.looks)))[1]
+def look_of(sequence: Sequence, key: Key) -> int:
+    """The look that decided a claim (metric, factor, level), else the last look (its word
+    is the last look's)."""
+    return sequence.verdicts.get(key, ("", len(sequence.looks)))[1]
 
 
 # --------------------------------------------------------------------------- the state file

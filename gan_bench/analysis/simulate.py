@@ -258,11 +258,12 @@ def any_interaction(fits: Fits) -> np.ndarray:
 
 def any_false_word(fits: Fits) -> np.ndarray:
     """Per replicate: some verdict word anywhere in the report (supported, contradicted,
-    depends on, on any metric) or a decided interaction on the primary metric (counted as if
-    the report worded it). Under no true effect each is a false verdict."""
-    primary = [m for m, name in enumerate(fits.metrics) if name == fits.primary]
+    depends on, on any metric) or a decided interaction on a metric that carries
+    confirmatory claims (the primary one, a dynamics claim's own: counted as if the report
+    worded it). Under no true effect each is a false verdict."""
+    judged = fits.judged_on
     with np.errstate(invalid="ignore"):
-        inter = (fits.inter_p_holm[:, primary] < ALPHA).reshape(len(fits.verdict), -1)
+        inter = (fits.inter_p_holm[:, judged] < ALPHA).reshape(len(fits.verdict), -1)
     return any_decided(fits) | inter.any(axis=1)
 
 

@@ -146,13 +146,14 @@ def page(
 
 
 def claims_part(analysis: Analysis, sequence: Sequence | None = None) -> dict[str, Any]:
-    """Claim vs evidence on the primary metric, and the verdicts on every metric; a
-    sequential study's verdicts name the look that gave them."""
+    """Claim vs evidence: the confirmatory claims, each on the metric it is judged on, and
+    the verdicts and exploratory estimates on every metric; a sequential study's verdicts
+    name the look that gave them."""
     primary = analysis.primary
     matrix = displays.verdict_matrix(analysis)
-    claims = displays.claims_display(analysis, primary) if primary else pd.DataFrame()
+    claims = displays.claims_display(analysis) if primary else pd.DataFrame()
     if sequence is not None and len(claims):
-        rows = analysis.claims[analysis.claims["metric"] == primary]
+        rows = analysis.judged_claims
         claims["verdict"] = looks.tagged(list(claims["verdict"]), rows, sequence)
     return {
         "claims": displays.html_table(claims, "claims") if len(claims) else "",
@@ -161,6 +162,7 @@ def claims_part(analysis: Analysis, sequence: Sequence | None = None) -> dict[st
         if len(matrix) and len(analysis.metrics) > 1
         else "",
         "primary": analysis.columns[primary].label if primary else "",
+        "dynamics": [analysis.columns[m].label for m in analysis.judged_on if m != primary],
     }
 
 

@@ -12,7 +12,9 @@ import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.claims import DEPENDS, NO_DIFFERENCE
+from gan_bench.analysis.conditional import interaction_share
 from gan_bench.analysis.equivalence import MAX_SEEDS
+from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.report.tables import decimals_for
 
 
@@ -105,16 +107,20 @@ def verdict_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
     )
 
 
-def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
-    """The primary metric's claim table, led by each claim's effect and verdict at the
-    recommended configuration, then the main effect averaged over the other factors."""
-    decimals = effect_decimals(analysis.effects).get(metric, 2)
-    claims = analysis.claims[analysis.claims["metric"] == metric]
-    label = analysis.columns[metric].label
+def claims_display(analysis: Analysis) -> pd.DataFrame:
+    """The confirmatory claims (each trick's main claim on the primary metric, its dynamics
+    claim on its own metric), each with the metric it is judged on, led by its effect and
+    verdict at the recommended configuration, then the main effect averaged over the other
+    factors."""
+    decimals = effect_decimals(analysis.effects)
+    claims = analysis.judged_claims
+    places = [decimals.get(metric, 2) for metric in claims["metric"]]
+    rows = list(zip(claims.itertuples(), places, strict=True))
     return pd.DataFrame(
         {
             "trick": claims["factor"],
             "level vs baseline": versus(claims),
+            "judged on": [analysis.columns[m].label for m in claims["metric"]],
             "claim (source)": [
                 f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
             ],
@@ -124,16 +130,20 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
                     claims["expected"], claims["level"], claims["baseline"], strict=True
                 )
             ],
-            f"effect on {label} at the recommended configuration [95% CI]": [
-                ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, decimals)
-                for r in claims.itertuples()
+            "effect at the recommended configuration [95% CI]": [
+                ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, d) for r, d in rows
             ],
-            "verdict": [verdict_text(analysis, r, decimals) for _, r in claims.iterrows()],
-            f"main effect on {label} [95% CI] (Holm p)": [
-                f"{ci_text(r.estimate, r.ci_low, r.ci_high, decimals)} ({p_text(r.p_holm)})"
-                for r in claims.itertuples()
+            "verdict": [
+                verdict_text(analysis, r, d)
+                for (_, r), d in zip(claims.iterrows(), places, strict=True)
             ],
-            f"SESOI (±{label})": [f"{v:.3g}" if np.isfinite(v) else "n/a" for v in claims["sesoi"]],
+            "main effect [95% CI] (Holm p)": [
+                f"{ci_text(r.estimate, r.ci_low, r.ci_high, d)} ({p_text(r.p_holm)})"
+                for r, d in rows
+            ],
+            "SESOI (±, in the metric's unit)": [
+                f"{v:.3g}" if np.isfinite(v) else "n/a" for v in claims["sesoi"]
+            ],
             "seeds/cell to decide": [
                 seeds_text(n, s)
                 for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
@@ -147,19 +157,19 @@ def claims_display(analysis: Analysis, metric: str) -> pd.DataFrame:
 
 
 def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
-    """Rows = trick levels, columns = metrics: the primary metric's verdicts, and on every
-    other metric the effect at the recommended configuration with its 95% interval,
-    marked exploratory (no verdict word: those would fall outside the report's 5%)."""
+    """Rows = trick levels, columns = metrics: the confirmatory claims' verdicts (each
+    trick's main claim on the primary metric, its dynamics claim on its own), and everywhere
+    else the effect at the recommended configuration with its 95% interval, marked
+    exploratory (no verdict word: those would fall outside the report's 5%)."""
     claims = analysis.claims
     if claims.empty:
         return pd.DataFrame()
     decimals = effect_decimals(analysis.effects)
     shown = [
-        word
-        if metric == analysis.primary
-        else f"{ci_text(e, lo, hi, decimals.get(metric, 2))} (exploratory)"
-        for word, metric, e, lo, hi in zip(
+        word if judged else f"{ci_text(e, lo, hi, decimals.get(metric, 2))} (exploratory)"
+        for word, judged, metric, e, lo, hi in zip(
             claims["verdict"],
+            claims["confirmatory"].astype(bool),
             claims["metric"],
             claims["rec_estimate"],
             claims["rec_ci_low"],
@@ -208,10 +218,7 @@ def interactions_display(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "metric": [analysis.columns[m].label for m in table["metric"]],
-            "role": [
-                "confirmatory (1% share)" if m == analysis.primary else "exploratory"
-                for m in table["metric"]
-            ],
+            "role": [interaction_role(analysis, m) for m in table["metric"]],
             "pair": [
                 f"{a} × {b}" for a, b in zip(table["factor_a"], table["factor_b"], strict=True)
             ],
@@ -305,17 +312,29 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
     )
 
 
+def interaction_role(analysis: Analysis, metric: str) -> str:
+    """'confirmatory (1% share)' on a metric confirmatory claims are judged on (its share:
+    conditional.interaction_share), else 'exploratory'."""
+    if metric not in analysis.judged_on:
+        return "exploratory"
+    share = 100 * ALPHA * interaction_share(metric, analysis.judged_on)
+    return f"confirmatory ({share:.2g}% share)"
+
+
 def sesoi_text(analysis: Analysis) -> str:
-    """The primary metric's smallest effect of interest and where it comes from."""
-    metric = analysis.primary
-    rows = analysis.claims[analysis.claims["metric"] == metric]
-    if metric is None or rows.empty or not np.isfinite(rows["sesoi"].iloc[0]):
-        return "none (no primary metric or no baseline mean)"
-    entry = analysis.columns[metric].metric
-    source = entry.sesoi_why
-    if entry.key in analysis.sesoi_set:
-        source = f"the study's analysis.sesoi.{entry.key} = {analysis.sesoi_set[entry.key]:g}"
-    return f"±{rows['sesoi'].iloc[0]:.3g} on {analysis.columns[metric].label} ({source})"
+    """The smallest effect of interest of each metric confirmatory claims are judged on
+    (the primary one first) and where it comes from."""
+    parts = []
+    for metric in analysis.judged_on:
+        rows = analysis.claims[analysis.claims["metric"] == metric]
+        if rows.empty or not np.isfinite(rows["sesoi"].iloc[0]):
+            continue
+        entry = analysis.columns[metric].metric
+        source = entry.sesoi_why
+        if entry.key in analysis.sesoi_set:
+            source = f"the study's analysis.sesoi.{entry.key} = {analysis.sesoi_set[entry.key]:g}"
+        parts.append(f"±{rows['sesoi'].iloc[0]:.3g} on {analysis.columns[metric].label} ({source})")
+    return "; ".join(parts) or "none (no primary metric or no baseline mean)"
 
 
 def metric_lines(analysis: Analysis) -> list[str]:

@@ -40,9 +40,10 @@ def analysis_of(inputs: Inputs) -> tuple[Analysis, Sequence | None]:
 def tagged(verdicts: list[str], claims: pd.DataFrame, sequence: Sequence) -> list[str]:
     """Each confirmatory verdict with the look that gave it: "supported (look 2 of 3)"."""
     made = len(sequence.looks)
+    keys = zip(claims["metric"], claims["factor"], claims["level"], strict=True)
     return [
-        f"{word} (look {look_of(sequence, factor, level)} of {made})"
-        for word, factor, level in zip(verdicts, claims["factor"], claims["level"], strict=True)
+        f"{word} (look {look_of(sequence, key)} of {made})"
+        for word, key in zip(verdicts, keys, strict=True)
     ]
 
 
@@ -67,7 +68,9 @@ def looks_display(sequence: Sequence) -> pd.DataFrame:
                 "runs": look.runs,
                 "share of the 5% error rate": f"{look.share:.1%}",
                 "spent so far": f"{spent:.1%}",
-                "claims decided": "; ".join(f"{f} = {lv}: {w}" for f, lv, w in look.decided)
+                "claims decided": "; ".join(
+                    f"{sequence.name((m, f, lv))}: {w}" for m, f, lv, w in look.decided
+                )
                 or "none",
             }
         )

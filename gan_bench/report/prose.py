@@ -18,7 +18,8 @@ from gan_bench.analysis.claims import (
     NO_DIFFERENCE,
     NO_PRACTICAL_EFFECT,
 )
-from gan_bench.analysis.conditional import recommended_config
+from gan_bench.analysis.conditional import INTERACTION_SHARE, recommended_config
+from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.provenance import git_commit
 from gan_bench.report import displays
 from gan_bench.report.inputs import Inputs
@@ -27,13 +28,48 @@ from gan_bench.study.tricks import TRICKS, format_level
 
 
 def bottom_line(analysis: Analysis) -> list[str]:
-    """Plain sentences: what the study decides on its primary metric, and what it cannot."""
+    """Plain sentences: what the study decides on its primary metric (and on the metric of
+    each claim about training dynamics), and what it cannot."""
     metric = analysis.primary
     if metric is None:
         return ["summary.csv has no metric columns yet (runs not scored): nothing to judge."]
-    claims = analysis.claims[analysis.claims["metric"] == metric]
-    if claims.empty:
+    judged = analysis.judged_claims
+    if judged.empty:
         return [f"No factor varies in this study, so no claim can be tested on {metric}."]
+    lines = []
+    for name in analysis.judged_on:
+        lines += verdict_lines(analysis, name, judged[judged["metric"] == name])
+    lines += aa_lines(analysis, metric)
+    undecided = judged[judged["seeds_needed"].notna()]
+    if len(undecided):
+        needs = [
+            f"{claim_name(analysis, r)} "
+            f"({displays.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
+            for r in undecided.itertuples()
+        ]
+        lines.append(
+            "This study cannot decide: " + "; ".join(needs) + ". Seeds per cell that would "
+            "decide each either way: 80% power for an effect of SESOI at the pooled spread."
+        )
+    if analysis.runs["diverged"].any():
+        share = analysis.runs["diverged"].mean()
+        lines.append(
+            f"{analysis.runs['diverged'].sum()} of {len(analysis.runs)} runs "
+            f"({share:.0%}) diverged; see Divergences."
+        )
+    return lines
+
+
+def claim_name(analysis: Analysis, claim: Any) -> str:
+    """'g_output = sigmoid'; 'instance_noise = 0.1 on d_overfit' for a claim judged on
+    another metric than the primary one (a claim about training dynamics)."""
+    own = "" if claim.metric == analysis.primary else f" on {analysis.columns[claim.metric].label}"
+    return f"{claim.factor} = {claim.level}{own}"
+
+
+def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list[str]:
+    """The verdicts of the confirmatory claims judged on `metric`, counted, and each
+    decided crossover spelled out."""
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
     if counts.get(NO_PRACTICAL_EFFECT):
@@ -44,8 +80,13 @@ def bottom_line(analysis: Analysis) -> list[str]:
     if counts.get(NO_DECIDED_EFFECT):
         parts.append(f"{counts.get(NO_DECIDED_EFFECT)} {NO_DECIDED_EFFECT}")
     column = analysis.columns[metric]
+    which = ""
+    if metric != analysis.primary:
+        tricks = ", ".join(dict.fromkeys(claims["factor"]))
+        which = f"the claims about training dynamics of {tricks}: "
     lines = [
-        f"On {column.label} ({column.direction_text}), {len(claims)} comparisons "
+        f"On {column.label} ({column.direction_text}), {which}{len(claims)} "
+        f"comparison{'s' if len(claims) != 1 else ''} "
         f"against the baseline, judged at the recommended configuration: {', '.join(parts)} "
         "at 95% (Holm-corrected, see Methods)"
         + (
@@ -60,24 +101,6 @@ def bottom_line(analysis: Analysis) -> list[str]:
             f"{claim['factor']} = {claim['level']} vs {claim['baseline']} "
             f"{displays.dependency_text(analysis, claim, decimals)}; its main effect averages "
             "over these and does not hold everywhere."
-        )
-    lines += aa_lines(analysis, metric)
-    undecided = claims[claims["seeds_needed"].notna()]
-    if len(undecided):
-        needs = [
-            f"{r.factor} = {r.level} "
-            f"({displays.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
-            for r in undecided.itertuples()
-        ]
-        lines.append(
-            "This study cannot decide: " + "; ".join(needs) + ". Seeds per cell that would "
-            "decide each either way: 80% power for an effect of SESOI at the pooled spread."
-        )
-    if analysis.runs["diverged"].any():
-        share = analysis.runs["diverged"].mean()
-        lines.append(
-            f"{analysis.runs['diverged'].sum()} of {len(analysis.runs)} runs "
-            f"({share:.0%}) diverged; see Divergences."
         )
     return lines
 
@@ -223,17 +246,7 @@ def methods(analysis: Analysis) -> list[str]:
         f"claim reads '{DEPENDS} X' when its effects at X's levels differ in sign and its "
         "interaction with X is decided; the main effect (averaged over every other factor) "
         "is shown beside it.",
-        f"Confirmatory: the claims on {analysis.primary} (the primary metric). Its claims at "
-        "the recommended configuration share 4% of the error rate (Holm across them, each "
-        "claim counted once for its difference and equivalence tests, of which at most one "
-        "can be falsely rejected) and its "
-        "two-way interactions 1% (Holm across them): when nothing has an effect, the chance "
-        "that any verdict word in this report ('depends on' included) is wrong is at most 5% "
-        "(adjusted p-values are shown on the 0.05 scale). Every other metric is exploratory: "
-        "effects with 95% intervals, no verdict word. The main-effect table is Holm-corrected "
-        "across factors within each metric, each ANOVA table across its terms (p-values, no "
-        "words). Inconclusive means the evidence cannot tell at 95%, not that the trick does "
-        "nothing.",
+        confirmatory_method(analysis),
         f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
         f"otherwise it reads '{NO_PRACTICAL_EFFECT}' when its interval lies inside ±SESOI, "
         f"else '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
@@ -243,8 +256,10 @@ def methods(analysis: Analysis) -> list[str]:
         "the claims' 4%. SESOI: "
         + displays.sesoi_text(analysis)
         + ". Seeds to decide: seeds per cell that would decide an open claim either way (80% "
-        "power for an effect of SESOI at α = 0.04 / (tests of the metric), a zero effect then "
-        "lands inside ±SESOI), at the pooled residual spread, not the observed effect.",
+        "power for an effect of SESOI at α = 0.04 / "
+        + ("(confirmatory claims)" if len(analysis.judged_on) > 1 else "(tests of the metric)")
+        + ", a zero effect then lands inside ±SESOI), at the pooled residual spread, not the "
+        "observed effect.",
         *displays.metric_lines(analysis),
         DIVERGED_RULE,
     ]
@@ -257,6 +272,52 @@ def methods(analysis: Analysis) -> list[str]:
             "fractional design of resolution V or more)."
         )
     return lines
+
+
+ERROR_RATE = (
+    "when nothing has an effect, the chance that any verdict word in this report ('depends "
+    "on' included) is wrong is at most 5% (adjusted p-values are shown on the 0.05 scale)."
+)
+TABLE_ADJUSTMENT = (
+    "The main-effect table is Holm-corrected across factors within each metric, each ANOVA "
+    "table across its terms (p-values, no words). Inconclusive means the evidence cannot tell "
+    "at 95%, not that the trick does nothing."
+)
+
+
+def confirmatory_method(analysis: Analysis) -> str:
+    """Which claims get verdict words and how they share the 5% (claims.py: Holm over all
+    confirmatory claims; conditional.interaction_share: the interactions' 1% split evenly
+    among the metrics those claims are judged on)."""
+    judged = analysis.judged_on
+    if len(judged) <= 1:
+        return (
+            f"Confirmatory: the claims on {analysis.primary} (the primary metric). Its claims "
+            "at the recommended configuration share 4% of the error rate (Holm across them, "
+            "each claim counted once for its difference and equivalence tests, of which at "
+            "most one can be falsely rejected) and its two-way interactions 1% (Holm across "
+            f"them): {ERROR_RATE} Every other metric is exploratory: effects with 95% "
+            f"intervals, no verdict word. {TABLE_ADJUSTMENT}"
+        )
+    dynamics = "; ".join(
+        f"{analysis.columns[m].label}: "
+        + ", ".join(f for metric, f in analysis.confirmatory if metric == m)
+        for m in judged
+        if m != analysis.primary
+    )
+    each = 100 * ALPHA * INTERACTION_SHARE / len(judged)
+    return (
+        f"Confirmatory: each trick's main claim on {analysis.primary} (the primary metric), "
+        f"and each claim about training dynamics on its own metric ({dynamics}). All these "
+        "claims at the recommended configuration share 4% of the error rate, in one Holm "
+        "family across their metrics (each claim counted once for its difference and "
+        "equivalence tests, of which at most one can be falsely rejected); the two-way "
+        f"interactions of these {len(judged)} metrics share 1%: {each:.2g}% each (Holm within "
+        "a metric, Bonferroni across them), and a claim's 'depends on X' is read off its own "
+        f"metric's interactions: {ERROR_RATE} Every other row (another metric, or a trick "
+        "without a dynamics claim on a dynamics metric) is exploratory: effects with 95% "
+        f"intervals, no verdict word. {TABLE_ADJUSTMENT}"
+    )
 
 
 def alias_text(design: DesignRecord) -> str:

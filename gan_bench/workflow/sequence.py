@@ -134,15 +134,12 @@ def _plan_text(schedule: Schedule, look: int, stopped: bool) -> str:
     )
 
 
-def _claim(factor: str, level: str) -> str:
-    return f"{factor} = {level}"
-
-
 def look_line(sequence: Sequence, index: int) -> str:
     """What look `index` decided and the share of the error rate it spent."""
     look = sequence.looks[index - 1]
     spent = sum(other.share for other in sequence.looks[:index])
-    decided = "; ".join(f"{_claim(f, lv)} {word}" for f, lv, word in look.decided) or "nothing"
+    decided = "; ".join(f"{sequence.name((m, f, lv))} {w}" for m, f, lv, w in look.decided)
+    decided = decided or "nothing"
     return (
         f"look {index} of at most {len(sequence.schedule.sizes)}: {len(look.seeds)} seeds per "
         f"cell, {look.runs} runs; spent {look.share:.1%} of the 5% error rate "
@@ -152,6 +149,6 @@ def look_line(sequence: Sequence, index: int) -> str:
 
 def stop_text(sequence: Sequence) -> str:
     """Why the sequence stopped, and what stayed undecided."""
-    open_claims = ", ".join(_claim(*key) for key in sequence.pending)
+    open_claims = ", ".join(sequence.name(key) for key in sequence.pending)
     left = f"; undecided: {open_claims}" if open_claims else ""
     return f"stopped after look {len(sequence.looks)}: {sequence.stop}{left}"

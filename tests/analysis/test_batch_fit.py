@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import (
+    D_OVERFIT,
     PLANTED_METRICS,
     study_of,
 )
@@ -13,6 +14,7 @@ from conftest import (
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.batch_verdicts import claim_index, conditions
+from gan_bench.score.registry import column
 from gan_bench.study.design import DesignRecord
 
 FID = "fid_cnn_2k"
@@ -38,6 +40,7 @@ def assert_same_as_analyse(setting, fits, replicate, frame, study, design, look=
                 err_msg=key,
             )
         claims = result.claims[result.claims["metric"] == metric]
+        assert list(claims["confirmatory"]) == list(fits.confirmatory[m])
         for key in ("verdict", "rec_verdict"):
             assert list(claims[key]) == list(getattr(fits, key)[replicate, m]), key
         assert list(claims["depends_on"]) == list(fits.depends[replicate, m])
@@ -138,3 +141,42 @@ def test_fit_many_equals_analyse_on_small_designs(seeds, design_kind, third):
     for replicate in range(2):
         frame = sim.summary_frame(setting, design.cells, values[replicate])
         assert_same_as_analyse(setting, fits, replicate, frame, study, design, look)
+
+
+def test_fit_many_equals_analyse_with_dynamics_claims():
+    """Three confirmatory metrics (FID for every factor, d_overfit for instance_noise,
+    d_balance for g_steps): one Holm family across them, each metric's interactions in a
+    third of the 1%; instance noise lowers d_overfit only at one g_steps (a crossover on a
+    dynamics metric), g_steps lowers d_balance; the words equal analyse()'s."""
+    factors = {"g_output": ["tanh", "sigmoid"], "instance_noise": [0.0, 0.1], "g_steps": [1, 2]}
+    study = study_of(factors, seeds=[0, 1, 2])
+    design = DesignRecord.of(study)
+    columns = [*PLANTED_METRICS, D_OVERFIT, column("d_balance", "training", None)]
+    setting = sim.setting_of(study, design, columns)
+    assert setting.confirmatory == [
+        *[(FID, name) for name in factors],
+        ("d_overfit", "instance_noise"),
+        ("d_balance", "g_steps"),
+    ]
+    main = {
+        FID: {("g_output", "sigmoid"): 3.0},
+        "d_overfit": {("instance_noise", "0.1"): -0.12},
+        "d_balance": {("g_steps", "2"): -0.06},
+    }
+    inter = {"d_overfit": {("instance_noise", "0.1", "g_steps", "2"): 0.2}}
+    means = sim.planted_means(setting, [30.0, 6.0, 0.2, 0.3], main, inter)
+    noise = sim.NoiseModel(
+        setting.metrics, np.zeros(4), np.array([2.0, 0.2, 0.02, 0.02]), np.eye(4), None
+    )
+    values = sim.simulate_runs(setting, noise, means, 3, np.random.default_rng(4))
+    fits = sim.fit_many(setting, values, look_share=0.5)
+    assert fits.judged_on == [0, 2, 3]
+    claim = [effect[0] for effect in fits.effects].index("instance_noise")
+    words = list(fits.verdict[:, 2, claim])
+    assert any(word.startswith("depends on g_steps") for word in words), words
+    assert set(fits.verdict[:, 1].ravel()) == {"exploratory"}
+    assert set(fits.verdict[:, 2, [0, 2]].ravel()) == {"exploratory"}
+    assert set(fits.verdict[:, 3, 2]) == {"supported"}  # g_steps nearer equilibrium
+    for replicate in range(3):
+        frame = sim.summary_frame(setting, design.cells, values[replicate])
+        assert_same_as_analyse(setting, fits, replicate, frame, study, design, 0.5)

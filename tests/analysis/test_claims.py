@@ -1,14 +1,16 @@
 """Claim vs evidence: the registry's predicted direction, verdicts that need Holm
-significance and the claimed sign, the seeds a decision would need, and the A/A null
-factor's no-effect claim, contradicted by any decided effect."""
+significance and the claimed sign, the seeds a decision would need, the A/A null
+factor's no-effect claim, contradicted by any decided effect, and a trick's dynamics claim
+judged on its own metric in one Holm family with the main claims."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import PLANTED_METRICS, planted, study_of
+from conftest import PLANTED_METRICS, planted, planted_metrics, study_of
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.claims import (
@@ -18,6 +20,11 @@ from gan_bench.analysis.claims import (
     expected_direction,
     verdict,
 )
+from gan_bench.analysis.conditional import CLAIM_SHARE, split_holm
+from gan_bench.analysis.equivalence import paired_holm, seeds_to_decide
+from gan_bench.study.tricks import TRICKS
+
+FID = "fid_cnn_2k"
 
 
 @pytest.mark.parametrize(
@@ -102,3 +109,76 @@ def test_a_null_factor_inside_a_factorial_is_judged_beside_the_real_factor():
     assert claim["verdict"] == NO_DECIDED_EFFECT
     g_output = claims[(claims["metric"] == "fid_cnn_2k") & (claims["factor"] == "g_output")]
     assert g_output["verdict"].tolist() == ["supported"]
+
+
+# --------------------------------------------------------------------------- dynamics claims
+
+NOISE = {"g_output": ["tanh", "sigmoid"], "instance_noise": [0.0, 0.1]}
+
+
+def _noise_lowers_d_overfit_only():
+    """sigmoid +10 FID; instance noise 0.1 lowers d_overfit by 0.12 (seed SD 0.02) and
+    leaves FID alone: its dynamics claim holds, its main claim has nothing to find."""
+    frame = planted(
+        NOISE,
+        lambda lv: 30.0 + 10.0 * (lv["g_output"] == "sigmoid"),
+        seeds=4,
+        d_overfit=lambda lv: 0.2 - 0.12 * (lv["instance_noise"] == 0.1),
+    )
+    return analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))
+
+
+def test_a_dynamics_claim_is_judged_on_its_own_metric_beside_the_main_claim():
+    analysis = _noise_lowers_d_overfit_only()
+    claims = analysis.claims.set_index(["metric", "factor"])
+    assert analysis.confirmatory == [
+        (FID, "g_output"),
+        (FID, "instance_noise"),
+        ("d_overfit", "instance_noise"),
+    ]
+    dynamics = claims.loc[("d_overfit", "instance_noise")]
+    spec = TRICKS["instance_noise"]
+    assert dynamics["confirmatory"] and dynamics["expected"] == "better"
+    assert (dynamics["claim"], dynamics["source"]) == (spec.dynamics.claim, spec.dynamics.source)
+    assert dynamics["verdict"] == "supported" and dynamics["rec_estimate"] < -0.08
+    main = claims.loc[(FID, "instance_noise")]
+    assert main["confirmatory"] and (main["claim"], main["source"]) == (spec.claim, spec.source)
+    assert main["verdict"] in ("inconclusive", "no practical effect")
+    assert claims.loc[(FID, "g_output"), "verdict"] == "supported"
+    for other in [
+        ("d_overfit", "g_output"),
+        ("is_cnn_2k", "g_output"),
+        ("is_cnn_2k", "instance_noise"),
+    ]:
+        row = claims.loc[other]
+        assert not row["confirmatory"] and row["verdict"] == EXPLORATORY
+        assert row["claim"] == TRICKS[other[1]].claim  # no dynamics claim on this metric
+
+
+def test_confirmatory_claims_are_one_holm_family_across_their_metrics():
+    """The three confirmatory claims (two on FID, one on d_overfit) are adjusted together
+    in the claims' 4%; seeds-to-decide uses that family's size; each confirmatory metric's
+    interactions get half of the 1%, an exploratory metric's keep the whole 1% scale."""
+    analysis = _noise_lowers_d_overfit_only()
+    claims = analysis.claims
+    judged = claims[claims["confirmatory"]]
+    diff, same = paired_holm(judged["rec_p"], judged["p_equivalent"])
+    assert judged["rec_p_holm"].to_numpy() == pytest.approx(np.fmin(1, diff / CLAIM_SHARE))
+    assert judged["p_equivalent_holm"].to_numpy() == pytest.approx(np.fmin(1, same / CLAIM_SHARE))
+    alone = judged[judged["metric"] == FID]  # FID's two claims alone: a smaller family
+    assert 0 < paired_holm(alone["rec_p"], alone["p_equivalent"])[0][0] < diff[0]
+    for metric, share in ((FID, 0.1), ("d_overfit", 0.1), ("is_cnn_2k", 0.2)):
+        rows = analysis.interactions[analysis.interactions["metric"] == metric]
+        assert rows["p_holm"].to_numpy() == pytest.approx(split_holm(rows["p"], share).to_numpy())
+    open_claim = judged[judged["seeds_needed"].notna()].iloc[0]
+    cond = analysis.conditional.set_index(["metric", "factor", "level", "by"])
+    se = cond.loc[(open_claim["metric"], open_claim["factor"], open_claim["level"], ""), "se"]
+    needed = seeds_to_decide(se, 4, open_claim["sesoi"], 0.05 * CLAIM_SHARE / 3)
+    assert open_claim["seeds_needed"] == needed
+
+
+def test_without_the_dynamics_column_only_the_main_claims_are_confirmatory():
+    frame = planted(NOISE, lambda lv: 30.0, seeds=2)
+    analysis = analyse(frame, study_of(NOISE), metrics=PLANTED_METRICS)
+    assert analysis.confirmatory == [(FID, "g_output"), (FID, "instance_noise")]
+    assert set(analysis.claims.loc[analysis.claims["confirmatory"], "metric"]) == {FID}

@@ -22,7 +22,13 @@ from conftest import (
 from scipy import stats
 
 from gan_bench.analysis.analyse import analyse
-from gan_bench.analysis.conditional import crosses, depends_on, recommended_config
+from gan_bench.analysis.conditional import (
+    INTERACTION_SHARE,
+    crosses,
+    depends_on,
+    interaction_share,
+    recommended_config,
+)
 from gan_bench.analysis.layout import layout_for
 from gan_bench.folders import StudyFolder
 from gan_bench.report.displays import claims_display
@@ -104,11 +110,22 @@ def test_the_published_d_downsample_claim_depends_on_its_partners(published):
     named = set(d_down["depends_on"].split(", "))
     assert named & {"kernel_size", "g_output"} and named <= set(published.layout.factors)
     assert np.isfinite(published.claims["rec_estimate"]).all()  # every claim, every metric
-    shown = claims_display(published, FID).set_index("trick")
+    shown = claims_display(published).set_index("trick")
     text = shown.loc["d_downsample", "verdict"]
     assert "depends on kernel_size: better with 4 (-" in text and "worse with 3 (+" in text
     assert "(at the recommended configuration: " in text
-    assert list(shown.columns)[3:5] == [
-        f"effect on {FID} at the recommended configuration [95% CI]",
+    assert set(shown["judged on"]) == {FID}  # no dynamics column: every claim on FID
+    assert list(shown.columns)[4:6] == [
+        "effect at the recommended configuration [95% CI]",
         "verdict",
     ]
+
+
+def test_the_interactions_share_is_split_among_the_metrics_claims_are_judged_on():
+    """k metrics with confirmatory claims: INTERACTION_SHARE / k each, so their "depends
+    on" words together spend INTERACTION_SHARE; an exploratory metric keeps the 1% scale."""
+    assert interaction_share(FID, [FID]) == INTERACTION_SHARE
+    judged = [FID, "d_overfit", "d_balance"]
+    shares = [interaction_share(metric, judged) for metric in judged]
+    assert sum(shares) == pytest.approx(INTERACTION_SHARE) and len(set(shares)) == 1
+    assert interaction_share("is_cnn_2k", judged) == INTERACTION_SHARE

@@ -12,6 +12,8 @@ from gan_bench.analysis.layout import (
     LayoutError,
     MetricError,
     PrimaryError,
+    confirmatory_claims,
+    dynamics_column,
     layout_for,
     metric_columns,
     primary_column,
@@ -119,3 +121,30 @@ def test_primary_metric_is_the_studys_choice_else_the_lead_fid(tmp_path):
     assert read_study_record(folder)[0].analysis == {"primary": "checkerboard"}
     with pytest.raises(PrimaryError, match=r"analysis.primary: 'kid'.*fid_cnn_2k, is_cnn_2k"):
         primary_column(study_of(TYPED, analysis={"primary": "kid"}), PLANTED_METRICS)
+
+
+def test_confirmatory_claims_are_main_claims_on_the_primary_and_dynamics_on_their_own():
+    """Every factor's main claim on the primary column; a dynamics claim (instance_noise,
+    g_steps) on its metric's column only where the study has that column; a factor
+    without one (g_output) has none; one pair per (metric, factor) even when the primary
+    metric is the dynamics metric itself."""
+    d_overfit, d_balance = (
+        column("d_overfit", "training", None),
+        column("d_balance", "training", None),
+    )
+    factors = ["g_output", "instance_noise", "g_steps"]
+    columns = [*PLANTED_METRICS, d_overfit, d_balance]
+    assert dynamics_column("instance_noise", columns) is d_overfit
+    assert dynamics_column("g_steps", PLANTED_METRICS) is None
+    assert dynamics_column("g_output", columns) is None
+    fid = "fid_cnn_2k"
+    assert confirmatory_claims(factors, columns, fid) == [
+        *[(fid, name) for name in factors],
+        ("d_overfit", "instance_noise"),
+        ("d_balance", "g_steps"),
+    ]
+    assert confirmatory_claims(factors, PLANTED_METRICS, fid) == [(fid, f) for f in factors]
+    assert confirmatory_claims(factors, columns, "d_overfit") == [
+        ("d_overfit", name) for name in factors
+    ] + [("d_balance", "g_steps")]
+    assert confirmatory_claims(factors, [], None) == []

@@ -77,19 +77,20 @@ def test_each_look_analyses_its_seeds_with_its_share_and_a_decided_word_stays():
         assert list(alone.claims["verdict"]) == list(look.analysis.claims["verdict"])
         assert look.runs == 4 * len(look.seeds)
     # look 1 (2 seeds, 1.4% of the 5%) cannot tell; look 2 decides and its word stays
-    assert sequence.verdicts == {("g_output", "sigmoid"): ("supported", 2)}
+    assert sequence.verdicts == {(FID, "g_output", "sigmoid"): ("supported", 2)}
     assert [look.decided for look in sequence.looks] == [
         [],
-        [("g_output", "sigmoid", "supported")],
+        [(FID, "g_output", "sigmoid", "supported")],
         [],
     ]
-    assert sequence.pending == [("latent", "uniform")] and sequence.stop == seq.MAX_SEEDS
+    assert sequence.pending == [(FID, "latent", "uniform")] and sequence.stop == seq.MAX_SEEDS
+    assert sequence.name(sequence.pending[0]) == "latent = uniform"
     assert math.isclose(sequence.spent, 1.0)
     claims = seq.sequential_claims(sequence)
     row = claims[(claims["factor"] == "g_output") & (claims["metric"] == FID)].iloc[0]
     assert row["verdict"] == "supported" and math.isnan(row["seeds_needed"])
-    assert seq.look_of(sequence, "g_output", "sigmoid") == 2
-    assert seq.look_of(sequence, "latent", "uniform") == 3
+    assert seq.look_of(sequence, (FID, "g_output", "sigmoid")) == 2
+    assert seq.look_of(sequence, (FID, "latent", "uniform")) == 3
 
 
 def test_the_sequence_goes_on_until_its_looks_are_run_and_stops_when_all_are_decided():
@@ -100,7 +101,7 @@ def test_the_sequence_goes_on_until_its_looks_are_run_and_stops_when_all_are_dec
     one = {"g_output": ["tanh", "sigmoid"]}
     strong = planted(one, lambda lv: 30 + 40 * (lv["g_output"] == "sigmoid"), seeds=2, sd=1.0)
     decided = _looks(strong, study_of(one), seq.Schedule((0, 1), 1, 4), planned=1)
-    assert decided.verdicts == {("g_output", "sigmoid"): ("supported", 1)}
+    assert decided.verdicts == {(FID, "g_output", "sigmoid"): ("supported", 1)}
     assert decided.stop == seq.ALL_DECIDED and decided.pending == []
 
 
@@ -110,6 +111,28 @@ def test_claims_without_a_direction_never_block_stopping():
     sequence = _looks(frame, study_of(factors), seq.Schedule((0, 1), 1, 4), planned=1)
     assert set(seq.confirmatory(sequence.last.analysis)["verdict"]) == {seq.NO_DIRECTION}
     assert sequence.pending == [] and sequence.stop == seq.ALL_DECIDED
+
+
+def test_a_dynamics_claim_is_decided_and_kept_apart_from_its_tricks_main_claim():
+    """instance noise lowers d_overfit and leaves FID alone: its dynamics claim is decided
+    at some look under its own key (metric, factor, level), named with its metric, while
+    its main claim on FID stays open."""
+    factors = {"instance_noise": [0.0, 0.1]}
+    frame = planted(
+        factors,
+        lambda lv: 30.0,
+        seeds=4,
+        d_overfit=lambda lv: 0.2 - 0.1 * (lv["instance_noise"] == 0.1),
+    )
+    sequence = _looks(frame, study_of(factors), seq.Schedule((0, 1), 1, 4), planned=3)
+    key = ("d_overfit", "instance_noise", "0.1")
+    assert sequence.verdicts[key][0] == "supported"
+    assert sequence.pending == [(FID, "instance_noise", "0.1")]
+    assert sequence.name(key) == "instance_noise = 0.1 on d_overfit"
+    assert sequence.name(sequence.pending[0]) == "instance_noise = 0.1"
+    claims = seq.sequential_claims(sequence).set_index("metric")
+    assert claims.loc["d_overfit", "verdict"] == "supported"
+    assert claims.loc["is_cnn_2k", "verdict"] == "exploratory"
 
 
 # --------------------------------------------------------------------------- simulated looks

@@ -26,6 +26,7 @@ from gan_bench.study.record import write_study_record
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
 METRICS = list(COLUMNS)  # fid_cnn_2k, checkerboard_pixel_2k
+D_OVERFIT = column("d_overfit", "training", None)  # write_results describes it where present
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -65,7 +66,8 @@ def write_results(results: Path, summary: pd.DataFrame, **study: object) -> Path
     `gan-bench aggregate` leaves a results folder (a 2x2 study of FACTORS unless `study` says
     otherwise)."""
     results.mkdir(parents=True, exist_ok=True)
-    columns = [COLUMNS[name] for name in COLUMNS if name in summary.columns]
+    described = [*COLUMNS.values(), D_OVERFIT]
+    columns = [c for c in described if c.name in summary.columns]
     write_summary(summary, results / "summary.csv", columns)
     factors = study.pop("factors", FACTORS)
     write_study_record(study_of(factors, name="synthetic", **study), StudyFolder(results))

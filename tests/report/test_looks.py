@@ -38,7 +38,7 @@ def test_a_finished_sequence_shows_each_look_and_the_look_of_each_verdict(tmp_pa
                    look_share=SCHEDULE.shares[-1])  # fmt: skip
     assert analysis.look_share == SCHEDULE.shares[-1]
     assert list(analysis.effects["estimate"]) == list(last.effects["estimate"])
-    word, at = sequence.verdicts[("g_output", "sigmoid")]
+    word, at = sequence.verdicts[(FID, "g_output", "sigmoid")]
     claims = analysis.claims[analysis.claims["metric"] == FID].set_index("factor")
     assert claims.loc["g_output", "verdict"] == word == "supported"
     table = looks_display(sequence)

@@ -75,8 +75,11 @@ def test_bottom_line_of_an_aa_study_says_no_difference_was_called():
     assert lines[2].startswith("The other 1 metric is exploratory")
     # undecided, it names the seeds that would show the difference inside +-SESOI
     assert lines[3].startswith("This study cannot decide: null_factor = b (")
-    shown = claims_display(analysis, "fid_cnn_2k").iloc[0]
-    assert float(shown["SESOI (±fid_cnn_2k)"]) == pytest.approx(1.5, rel=0.1)  # 5% of ~30 FID
+    shown = claims_display(analysis).iloc[0]
+    assert shown["judged on"] == "fid_cnn_2k"
+    assert float(shown["SESOI (±, in the metric's unit)"]) == pytest.approx(
+        1.5, rel=0.1
+    )  # 5% of ~30 FID
     assert shown["expected"] == "b no different from a"
     assert shown["verdict"] == "no decided effect"
     assert shown["seeds/cell to decide"].endswith("(now 4)")  # to show it inside +-SESOI
@@ -148,3 +151,51 @@ def test_methods_say_why_interactions_are_missing():
     assert analysis_title(inputs_for(study, pd.DataFrame(rows)), analysis) == (
         "tiny (one_at_a_time, 6 runs)"
     )
+
+
+NOISE = {"g_output": ["tanh", "sigmoid"], "instance_noise": [0.0, 0.1]}
+
+
+def _dynamics_analysis():
+    """sigmoid +10 FID; instance noise lowers d_overfit by 0.12 and leaves FID alone."""
+    frame = planted(
+        NOISE,
+        lambda lv: 30.0 + 10.0 * (lv["g_output"] == "sigmoid"),
+        seeds=4,
+        d_overfit=lambda lv: 0.2 - 0.12 * (lv["instance_noise"] == 0.1),
+    )
+    return analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))
+
+
+def test_prose_says_which_metric_each_claim_was_judged_on():
+    analysis = _dynamics_analysis()
+    lines = bottom_line(analysis)
+    assert lines[0].startswith("On fid_cnn_2k (lower is better), 2 comparisons")
+    assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
+    assert lines[1].startswith(
+        "On d_overfit (lower is better), the claims about training dynamics of "
+        "instance_noise: 1 comparison against the baseline, judged at the recommended "
+        "configuration: 1 supported, 0 contradicted, 0 inconclusive"
+    )
+    assert lines[2].startswith("This study cannot decide: instance_noise = 0.1 (")
+    shown = claims_display(analysis)
+    assert list(shown["judged on"]) == ["fid_cnn_2k", "fid_cnn_2k", "d_overfit"]
+    dynamics = shown.iloc[2]
+    assert dynamics["claim (source)"].startswith("noise before D stops D overfitting")
+    assert (
+        dynamics["verdict"] == "supported" and dynamics["SESOI (±, in the metric's unit)"] == "0.02"
+    )
+    said = " ".join(methods(analysis))
+    assert (
+        "each claim about training dynamics on its own metric (d_overfit: instance_noise)" in said
+    )
+    assert "one Holm family across their metrics" in said
+    assert "interactions of these 2 metrics share 1%: 0.5% each" in said
+    assert "±0.02 on d_overfit" in said and "α = 0.04 / (confirmatory claims)" in said
+
+
+def test_methods_of_a_study_without_dynamics_columns_keep_one_confirmatory_metric():
+    frame = planted(NOISE, lambda lv: 30.0, seeds=2)
+    said = " ".join(methods(analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))))
+    assert "Confirmatory: the claims on fid_cnn_2k (the primary metric)." in said
+    assert "two-way interactions 1% (Holm across them)" in said and "training dynamics" not in said
