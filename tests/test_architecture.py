@@ -26,6 +26,7 @@ TORCH_FREE = (
     "gan_bench.study.plan",
     "gan_bench.study.design",
     "gan_bench.score.registry",
+    "gan_bench.score.dynamics",
     "gan_bench.analysis.analyse",
     "gan_bench.report.build",
     "gan_bench.workflow.run",
