@@ -28,7 +28,7 @@ from gan_bench.study.record import write_study_record
 from gan_bench.study.study_file import load_study
 
 REPO = Path(__file__).resolve().parent.parent
-COLUMNS = planned_columns(["cnn"], 2000, codes=True)  # the nine metrics, as scoring names them
+COLUMNS = planned_columns(["cnn"], 2000, codes=True)  # every metric, as scoring names them
 SPREAD = {  # registry key -> (mean, sd)
     "fid": (40.0, 8.0),
     "is": (6.0, 0.5),
@@ -38,7 +38,12 @@ SPREAD = {  # registry key -> (mean, sd)
     "modes_hit": (9.0, 0.8),
     "mode_kl": (0.1, 0.05),
     "code_accuracy": (0.5, 0.1),
+    "code_r2": (0.6, 0.1),
+    "code_consistency": (0.7, 0.1),
     "checkerboard": (0.2, 0.1),
+    "d_overfit": (0.02, 0.01),
+    "d_balance": (0.6, 0.1),
+    "overfit_pattern": (0.1, 0.3),
 }
 METRICS = {c.name: SPREAD[c.metric.key] for c in COLUMNS}
 
@@ -70,6 +75,9 @@ def synthetic_results(study_path: str, folder: Path) -> Path:
                     "g_loss": 1.0 + rng.normal(0, 0.1),
                     "d_real": 0.6,
                     "d_fake": 0.4,
+                    "d_adv": 0.6 + rng.normal(0, 0.05),
+                    "g_adv": 0.8 + rng.normal(0, 0.05),
+                    "d_overfit": 0.02 + rng.normal(0, 0.01),
                 }
                 for s in range(every, steps + 1, every)
             ]

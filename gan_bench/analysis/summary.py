@@ -136,13 +136,14 @@ def read_metric_columns(summary: str | Path) -> list[MetricColumn]:
 
 def backfill_metrics(results_dir: Path, samples: int, codes: bool = False) -> Path:
     """metrics.json for a study folder aggregated before it existed: the columns the
-    scorer makes with the extractors its evaluator.json records and `samples` (the study's
-    eval.num_samples), constructed from the registry; it must name exactly the metric
+    scorer made with the extractors its evaluator.json records and `samples` (the study's
+    eval.num_samples), constructed from the registry (no training columns: such studies
+    were scored before them); it must name exactly the metric
     columns of summary.csv, else SummaryError naming both."""
     folder = StudyFolder(results_dir)
     summary_path = folder.summary
     extractors = read_json(folder.evaluator)["extractors"]
-    columns = registry.planned_columns(extractors, samples, codes)
+    columns = registry.planned_columns(extractors, samples, codes, training=False)
     header = list(pd.read_csv(summary_path, nrows=0).columns)
     present = [c for c in header if c not in RUN_COLUMNS and c not in TRICKS]
     if present != [c.name for c in columns]:

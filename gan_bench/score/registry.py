@@ -334,11 +334,12 @@ def resolve_all(infos: Mapping[str, Mapping[str, Any]]) -> dict[str, MetricColum
 
 
 def planned_columns(
-    extractors: Iterable[str], samples: int, codes: bool, training: bool = False
+    extractors: Iterable[str], samples: int, codes: bool, training: bool = True
 ) -> list[MetricColumn]:
     """Every column a run scored with these feature extractors reports, in scores.json order:
-    per extractor the registry's metrics measured with it, then the pixel metrics, then
-    (unless `training` is False: studies scored before they existed) the training ones."""
+    per extractor the registry's metrics measured with it, then the pixel metrics, then the
+    training ones (`training=False`: a study scored before they existed, e.g. the published
+    results folders, whose metrics.json gan_bench/analysis/summary.py's backfill writes)."""
     columns = []
     for extractor in [*extractors, PIXEL, *([TRAINING] if training else [])]:
         for entry in METRICS.values():

@@ -1,8 +1,10 @@
 """Score one run folder: generated samples -> metrics -> scores.json.
 
 The generator is sampled in eval mode from a fixed seed, so scoring the same run twice
-gives the same numbers. A diverged run gets a scores.json too (status kept, metrics NaN,
-under the same names a completed run would have), so a study's summary never breaks on it.
+gives the same numbers. The training columns (D's overfitting and balance, the rising-G /
+falling-D pattern) are read from the run's log.jsonl (gan_bench/score/dynamics.py). A
+diverged run gets a scores.json too (status kept, metrics NaN, under the same names a
+completed run would have), so a study's summary never breaks on it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from gan_bench.cache import cache_root
 from gan_bench.files import read_json, write_json
 from gan_bench.folders import RunFolder
-from gan_bench.score import metrics, registry
+from gan_bench.score import dynamics, metrics, registry
 from gan_bench.score.classifier import (
     Classifier,
     ScoringError,
@@ -129,6 +131,12 @@ def scored_metrics(
         raise registry.UnknownMetric(
             f"{', '.join(unplanned)}: scored but not planned by the metric registry "
             "(add it to gan_bench/score/registry.py)"
+        )
+    unmeasured = [c.name for c in columns if c.name not in values]
+    if unmeasured:
+        raise registry.UnknownMetric(
+            f"{', '.join(unmeasured)}: planned by the metric registry but not measured "
+            "(compute it in gan_bench/score/scorer.py's measure or training_scores)"
         )
     return {c.name: values[c.name] for c in columns}
 
@@ -271,6 +279,12 @@ def measure(
     return values, spread
 
 
+def training_scores(paths: RunFolder) -> dict[str, float]:
+    """The TRAINING columns the run's log.jsonl gives (NaN where an older log lacks a key)."""
+    found = dynamics.read_dynamics(paths.log)
+    return {registry.column_name(key, registry.TRAINING, None): v for key, v in found.items()}
+
+
 def score_run(
     run_dir: str | Path,
     extractor: str | None = None,
@@ -305,6 +319,7 @@ def score_run(
     real = real_reference(dataset, count)
     cache_name = real_cache_name(spec, real)
     values, spread = measure(extractors, generated, codes, real, cache_name, device.type == "cuda")
+    values |= training_scores(paths)
     columns = registry.planned_columns(shorts, count, codes is not None)
     classifier = next((c for _, c in extractors if c is not None), None)
     if codes is not None:  # InfoGAN: Q's recovery of the codes, class consistency of sweeps

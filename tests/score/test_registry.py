@@ -31,7 +31,7 @@ FIDELITY = ("fid", "is", "kid", "precision", "recall")
 
 def names_before_the_registry(extractors: list[str], count: int, infogan: bool) -> list[str]:
     """The scorer's metric names as written out before the registry existed (and the code
-    consistency metric added after it)."""
+    consistency metric and the training columns, named by their key, added after it)."""
     label = f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
     names = []
     for short in extractors:
@@ -41,7 +41,8 @@ def names_before_the_registry(extractors: list[str], count: int, infogan: bool) 
             if infogan:
                 names.append(f"code_accuracy_{short}_{label}")
                 names.append(f"code_consistency_{short}_{label}")
-    return [*names, f"checkerboard_pixel_{label}"]
+    training = [*(["code_r2"] if infogan else []), "d_overfit", "d_balance", "overfit_pattern"]
+    return [*names, f"checkerboard_pixel_{label}", *training]
 
 
 def test_column_names_are_the_published_contract():
@@ -73,7 +74,8 @@ def test_every_name_the_scorer_makes_resolves_through_the_registry(extractors, i
     resolved = registry.resolve_all(json.loads(json.dumps(info)))  # as read from scores.json
     assert list(resolved) == names
     for name, found in resolved.items():
-        assert found.samples == count and found.metric is METRICS[info[name]["metric"]]
+        assert found.samples == (None if found.extractor == "training" else count)
+        assert found.metric is METRICS[info[name]["metric"]]
 
 
 def test_every_torch_fidelity_metric_has_an_entry():
@@ -127,9 +129,12 @@ def test_training_columns_are_named_by_their_key_and_resolve_from_json():
     assert registry.resolve("d_overfit", json.loads(json.dumps(found.info()))) == found
     with pytest.raises(UnknownMetric, match="samples must be null"):
         column("d_balance", "training", 2000)
-    planned = [c.name for c in registry.planned_columns(["cnn"], 64, False, training=True)]
+    planned = [c.name for c in registry.planned_columns(["cnn"], 64, False)]  # new runs
     assert planned[-3:] == ["d_overfit", "d_balance", "overfit_pattern"]
     assert "code_r2" not in planned
+    assert planned[-4:] == ["checkerboard_pixel_64", "d_overfit", "d_balance", "overfit_pattern"]
+    before = [c.name for c in registry.planned_columns(["cnn"], 64, False, training=False)]
+    assert before == planned[:-3]  # a study scored before they existed (backfill)
 
 
 def test_unknown_metrics_extractors_and_names_are_refused():

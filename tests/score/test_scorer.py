@@ -1,5 +1,6 @@
 """Scoring run folders end to end: scores.json, determinism, diverged runs, bad input,
-offline behaviour of auto / inception, InfoGAN's code metrics, and the CLI."""
+offline behaviour of auto / inception, InfoGAN's code metrics, the training columns read
+from log.jsonl, and the CLI."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import torch
 from conftest import tiny_study, train_smoke_run
 
 from gan_bench.cli import main
-from gan_bench.files import read_json, write_json
+from gan_bench.files import read_json, read_log, write_json
 from gan_bench.folders import RunFolder
 from gan_bench.score import classifier as evaluator
 from gan_bench.score import extractors, registry
@@ -26,6 +27,7 @@ from gan_bench.score.registry import UnknownMetric
 from gan_bench.score.scorer import ScoringError, metric_names, score_run
 
 CNN_METRICS = ("fid", "is", "kid", "precision", "recall", "modes_hit", "mode_kl")
+TRAINING = ["d_overfit", "d_balance", "overfit_pattern"]  # named by their key, no samples
 
 
 def expected_names(count: str, extractors: tuple[str, ...] = ("cnn",)) -> list[str]:
@@ -33,7 +35,7 @@ def expected_names(count: str, extractors: tuple[str, ...] = ("cnn",)) -> list[s
     for short in extractors:
         metrics = CNN_METRICS if short == "cnn" else CNN_METRICS[:5]
         names += [f"{metric}_{short}_{count}" for metric in metrics]
-    return [*names, f"checkerboard_pixel_{count}"]
+    return [*names, f"checkerboard_pixel_{count}", *TRAINING]
 
 
 @pytest.fixture
@@ -68,11 +70,17 @@ def test_score_writes_scores_json(run_dir):
     assert on_disk == json.loads(json.dumps(scores))
     assert scores["status"] == "completed" and scores["samples"] == 256
     assert list(scores["metrics"]) == expected_names("256")
-    assert all(math.isfinite(value) for value in scores["metrics"].values())
+    measured = {k: v for k, v in scores["metrics"].items() if k not in TRAINING}
+    assert all(math.isfinite(value) for value in measured.values())
     assert scores["metric_info"]["fid_cnn_256"] == {
         "metric": "fid",
         "extractor": "cnn",
         "samples": 256,
+    }
+    assert scores["metric_info"]["d_balance"] == {
+        "metric": "d_balance",
+        "extractor": "training",
+        "samples": None,
     }
     assert scores["classifier"]["accuracy"] >= scores["classifier"]["min_accuracy"]
     assert scores["real"] == {
@@ -91,7 +99,7 @@ def test_scoring_is_deterministic_and_reads_the_real_cache(run_dir):
     assert cached, "the real side's features are cached"
     stamps = [path.stat().st_mtime_ns for path in cached]
     second = score_run(run_dir, samples=64)
-    assert second["metrics"] == first["metrics"]
+    assert json.dumps(second["metrics"]) == json.dumps(first["metrics"])  # NaN == NaN too
     assert [path.stat().st_mtime_ns for path in cached] == stamps  # read, not rewritten
     assert list(first["metrics"]) == expected_names("64")
 
@@ -102,6 +110,33 @@ def test_cli_score(run_dir, digits_data, capsys):
     assert list(scores["metrics"]) == expected_names("2k")
     assert scores["real"]["samples"] == len(digits_data.heldout_index)  # all of it (359)
     assert "fid_cnn_2k=" in capsys.readouterr().out
+
+
+def test_the_training_columns_are_the_logs_dynamics(run_dir):
+    """A planted log.jsonl (G's loss rising, D's falling, D ahead on training reals)."""
+    paths = RunFolder(run_dir)
+    steps = range(10, 310, 10)  # 30 lines, as the default study logs
+    planted = [
+        {"step": s, "d_real": 0.8, "d_fake": 0.3, "g_adv": 0.7 + s / 300, "d_adv": 0.7 - s / 600,
+         "d_overfit": s / 1000}
+        for s in steps
+    ]  # fmt: skip
+    paths.log.write_text("".join(json.dumps(line) + "\n" for line in planted))
+    scores = score_run(run_dir, samples=64)
+    assert scores["metrics"]["d_overfit"] == pytest.approx(0.3)  # the last line's
+    assert scores["metrics"]["d_balance"] == pytest.approx(0.5)  # |0.8-0.5| + |0.3-0.5|
+    assert scores["metrics"]["overfit_pattern"] == 1.0
+
+
+def test_a_real_runs_log_gives_d_overfit_and_d_balance(run_dir):
+    """Needs the log keys d_adv, g_adv, d_overfit written by the trainer (issue 14)."""
+    last = read_log(RunFolder(run_dir).log)[-1]
+    assert "d_overfit" in last, "the trainer does not log D's probe yet (issue 14, traindyn)"
+    scores = score_run(run_dir, samples=64)
+    assert 0.0 < scores["metrics"]["d_balance"] <= 1.0
+    assert scores["metrics"]["d_overfit"] == pytest.approx(last["d_overfit"])
+    assert -1.0 < scores["metrics"]["d_overfit"] < 1.0
+    assert math.isnan(scores["metrics"]["overfit_pattern"])  # 4 log lines: too few
 
 
 def test_diverged_run_gets_nan_scores(run_dir):
@@ -249,4 +284,11 @@ def test_a_registered_metric_the_plan_lacks_is_refused():
     planned = registry.planned_columns(["cnn"], 64, codes=False)
     values = dict.fromkeys((c.name for c in planned), 1.0) | {"code_accuracy_cnn_64": 0.5}
     with pytest.raises(UnknownMetric, match="code_accuracy_cnn_64: scored but not planned"):
+        scoring.scored_metrics(values, planned)
+
+
+def test_a_planned_metric_nobody_measured_is_refused():
+    planned = registry.planned_columns(["cnn"], 64, codes=False)
+    values = dict.fromkeys((c.name for c in planned if c.name != "d_balance"), 1.0)
+    with pytest.raises(UnknownMetric, match="d_balance: planned by the metric registry but not"):
         scoring.scored_metrics(values, planned)
