@@ -2,6 +2,9 @@
 
 Each figure shows the spread, not just the means: effects with their 95% intervals, every
 seed of every cell, training curves with bands over runs, and one sample grid per cell.
+The curves compare levels on the plain adversarial losses (d_adv, g_adv: the same BCE
+whatever the tricks add to what is optimised), with dashed lines where D cannot tell real
+from fake (ln 2 for the losses, 0.5 for D's outputs) and where D does not overfit (0).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -27,11 +31,32 @@ from gan_bench.files import atomic_write  # noqa: E402
 from gan_bench.score.registry import MetricColumn  # noqa: E402
 
 DPI = 100
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One panel of the training curves: a log.jsonl key, its title, and where a dashed
+    reference line goes (None: no line)."""
+
+    key: str
+    title: str
+    reference: float | None = None
+
+
+LN2 = math.log(2)  # a plain BCE term when D's output is 0.5 on both sides
 CURVES = (
-    ("d_loss", "D loss"),
-    ("g_loss", "G loss"),
-    ("d_real", "D(x)"),
-    ("d_fake", "D(G(z))"),
+    Curve("d_adv", "D's plain loss (BCE, mean of real and fake; - - ln 2)", LN2),
+    Curve("g_adv", "G's plain loss (non-saturating BCE; - - ln 2)", LN2),
+    Curve("d_real", "D(x) (- - 0.5)", 0.5),
+    Curve("d_fake", "D(G(z)) (- - 0.5)", 0.5),
+    Curve("info_loss", "InfoGAN info loss (Q's code loss)"),
+    Curve("d_overfit", "D overfitting: D(train) − D(held-out) (- - 0)", 0.0),
+)
+# logs written before d_adv and g_adv: the optimised totals, with whatever extra terms the
+# tricks add (info, feature matching, smoothed targets), so no reference line
+TOTALS = (
+    Curve("d_loss", "D loss as optimised (total of its terms)"),
+    Curve("g_loss", "G loss as optimised (total of its terms)"),
 )
 MAX_INTERACTION_PANELS = 12
 COLOURS = {"better": "#1a9850", "worse": "#d73027", "unclear": "#555555"}
@@ -249,29 +274,59 @@ def _t_band(values: pd.Series) -> tuple[float, float]:
     return (mean, mean) if not np.isfinite(low) else (low, high)
 
 
+def _logged(logs: pd.DataFrame, key: str) -> bool:
+    return key in logs.columns and bool(np.isfinite(logs[key].astype(float)).any())
+
+
+def curve_panels(logs: pd.DataFrame) -> list[Curve]:
+    """The panels the logs can fill, in CURVES order: the plain losses when logged, else
+    (older logs) the optimised totals, labelled as such; info_loss only with InfoGAN runs."""
+    panels = [curve for curve in CURVES if _logged(logs, curve.key)]
+    if not any(_logged(logs, key) for key in ("d_adv", "g_adv")):
+        panels = [curve for curve in TOTALS if _logged(logs, curve.key)] + panels
+    return panels
+
+
+def curve_figure(logs: pd.DataFrame, factor: str, hue_order: list, panels: list[Curve]):
+    """One figure: a panel per curve, a line per level of `factor`, bands = 95% t-interval
+    over runs, the dashed reference line (gid "reference") where the curve has one."""
+    columns = min(3, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.0 * columns, 3.0 * rows), squeeze=False)
+    for ax, curve in zip(axes.flat, panels, strict=False):
+        data = logs[np.isfinite(logs[curve.key].astype(float))]
+        sns.lineplot(
+            data=data, x="step", y=curve.key, hue=factor, hue_order=hue_order, ax=ax,
+            errorbar=_t_band,
+        )  # fmt: skip
+        if curve.reference is not None:
+            ax.axhline(curve.reference, color="black", ls="--", lw=0.8, gid="reference")
+        ax.set_title(curve.title, fontsize=8)
+        ax.set_ylabel("")
+        if curve is not panels[-1] and ax.get_legend() is not None:
+            ax.get_legend().remove()
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"Training curves by {factor} (bands: 95% CI over runs; dashed: D cannot tell real "
+        "from fake, or does not overfit)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
 def curves(logs: pd.DataFrame, analysis: Analysis, folder: Path) -> list[Path]:
-    """Per factor: losses and D(x), D(G(z)) against step, one line per level, bands = 95%
-    t-interval over runs; one figure by cell when nothing varies."""
-    if logs.empty:
+    """Per factor: the panels curve_panels picks against step, one line per level; one
+    figure by cell when nothing varies."""
+    panels = curve_panels(logs) if not logs.empty else []
+    if not panels:
         return []
     _theme()
     written = []
-    groups = list(analysis.layout.factors) or ["cell"]
-    present = [(key, title) for key, title in CURVES if key in logs.columns]
-    for factor in groups:
-        fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present), 3.0), squeeze=False)
+    for factor in list(analysis.layout.factors) or ["cell"]:
         hue_order = analysis.layout.factors.get(factor) or list(dict.fromkeys(logs["cell"]))
-        for ax, (key, title) in zip(axes.flat, present, strict=True):
-            data = logs[np.isfinite(logs[key].astype(float))]
-            sns.lineplot(
-                data=data, x="step", y=key, hue=factor, hue_order=hue_order, ax=ax, errorbar=_t_band
-            )
-            ax.set_title(title, fontsize=9)
-            ax.set_ylabel("")
-            if ax is not axes.flat[-1] and ax.get_legend() is not None:
-                ax.get_legend().remove()
-        fig.suptitle(f"Training curves by {factor} (bands: 95% CI over runs)", fontsize=10)
-        fig.tight_layout()
+        fig = curve_figure(logs, factor, hue_order, panels)
         written.append(save(fig, folder / f"curves_{slug(factor)}.png"))
     return written
 

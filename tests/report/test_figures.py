@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
 from PIL import Image
 
@@ -48,6 +50,68 @@ def test_curves_one_figure_per_factor_and_none_without_logs(tmp_path):
     written = figures.curves(logs, analysis, tmp_path)
     assert sorted(p.name for p in written) == ["curves_g_output.png", "curves_latent.png"]
     assert figures.curves(logs.iloc[0:0], analysis, tmp_path) == []
+
+
+def logs_of(analysis, steps=(10, 20, 30), **columns) -> pd.DataFrame:
+    """Every run of `analysis` logged at `steps`, with `columns` (a value or a function of
+    the frame) as its log keys."""
+    logs = analysis.runs[["cell", "seed", *TWO_BY_TWO]].merge(
+        pd.DataFrame({"step": list(steps)}), how="cross"
+    )
+    for key, value in columns.items():
+        logs[key] = value(logs) if callable(value) else value
+    return logs
+
+
+NEW_LOG = {  # a log line since issue 14: the plain losses and D's probe beside the totals
+    "d_loss": 1.2, "g_loss": 0.9, "d_real": 0.7, "d_fake": 0.3, "d_adv": 0.6, "g_adv": 0.8,
+    "d_overfit": lambda logs: logs["step"] / 1000,
+}  # fmt: skip
+
+
+def references(fig) -> dict[str, list[float]]:
+    """Panel title -> the y of its dashed reference lines."""
+    return {
+        ax.get_title(): [line.get_ydata()[0] for line in ax.lines if line.get_gid() == "reference"]
+        for ax in fig.axes
+        if ax.get_visible()
+    }
+
+
+def test_curves_compare_the_plain_losses_with_reference_lines(tmp_path):
+    analysis = analysis_of(TWO_BY_TWO, seeds=2)
+    infogan = lambda logs: np.where(logs["latent"] == "uniform", 1.5, np.nan)  # noqa: E731
+    logs = logs_of(analysis, **NEW_LOG, info_loss=infogan)
+    panels = figures.curve_panels(logs)
+    assert [p.key for p in panels] == [
+        "d_adv",
+        "g_adv",
+        "d_real",
+        "d_fake",
+        "info_loss",
+        "d_overfit",
+    ]
+    fig = figures.curve_figure(logs, "latent", TWO_BY_TWO["latent"], panels)
+    lines = references(fig)
+    assert list(lines.values()) == [
+        [pytest.approx(np.log(2))], [pytest.approx(np.log(2))], [0.5], [0.5], [], [0.0]
+    ]  # fmt: skip
+    info = next(ax for ax in fig.axes if "info loss" in ax.get_title())
+    assert len([line for line in info.lines if len(line.get_xdata()) == 3]) == 1  # uniform only
+    plt.close(fig)
+    written = figures.curves(logs, analysis, tmp_path)
+    assert len(written) == 2 and all(is_png(p) for p in written)
+
+
+def test_curves_of_older_logs_show_the_optimised_totals_labelled_without_a_reference():
+    analysis = analysis_of(TWO_BY_TWO, seeds=2)
+    old = logs_of(analysis, d_loss=1.2, g_loss=0.9, d_real=0.7, d_fake=0.3, info_loss=np.nan)
+    panels = figures.curve_panels(old)
+    assert [p.key for p in panels] == ["d_loss", "g_loss", "d_real", "d_fake"]  # no info_loss
+    assert all("as optimised" in p.title and p.reference is None for p in panels[:2])
+    fig = figures.curve_figure(old, "latent", TWO_BY_TWO["latent"], panels)
+    assert list(references(fig).values()) == [[], [], [0.5], [0.5]]
+    plt.close(fig)
 
 
 def test_mosaic_marks_cells_without_samples_and_is_none_without_cells(tmp_path):
