@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.layout import Layout
-from gan_bench.analysis.robust import MIN_ROBUST_DF, robust_fit
+from gan_bench.analysis.robust import MIN_ROBUST_DF, robust_fit, two_valued
 
 CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
@@ -153,6 +153,8 @@ def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
             f"least squares, not the robust fit: {result.df_resid:.0f} residual degrees of "
             f"freedom, fewer than the {MIN_ROBUST_DF} a robust spread needs (more seeds)"
         )
+    elif two_valued(data["y"].to_numpy()[:, None])[0]:
+        notes.append("least squares, not the robust fit: a 0/1 metric has no outlying runs")
     robust, weights = _huber_result(result)
     fit = Fit(metric, robust, factors, interactions, data, "; ".join(notes))
     fit.weights, fit.rows = weights, valid.index.to_numpy()

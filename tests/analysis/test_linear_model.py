@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import A_EFFECT, PLANTED_METRICS, TWO_BY_TWO, a_plus_interaction, planted, study_of
 from statsmodels.stats.multitest import multipletests
 
@@ -56,3 +57,22 @@ def test_interactions_stay_while_the_model_is_full_rank():
     assert fit.interactions and "still full rank" in fit.note
     fit = _fit_without(TWO_BY_TWO, {"g_output": "sigmoid", "latent": "uniform"})
     assert not fit.interactions and "cannot all be estimated" in fit.note
+
+
+def test_a_zero_one_metric_is_fit_by_least_squares_with_a_note():
+    """overfit_pattern at 8 seeds per cell of a 2x2 (28 residual df): a share difference
+    with a sane p, where the Huber fit called it 0 at p ~ 1e-50 (robust.py)."""
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=8)
+    fires = (frame["g_output"] == "tanh") & (frame["seed"] % 4 == 0)  # share 2/8 vs 0/8
+    frame["overfit_pattern"] = (fires | (frame["seed"] == 7)).astype(float)  # +1/8 each
+    study = study_of(TWO_BY_TWO)
+    layout = layout_for(frame, study, DesignRecord.of(study))
+    fit = fit_metric(tidy_runs(frame, layout, ["overfit_pattern"]), layout, "overfit_pattern")
+    assert "0/1 metric" in fit.note
+    effect = next(
+        e
+        for e in effects_for(fit, layout, tidy_runs(frame, layout, ["overfit_pattern"]))
+        if e["factor"] == "g_output"
+    )
+    assert effect["estimate"] == pytest.approx(-0.25)  # sigmoid 1/8 vs tanh 3/8
+    assert 1e-4 < effect["p"] < 0.2

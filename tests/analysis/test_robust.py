@@ -14,6 +14,7 @@ from gan_bench.analysis.robust import (
     huber_fit,
     huber_weights,
     robust_fit,
+    two_valued,
 )
 
 
@@ -107,3 +108,27 @@ def test_too_few_residual_degrees_of_freedom_get_least_squares():
     np.testing.assert_allclose(
         robust_fit(many, z[:, None]).params, huber_fit(many, z[:, None]).params
     )
+
+
+def test_a_two_valued_column_gets_least_squares_beside_huber_columns():
+    """A 0/1 outcome (overfit_pattern) has a minority, not outliers: Huber would weigh it
+    down to its cells' majority with no spread left. Its share difference is OLS's."""
+    rng = np.random.default_rng(9)
+    exog = np.column_stack([np.ones(40), np.repeat([0.0, 1.0], 20)])  # 38 residual df
+    binary = np.zeros(40)
+    binary[[3, 21, 25, 30, 38]] = 1.0  # shares 1/20 and 4/20
+    continuous = 30 + 2 * exog[:, 1] + rng.normal(0, 1, 40)
+    continuous[0] *= 3  # a half-failed run the Huber fit weighs down
+    fit = robust_fit(exog, np.column_stack([binary, continuous]))
+    difference = binary[20:].mean() - binary[:20].mean()
+    assert fit.params[1, 0] == pytest.approx(difference)
+    residual = binary - exog @ fit.params[:, 0]
+    assert fit.variance[0] == pytest.approx((residual**2).sum() / 38)
+    assert (fit.weights[:, 0] == 1).all()
+    alone = huber_fit(exog, continuous[:, None])
+    np.testing.assert_allclose(fit.params[:, 1], alone.params[:, 0])
+    np.testing.assert_allclose(fit.variance[1], alone.variance[0])
+    assert fit.weights[0, 1] < 0.5
+    huber = huber_fit(exog, binary[:, None])  # what it would have said: less, and surer
+    assert huber.params[1, 0] < 0.8 * difference and huber.variance[0] < fit.variance[0] / 2
+    np.testing.assert_array_equal(two_valued(np.column_stack([binary, continuous])), [True, False])
