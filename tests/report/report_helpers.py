@@ -26,7 +26,10 @@ from gan_bench.study.record import write_study_record
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
 METRICS = list(COLUMNS)  # fid_cnn_2k, checkerboard_pixel_2k
-D_OVERFIT = column("d_overfit", "training", None)  # write_results describes it where present
+TRAINING = {  # write_results describes them where a summary has them
+    key: column(key, "training", None) for key in ("d_overfit", "d_balance", "overfit_pattern")
+}
+D_OVERFIT = TRAINING["d_overfit"]
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -66,7 +69,7 @@ def write_results(results: Path, summary: pd.DataFrame, **study: object) -> Path
     `gan-bench aggregate` leaves a results folder (a 2x2 study of FACTORS unless `study` says
     otherwise)."""
     results.mkdir(parents=True, exist_ok=True)
-    described = [*COLUMNS.values(), D_OVERFIT]
+    described = [*COLUMNS.values(), *TRAINING.values()]
     columns = [c for c in described if c.name in summary.columns]
     write_summary(summary, results / "summary.csv", columns)
     factors = study.pop("factors", FACTORS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import study_of
@@ -13,16 +14,19 @@ from report_helpers import (
     COLUMNS,
     FACTORS,
     METRICS,
+    TRAINING,
     built_report,
     check_row_numbers,
     decimals_of,
     expected_cells,
     parse_html,
     synthetic_summary,
+    write_results,
 )
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.report import tables
+from gan_bench.report.build import build_report
 from gan_bench.study.design import cell_id
 
 
@@ -85,7 +89,9 @@ def test_latex_table_is_valid_booktabs(report):
 def test_one_seed_tables_say_no_interval():
     summary = synthetic_summary(seeds=1)
     summary.loc[0, "status"] = "diverged"
-    table = tables.cell_table(analyse(summary, study_of(FACTORS), metrics=list(COLUMNS.values())))
+    table = tables.cell_table(
+        analyse(summary, study_of(FACTORS), metrics=[COLUMNS[m] for m in METRICS])
+    )
     markdown, html = tables.to_markdown(table), tables.to_html(table)
     rows = [line for line in markdown.splitlines() if line.startswith("|")][2:]
     assert sum(line.count("± n/a") for line in rows) == 3 * 2  # 3 cells x 2 metrics
@@ -106,3 +112,30 @@ def test_directions_and_labels_come_from_the_registry(report):
     assert "On fid_cnn_2k (lower is better)" in html
     assert "checkerboard_pixel_2k: Checkerboard score" in html  # Methods, from the registry
     assert "closer to 0 is better (statistics on |value|)" in html
+
+
+def test_training_columns_render_like_any_metric(tmp_path):
+    """d_overfit, d_balance and overfit_pattern (named by their key, no samples): in the
+    ablation table with the registry's arrow, in the effects table and the forest plot,
+    and described in Methods."""
+    summary = synthetic_summary(seeds=4)
+    completed = summary["status"] == "completed"
+    sigmoid = summary["g_output"] == "sigmoid"
+    noise = np.random.default_rng(3).normal(0, 0.01, len(summary))
+    summary["d_overfit"] = 0.05 - 0.04 * sigmoid + noise
+    summary["d_balance"] = 0.6 + noise
+    summary["overfit_pattern"] = ((summary["seed"] < 2) & ~sigmoid).astype(float)
+    summary.loc[~completed, list(TRAINING)] = np.nan
+    results = write_results(tmp_path / "dynamics", summary)
+    files = build_report(results)
+    markdown = (results / "tables" / "ablation.md").read_text(encoding="utf-8")
+    assert all(f"{name} ↓" in markdown for name in TRAINING)
+    effects = pd.read_csv(results / "tables" / "effects.csv")
+    assert set(TRAINING) <= set(effects["metric"])
+    share = effects.query("metric == 'overfit_pattern' and factor == 'g_output'")["estimate"]
+    # tanh fires in 2 of 4 seeds, sigmoid never, but sigmoid · uniform's diverged run counts
+    # as the worst completed one (1): sigmoid's share is (0 + 1/4) / 2 against tanh's 1/2
+    assert share.iloc[0] == pytest.approx(-0.375)
+    assert "effects.png" in {path.name for path in files.figures}
+    html = files.html.read_text(encoding="utf-8")
+    assert "d_overfit: D overfitting" in html and "overfit_pattern: Rising-G" in html
