@@ -290,8 +290,8 @@ def curve_panels(logs: pd.DataFrame) -> list[Curve]:
 def curve_figure(logs: pd.DataFrame, factor: str, hue_order: list, panels: list[Curve]):
     """One figure: a panel per curve, a line per level of `factor`, bands = 95% t-interval
     over runs, the dashed reference line (gid "reference") where the curve has one."""
-    columns = min(3, len(panels))
-    rows = math.ceil(len(panels) / columns)
+    rows = math.ceil(len(panels) / 3)
+    columns = math.ceil(len(panels) / rows)  # 4 panels: 2 x 2, 5 or 6: 2 x 3
     fig, axes = plt.subplots(rows, columns, figsize=(4.0 * columns, 3.0 * rows), squeeze=False)
     for ax, curve in zip(axes.flat, panels, strict=False):
         data = logs[np.isfinite(logs[curve.key].astype(float))]
