@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import subprocess
@@ -129,6 +130,17 @@ def test_smoke_study_end_to_end_then_nothing_to_do_then_only_new_seed(tmp_path):
     write(study, smoke | {"seeds": [0, 1, 2]})
     more = snakemake(tmp_path, study, "-n")
     assert planned_jobs(more.stdout + more.stderr)["train"] == 2
+
+    # the training columns, from each run's log.jsonl, described in metrics.json
+    described = json.loads((out / "metrics.json").read_text())
+    assert described["d_balance"] == {
+        "metric": "d_balance",
+        "extractor": "training",
+        "samples": None,
+    }
+    assert all(0 < float(r["d_balance"]) <= 1 for r in rows)
+    assert all(r["overfit_pattern"] == "" for r in rows)  # NaN: 4 log lines are too few
+    assert all(math.isfinite(float(r["d_overfit"] or "nan")) for r in rows), rows  # D's probe
 
 
 @pytest.mark.slow
