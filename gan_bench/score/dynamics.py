@@ -89,7 +89,7 @@ def overfit_pattern(steps: np.ndarray, g_adv: np.ndarray, d_adv: np.ndarray) -> 
     return float(rises and falls)
 
 
-def dynamics(records: Sequence[Mapping[str, Any]], source: str = "log.jsonl") -> dict[str, float]:
+def dynamics(records: Sequence[Mapping[str, Any]], source: str = "a run's log") -> dict[str, float]:
     """d_overfit, d_balance and overfit_pattern of a run's log lines (in step order); NaN
     for what the lines cannot give. LogError naming `source` for a value that is no number."""
     lines = sorted(records, key=lambda line: _step(line, source))
