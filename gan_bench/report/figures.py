@@ -142,11 +142,14 @@ def _arrow(column: MetricColumn, raw: bool = False) -> str:
 
 
 def strips(analysis: Analysis, folder: Path) -> list[Path]:
-    """Per metric: every seed of every cell as a dot, the cell's mean and 95% CI as a bar."""
+    """Per metric: every seed of every cell as a dot, the cell's mean and 95% CI as a bar;
+    no figure for a metric no run has (overfit_pattern on logs too short for it)."""
     _theme()
     written = []
     cells = analysis.cells
     for metric in analysis.metrics:
+        if not np.isfinite(analysis.runs[metric].astype(float)).any():
+            continue
         sub = cells[cells["metric"] == metric]
         labels = [
             f"{label} ({d} diverged)" if d else str(label)

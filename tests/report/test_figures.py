@@ -11,6 +11,7 @@ from PIL import Image
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.report import figures
+from gan_bench.score.registry import column
 
 
 def analysis_of(factors: dict, seeds: int = 3):
@@ -33,6 +34,15 @@ def test_forest_strips_and_interactions_of_a_two_by_two(tmp_path):
     assert sorted(p.name for p in strips) == ["cells_fid_cnn_2k.png", "cells_is_cnn_2k.png"]
     assert [p.name for p in heatmaps] == ["interactions.png", "interactions_fid_cnn_2k.png"]
     assert all(is_png(p) for p in [*strips, *heatmaps])
+
+
+def test_a_metric_no_run_has_gets_no_strip_figure(tmp_path):
+    frame = planted(TWO_BY_TWO, a_plus_interaction, 2)
+    frame["overfit_pattern"] = np.nan  # every log too short for it
+    columns = [*planted_metrics(frame), column("overfit_pattern", "training", None)]
+    analysis = analyse(frame, study_of(TWO_BY_TWO), metrics=columns)
+    written = figures.strips(analysis, tmp_path)
+    assert sorted(p.name for p in written) == ["cells_fid_cnn_2k.png", "cells_is_cnn_2k.png"]
 
 
 def test_one_factor_has_no_interaction_figures(tmp_path):
