@@ -23,10 +23,10 @@ PROGRESS_EVERY_S = 30.0
 Run = tuple[str, int]
 
 
-def run_is_done(run_dir: Path) -> bool:
-    """run.json says completed or diverged, and scores.json exists."""
+def run_is_trained(run_dir: Path) -> bool:
+    """run.json says completed or diverged: a train job on it only scores."""
     paths = RunFolder(run_dir)
-    if not (paths.run.is_file() and paths.scores.is_file()):
+    if not paths.run.is_file():
         return False
     try:
         return read_json(paths.run).get("status") in ("completed", "diverged")
@@ -34,10 +34,25 @@ def run_is_done(run_dir: Path) -> bool:
         return False
 
 
+def run_is_done(run_dir: Path) -> bool:
+    """run.json says completed or diverged, and scores.json exists."""
+    return RunFolder(run_dir).scores.is_file() and run_is_trained(run_dir)
+
+
 def done_runs(plan: Plan, workdir: Path) -> set[Run]:
     """The plan's runs whose folders (under `workdir`) hold a finished, scored run."""
     return {
         (cell, seed) for cell, seed in plan.runs if run_is_done(workdir / plan.run_dir(cell, seed))
+    }
+
+
+def trained_runs(plan: Plan, workdir: Path) -> set[Run]:
+    """The plan's runs whose folders hold a finished run, scored or not (e.g. its scores.json
+    deleted to re-score it: no training left, only scoring)."""
+    return {
+        (cell, seed)
+        for cell, seed in plan.runs
+        if run_is_trained(workdir / plan.run_dir(cell, seed))
     }
 
 

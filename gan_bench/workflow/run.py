@@ -25,7 +25,7 @@ from gan_bench.workflow.estimate import (
     estimate_study,
     format_duration,
 )
-from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs
+from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs, trained_runs
 
 DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
 CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
@@ -106,17 +106,20 @@ def is_dry_run(snakemake_args: list[str]) -> bool:
 def announce(
     study_plan: Plan, workdir: Path, snakemake_args: list[str], out: TextIO | None = None
 ) -> Estimate | None:
-    """Print the plan (runs, runs done, runs to train, where results land) and, unless this
-    is a dry run or nothing is left, the estimated wall time on this machine."""
+    """Print the plan (runs, runs done, runs to train or only to score, where results land)
+    and, unless this is a dry run or nothing is left to train, the estimated wall time on
+    this machine."""
     out = out or sys.stdout
-    done = done_runs(study_plan, workdir)
-    to_train = [run for run in study_plan.runs if run not in done]
+    done, trained = done_runs(study_plan, workdir), trained_runs(study_plan, workdir)
+    to_train = [run for run in study_plan.runs if run not in trained]
+    to_score = len(trained - done)
     n_cells, n_seeds = len(set(study_plan.cell_ids)), len(study_plan.study.seeds)
     results = (workdir / study_plan.results_dir).resolve()
     say = _sayer(out)
     say(
         f"study {study_plan.study.name}: {n_cells} cells x {n_seeds} seeds = "
         f"{len(study_plan.runs)} runs; {len(done)} done already, {len(to_train)} to train"
+        + (f", {to_score} to score" if to_score else "")
     )
     cores = snakemake_cores(snakemake_args)
     say(f"results land in {results}/ (report.html when done); {cores} cores, one job each")

@@ -20,7 +20,7 @@ from gan_bench.study.study_file import StudyError, read_study_file
 from gan_bench.workflow.estimate import (
     format_duration,
 )
-from gan_bench.workflow.progress import done_runs
+from gan_bench.workflow.progress import done_runs, trained_runs
 from gan_bench.workflow.run import (
     _may_hold_stale_lock,
     announce,
@@ -79,6 +79,19 @@ def test_printed_plan_counts_runs_done_and_to_train_and_names_the_results(tiny_p
     assert "4 runs; 2 done already, 2 to train" in out.getvalue()  # unfinished runs not counted
 
 
+def test_printed_plan_counts_runs_whose_scores_were_deleted_as_to_score(tiny_plan, tmp_path):
+    """Re-scoring a study (its scores.json files deleted) trains nothing: no run is counted
+    as to train, and no training steps are timed for an estimate."""
+    for cell, seed in tiny_plan.runs:
+        finish_run(tiny_plan, tmp_path, cell, seed)
+    RunFolder(tmp_path / tiny_plan.run_dir("g_output-tanh", 0)).scores.unlink()
+    out = io.StringIO()
+    assert announce(tiny_plan, tmp_path, ["--cores", "2"], out) is None
+    text = out.getvalue()
+    assert "4 runs; 3 done already, 0 to train, 1 to score" in text
+    assert "no estimate (nothing left to train)" in text and "timing" not in text
+
+
 def test_a_real_run_counts_as_done(tiny_plan, tmp_path):
     from gan_bench.study.design import find_cell
     from gan_bench.study.study_file import run_config
@@ -88,6 +101,7 @@ def test_a_real_run_counts_as_done(tiny_plan, tmp_path):
     folder = tmp_path / tiny_plan.run_dir(cell.id, 0)
     train_run(run_config(tiny_plan.study, cell.id, cell.tricks, 0), folder, "cpu", 1, False)
     assert done_runs(tiny_plan, tmp_path) == set()  # trained but not scored yet
+    assert trained_runs(tiny_plan, tmp_path) == {("g_output-tanh", 0)}
     write_json(RunFolder(folder).scores, {"status": "completed", "metrics": {}})
     assert done_runs(tiny_plan, tmp_path) == {("g_output-tanh", 0)}
 

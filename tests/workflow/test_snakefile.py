@@ -193,3 +193,40 @@ def test_killed_study_resumes_without_retraining_completed_runs(tmp_path):
         )
     resumed = [f for f in _folders(out) if f not in completed and "resuming" in logs[f].read_text()]
     assert resumed, "no in-flight run resumed from its checkpoint"
+
+
+TRAINED_FILES = ("run.json", "generator.pt", "samples.png", "log.jsonl")
+
+
+@pytest.mark.slow
+def test_a_deleted_scores_json_is_rescored_and_aggregated_without_retraining(tmp_path):
+    """Re-scoring a study (e.g. after an upgrade adds metric columns) is deleting its
+    scores.json files and running it again: Snakemake must rebuild them although the report
+    is up to date, and the train job must leave the finished run's files as they are."""
+    raw = tiny_study(seeds=[0, 1], design="cells", factors={}, cells=[{}])
+    study = write(tmp_path / "rescore.yaml", raw)
+    snakemake(tmp_path, study)
+    out = tmp_path / "results" / "tiny"
+    rescored, kept = _folders(out)
+    train_log = out / "logs" / "train" / rescored.parent.name / f"{rescored.name}.log"
+    trained = {name: (rescored / name).read_bytes() for name in TRAINED_FILES}
+    untouched = [rescored / "log.jsonl", rescored / "checkpoint.pt", kept / "scores.json"]
+    untouched = {path: path.stat().st_mtime_ns for path in untouched}
+    summary_before = (out / "summary.csv").stat().st_mtime_ns
+    (rescored / "scores.json").unlink()
+
+    result = snakemake(tmp_path, study)
+    output = result.stdout + result.stderr
+    assert planned_jobs(output).get("train") == 1, output[-2000:]  # not "Nothing to be done"
+    assert {name: (rescored / name).read_bytes() for name in trained} == trained
+    assert {path: path.stat().st_mtime_ns for path in untouched} == untouched
+    log = train_log.read_text()
+    assert "resuming" not in log and "completed;" in log, log  # scored, not trained again
+    scores = json.loads((rescored / "scores.json").read_text())
+    rows = {r["seed"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert (out / "summary.csv").stat().st_mtime_ns > summary_before
+    row = rows[rescored.name.removeprefix("seed-")]
+    assert scores["metrics"] and row["status"] == scores["status"] == "completed"
+    for name, value in scores["metrics"].items():  # the new scores.json, aggregated
+        assert row[name] == "" if math.isnan(value) else float(row[name]) == pytest.approx(value)
+    assert (out / "report.html").stat().st_mtime_ns > summary_before
