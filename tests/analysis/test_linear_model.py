@@ -68,7 +68,7 @@ def test_a_zero_one_metric_is_fit_by_least_squares_with_a_note():
     study = study_of(TWO_BY_TWO)
     layout = layout_for(frame, study, DesignRecord.of(study))
     fit = fit_metric(tidy_runs(frame, layout, ["overfit_pattern"]), layout, "overfit_pattern")
-    assert "0/1 metric" in fit.note
+    assert "at most two values" in fit.note
     effect = next(
         e
         for e in effects_for(fit, layout, tidy_runs(frame, layout, ["overfit_pattern"]))
