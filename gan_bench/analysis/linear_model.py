@@ -75,6 +75,11 @@ class Fit:
         return table.rename(columns={"PR(>F)": "p"})
 
 
+TWO_VALUED_NOTE = (
+    "least squares, not the robust fit: a metric with at most two values (0/1) has no outlying runs"
+)
+
+
 def formula(factors: list[str], interactions: bool) -> str:
     mains = [f"C({name}, Sum)" for name in factors]
     terms = list(mains)
@@ -154,10 +159,7 @@ def fit_metric(runs: pd.DataFrame, layout: Layout, metric: str) -> Fit:
             f"freedom, fewer than the {MIN_ROBUST_DF} a robust spread needs (more seeds)"
         )
     elif two_valued(data["y"].to_numpy()[:, None])[0]:
-        notes.append(
-            "least squares, not the robust fit: a metric with at most two values (0/1) has "
-            "no outlying runs"
-        )
+        notes.append(TWO_VALUED_NOTE)
     robust, weights = _huber_result(result)
     fit = Fit(metric, robust, factors, interactions, data, "; ".join(notes))
     fit.weights, fit.rows = weights, valid.index.to_numpy()
