@@ -36,9 +36,10 @@ from gan_bench.train.models import (
     Discriminator,
     Generator,
     build_models,
+    code_input,
     sample_latent,
 )
-from gan_bench.train.traversals import CENTRE, SWEEP_STEPS, code_input, fixed_z, sweep_codes
+from gan_bench.train.traversals import CENTRE, SWEEP_STEPS, fixed_z, sweep_codes
 
 CODE_SEED = 6173  # the codes and z of every code metric: same run -> same numbers
 R2_SAMPLES = 2000  # code_r2's column names no sample count, so the count is fixed here
@@ -61,7 +62,8 @@ class Sweeps(NamedTuple):
 # --------------------------------------------------------------------------- weights
 
 
-def _load(module: torch.nn.Module, path: Path, what: str) -> None:
+def load_weights(module: torch.nn.Module, path: Path, what: str) -> None:
+    """`path`'s state dict into `module`; ScoringError naming the file when it cannot."""
     try:
         module.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except Exception as error:  # noqa: BLE001 - a wrong or truncated file is bad input
@@ -76,11 +78,11 @@ def load_networks(
     if not paths.generator.is_file():
         raise ScoringError(f"{paths.generator}: not found (the run's final generator weights)")
     generator, discriminator = build_models(config, channels)
-    _load(generator, paths.generator, "generator")
+    load_weights(generator, paths.generator, "generator")
     generator.to(device).eval()
     if not paths.discriminator.is_file():
         return generator, None
-    _load(discriminator, paths.discriminator, "discriminator")
+    load_weights(discriminator, paths.discriminator, "discriminator")
     return generator, discriminator.to(device).eval()
 
 

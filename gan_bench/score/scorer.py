@@ -28,7 +28,7 @@ from gan_bench.score.classifier import (
     load_or_train_classifier,
     predict_logits,
 )
-from gan_bench.score.codes import code_scores
+from gan_bench.score.codes import code_scores, load_weights
 from gan_bench.score.extractors import (
     Extractor,
     domain_extractor,
@@ -176,10 +176,7 @@ def generate(
         model["latent_dim"],
         model["base_channels"],
     )
-    try:
-        generator.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    except Exception as error:  # noqa: BLE001 - a wrong or truncated file is bad input
-        raise ScoringError(f"{weights}: cannot load generator weights: {error}") from None
+    load_weights(generator, weights, "generator")
     generator.to(device).eval()
     noise = torch.Generator().manual_seed(SAMPLE_SEED)
     images, codes = [], []

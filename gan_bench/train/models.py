@@ -187,5 +187,10 @@ def sample_latent(
     continuous = (
         torch.rand(batch, INFOGAN_CONTINUOUS, device=device, generator=generator).mul_(2).sub_(1)
     )
-    one_hot = nn.functional.one_hot(categories, INFOGAN_CATEGORIES).to(z.dtype)
-    return torch.cat([z, one_hot, continuous], dim=1), categories, continuous
+    return code_input(z, categories, continuous), categories, continuous
+
+
+def code_input(z: torch.Tensor, categories: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
+    """G's input for given InfoGAN codes: [z, one-hot category, continuous codes]."""
+    one_hot = nn.functional.one_hot(categories.long(), INFOGAN_CATEGORIES).to(z.dtype)
+    return torch.cat([z, one_hot, continuous.to(z.dtype)], dim=1)

@@ -26,6 +26,7 @@ from gan_bench.train.models import (
     INFOGAN_CATEGORIES,
     INFOGAN_CONTINUOUS,
     Generator,
+    code_input,
     sample_latent,
 )
 
@@ -38,13 +39,6 @@ PADDING = 2  # black pixels between tiles (gan_bench/train/imagegrid.py's layout
 PANEL_GAP = 10  # white pixels between panels
 LABEL_HEIGHT = 14  # white strip above the panels holding their labels
 WHITE = 255
-
-
-def code_input(z: torch.Tensor, categories: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
-    """G's input for given codes: [z, one-hot category, continuous codes], as
-    gan_bench/train/models.py's sample_latent lays it out."""
-    one_hot = torch.nn.functional.one_hot(categories.long(), INFOGAN_CATEGORIES).to(z.dtype)
-    return torch.cat([z, one_hot, continuous.to(z.dtype)], dim=1)
 
 
 def sweep_codes(categories: torch.Tensor, code: int) -> tuple[torch.Tensor, torch.Tensor]:
