@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,33 @@ def save_torch(path: Path, payload: Any) -> None:
     import torch  # here, not at the top: aggregate and report jobs never need torch (~3 s)
 
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+class TorchFileError(ValueError):
+    """A torch file that cannot be read as plain data; the message names it and says why."""
+
+
+def load_torch(path: Path, map_location: Any = "cpu") -> Any:
+    """torch.load with weights_only=True, the only way gan-bench reads a torch file: run
+    folders, caches and weights may come from someone else, and a full unpickler runs any
+    code a crafted file names. TorchFileError says which it was: a file that asks to run
+    code (refused) or one that is not a torch file (unreadable); torch's own message would
+    advise loading it unsafely."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        named = re.search(r"GLOBAL [\w.]+", str(error))
+        if named:
+            raise TorchFileError(
+                f"{path}: refused: it asks to run code on loading (it names {named[0]})"
+            ) from None
+        raise TorchFileError(f"{path}: unreadable ({str(error).splitlines()[0]})") from None
+    except (RuntimeError, EOFError, ValueError) as error:
+        raise TorchFileError(f"{path}: unreadable ({error})") from None
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

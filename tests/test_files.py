@@ -43,3 +43,31 @@ def test_truncate_log_keeps_the_steps_a_resumed_run_will_not_rewrite(tmp_path):
     log.write_text("".join(json.dumps({"step": s}) + "\n" for s in (10, 20, 30, 40)))
     truncate_log(log, last_step=20)
     assert [r["step"] for r in read_log(log)] == [10, 20]
+
+
+class _RunsCode:
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_load_torch_reads_plain_tensors_and_refuses_code_without_running_it(tmp_path):
+    import torch
+
+    from gan_bench.files import TorchFileError, load_torch
+
+    plain, crafted, garbage = tmp_path / "plain.pt", tmp_path / "crafted.pt", tmp_path / "g.pt"
+    torch.save({"w": torch.ones(2), "step": 3, "rng": (3, (1, 2), None)}, plain)
+    assert load_torch(plain)["step"] == 3
+    torch.save({"w": torch.ones(2), "hook": _RunsCode(tmp_path / "PWNED")}, crafted)
+    with pytest.raises(
+        TorchFileError,
+        match=r"crafted.pt: refused: it asks to run code on loading \(it names GLOBAL getattr\)$",
+    ):
+        load_torch(crafted)
+    assert not (tmp_path / "PWNED").exists()
+    garbage.write_bytes(b"not torch")
+    with pytest.raises(TorchFileError, match=r"g.pt: unreadable \("):
+        load_torch(garbage)

@@ -26,7 +26,7 @@ from torch import nn
 
 from gan_bench.cache import cache_root
 from gan_bench.errors import BadInput
-from gan_bench.files import save_torch
+from gan_bench.files import load_torch, save_torch
 from gan_bench.train.data import ImageData, dataset_key, load_dataset
 
 CLASSIFIER_FORMAT = 1  # bump when the network or training changes: old cache entries retire
@@ -259,7 +259,7 @@ def _load_entry(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        entry = torch.load(path, map_location="cpu", weights_only=True)
+        entry = load_torch(path)
     except Exception:  # noqa: BLE001 - any unreadable cache entry is rebuilt
         return None
     return entry if entry.get("format") == CLASSIFIER_FORMAT else None

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from sklearn.metrics import r2_score
 
+from gan_bench.files import load_torch
 from gan_bench.folders import RunFolder
 from gan_bench.score import registry
 from gan_bench.score.classifier import Classifier, ScoringError, predict_logits
@@ -65,7 +66,7 @@ class Sweeps(NamedTuple):
 def load_weights(module: torch.nn.Module, path: Path, what: str) -> None:
     """`path`'s state dict into `module`; ScoringError naming the file when it cannot."""
     try:
-        module.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        module.load_state_dict(load_torch(path))
     except Exception as error:  # noqa: BLE001 - a wrong or truncated file is bad input
         raise ScoringError(f"{path}: cannot load {what} weights: {error}") from None
 

@@ -20,6 +20,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3 as INCEPTION_URL
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
+from gan_bench.files import TorchFileError, load_torch
 from gan_bench.score.classifier import Classifier, DomainClassifier, ScoringError, to_unit_range
 
 INCEPTION_ENV = "GAN_BENCH_INCEPTION_WEIGHTS"
@@ -137,12 +138,24 @@ def local_inception_weights() -> Path | None:
     return cached if cached.is_file() else None
 
 
+def plain_weights(path: Path) -> Path:
+    """`path` when it loads as plain tensors; ScoringError naming it otherwise.
+    torch-fidelity loads the weights file with a full unpickler, which would run any code
+    a crafted file names, so the file is checked here first."""
+    try:
+        load_torch(path)
+    except (TorchFileError, OSError) as error:
+        raise ScoringError(f"{error}; use the file from {INCEPTION_URL}") from None
+    return path
+
+
 def inception_weights(download: bool) -> Path:
     """Local Inception weights, else (if `download`) torch-fidelity's file fetched into the
-    torch hub cache; ScoringError with how-to when neither works."""
+    torch hub cache; ScoringError with how-to when neither works, or naming a file that
+    would run code on loading."""
     local = local_inception_weights()
     if local is not None:
-        return local
+        return plain_weights(local)
     if not download:
         raise ScoringError(inception_howto("no local file"))
     target = inception_cache_file()
@@ -155,4 +168,4 @@ def inception_weights(download: bool) -> Path:
         raise ScoringError(inception_howto(f"download failed: {error}")) from None
     finally:
         socket.setdefaulttimeout(previous)
-    return target
+    return plain_weights(target)

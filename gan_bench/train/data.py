@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_bench.cache import cache_root, digest
-from gan_bench.files import atomic_write
+from gan_bench.files import atomic_write, load_torch
 from gan_bench.study.dataspec import (
     SPLIT_SEED,
     TORCHVISION_SETS,
@@ -197,7 +197,7 @@ def load_dataset(spec: dict[str, Any]) -> ImageData:
     path = cache_path(spec)
     if path.exists():
         try:
-            return ImageData(**torch.load(path, weights_only=True))
+            return ImageData(**load_torch(path))
         except Exception:  # noqa: BLE001 - an unreadable cache entry is rebuilt
             path.unlink(missing_ok=True)
     dataset = prepare_dataset(spec)

@@ -66,3 +66,31 @@ def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch)
     message = str(caught.value)
     assert extractors.INCEPTION_ENV in message and extractors.INCEPTION_URL in message
     assert not Path(extractors.inception_cache_file()).exists()
+
+
+class _RunsCode:
+    """Unpickling this calls Path.touch: a crafted weights file."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_weights_that_would_run_code_are_refused_before_torch_fidelity_loads_them(
+    tmp_path, monkeypatch
+):
+    pwned, crafted = tmp_path / "PWNED", tmp_path / "crafted.pth"
+    torch.save({"fc.weight": torch.zeros(2), "hook": _RunsCode(pwned)}, crafted)
+    monkeypatch.setenv(extractors.INCEPTION_ENV, str(crafted))
+    with pytest.raises(ScoringError, match=r"crafted.pth: refused: .*run code on loading"):
+        extractors.inception_weights(download=False)
+    assert not pwned.exists()
+    plain = tmp_path / "plain.pth"
+    torch.save({"fc.weight": torch.zeros(2)}, plain)
+    monkeypatch.setenv(extractors.INCEPTION_ENV, str(plain))
+    assert extractors.inception_weights(download=False) == plain
+    plain.write_bytes(b"x")
+    with pytest.raises(ScoringError, match=r"plain.pth: unreadable \("):
+        extractors.inception_weights(download=False)

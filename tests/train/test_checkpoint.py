@@ -77,10 +77,10 @@ def test_checkpoint_of_an_older_format_is_refused_and_the_run_restarts(
     """Format 1 summed five logged values, not seven: refused by name, trained again."""
     config, run = _whole_and_crashed(tmp_path, monkeypatch)
     for path in (run / "checkpoint.pt", run / "checkpoint.prev.pt"):
-        payload = torch.load(path, weights_only=False)
+        payload = torch.load(path, weights_only=True)
         torch.save(payload | {"format": 1, "sums": payload["sums"][:5]}, path)
     train_run(config, run, "cpu", progress=False, dataset=DIGITS)
-    assert "checkpoint format 1, this gan-bench reads 2" in capsys.readouterr().err
+    assert "checkpoint format 1, this gan-bench reads 3" in capsys.readouterr().err
     assert_same_generator(run, tmp_path / "whole")
     _same_log_but_seconds(run, tmp_path / "whole")
 
@@ -91,6 +91,41 @@ def test_all_checkpoints_unreadable_restarts_from_scratch(tmp_path, monkeypatch)
     (run / "checkpoint.prev.pt").write_bytes(b"")
     train_run(config, run, "cpu", progress=False, dataset=DIGITS)
     assert_same_generator(run, tmp_path / "whole")
+
+
+class _RunsCode:
+    """Unpickling this calls Path.touch: what a crafted checkpoint in a shared folder does."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_and_the_previous_one_used(
+    tmp_path, monkeypatch, capsys
+):
+    config, run = _whole_and_crashed(tmp_path, monkeypatch)
+    pwned = tmp_path / "PWNED"
+    payload = torch.load(run / "checkpoint.pt", weights_only=True)
+    torch.save(payload | {"hook": _RunsCode(pwned)}, run / "checkpoint.pt")
+    train_run(config, run, "cpu", progress=False, dataset=DIGITS)
+    err = capsys.readouterr().err
+    assert not pwned.exists()
+    assert f"{run / 'checkpoint.pt'}: refused: it asks to run code on loading" in err
+    assert "GLOBAL" in err and "weights_only` set to `False`" not in err
+    assert "resuming at step 4" in err  # checkpoint.prev.pt, the one before the crafted file
+    assert_same_generator(run, tmp_path / "whole")
+    _same_log_but_seconds(run, tmp_path / "whole")
+
+
+def test_a_checkpoint_holds_only_what_a_weights_only_load_reads(tmp_path, monkeypatch):
+    """No numpy (or other) objects: the RNG states are tensors, numbers and tuples."""
+    _, run = _whole_and_crashed(tmp_path, monkeypatch)
+    payload = torch.load(run / "checkpoint.pt", weights_only=True)
+    assert payload["format"] == 3 and payload["step"] == 8
+    assert isinstance(payload["rng"]["numpy"]["key"], torch.Tensor)
 
 
 # --------------------------------------------------------------------------- SIGKILL
