@@ -6,6 +6,7 @@ input or output, so that every stage, and the Snakefile, can use it:
 
     results/<study>/
         study.yaml  design.json  summary.csv  metrics.json  evaluator.json  report.html
+        fingerprint.json (the run settings the folder was made with)
         sequence.json (`gan-bench run --until-decided` only)
         tables/  figures/  logs/  benchmarks/
         runs/<cell-id>/seed-<S>/
@@ -100,6 +101,12 @@ class StudyFolder:
     def study(self) -> Path:
         """The resolved study (every default filled in), written by aggregate."""
         return self.root / "study.yaml"
+
+    @property
+    def fingerprint(self) -> Path:
+        """The run settings the folder was made with (gan_bench/study/fingerprint.py),
+        written by the first `gan-bench run`: a study changed since is refused."""
+        return self.root / "fingerprint.json"
 
     @property
     def design(self) -> Path:

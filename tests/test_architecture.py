@@ -18,7 +18,7 @@ PACKAGE = REPO / "gan_bench"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 # Floors, lowest first: a module may import from its own floor or any lower one, never higher.
-BASE_MODULES = {"errors", "files", "folders", "resources", "cache", "provenance"}
+BASE_MODULES = {"errors", "files", "folders", "resources", "cache", "provenance", "differences"}
 STAGES = ("study", "train", "score", "analysis", "report", "workflow")
 TOP = {"cli", "__main__"}
 # Modules that never import torch (the Snakemake process, aggregate and report jobs).

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gan_bench.differences import differences
 from gan_bench.errors import BadInput
 from gan_bench.files import atomic_write, read_json, save_torch, truncate_log, write_json
 from gan_bench.folders import RunFolder
@@ -86,30 +87,15 @@ def fixed_noise(config: dict[str, Any], device: torch.device) -> torch.Tensor:
     return z.to(device)
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested mappings as one mapping with dotted keys: {"train": {"steps": 3}} ->
-    {"train.steps": 3}; lists and scalars are leaves."""
-    if not isinstance(value, dict) or not value:
-        return {prefix: value}
-    flat: dict[str, Any] = {}
-    for key, item in value.items():
-        flat |= _flatten(item, f"{prefix}.{key}" if prefix else str(key))
-    return flat
-
-
 def config_differences(folder: dict[str, Any], this: dict[str, Any]) -> list[str]:
-    """`key: folder has A, this run B` for every dotted key whose value differs."""
-    old, new = _flatten(folder), _flatten(this)
-    keys = list(new) + [key for key in old if key not in new]
-
-    def shown(values: dict[str, Any], key: str) -> str:
-        return json.dumps(values[key]) if key in values else "no such key"
-
-    return [
-        f"{key}: folder has {shown(old, key)}, this run {shown(new, key)}"
-        for key in keys
-        if key not in old or key not in new or old[key] != new[key]
-    ]
+    """`key: folder has A, this run B` for every setting that differs. The study file's
+    path is where the settings came from, not one of them: a moved study file is the same
+    run."""
+    ignored = ("study_file",)
+    return differences(
+        {key: value for key, value in folder.items() if key not in ignored},
+        {key: value for key, value in this.items() if key not in ignored},
+    )
 
 
 def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any] | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from gan_bench.errors import BadInput
+from gan_bench.folders import StudyFolder
+from gan_bench.study.fingerprint import check_results_folder
 from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
 from gan_bench.workflow.estimate import (
     LONG_STUDY_S,
@@ -211,6 +213,8 @@ def run_study(
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
+            folder = StudyFolder(workdir / study_plan.results_dir)  # a changed study stops here
+            check_results_folder(study_plan.study, folder, record=not is_dry_run(snakemake_args))
             estimate = announce(study_plan, workdir, snakemake_args)
             if _may_hold_stale_lock(workdir, snakemake_args):
                 directory = ["--directory", str(workdir)]

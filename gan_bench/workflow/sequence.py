@@ -25,9 +25,16 @@ from gan_bench.analysis.sequential import (
     state,
 )
 from gan_bench.errors import BadInput
-from gan_bench.files import write_json
+from gan_bench.files import read_json, write_json
 from gan_bench.folders import StudyFolder
-from gan_bench.study.plan import DEFAULT_MAX_RUNS, plan
+from gan_bench.study.fingerprint import (
+    changed_keys,
+    fingerprint_record,
+    refuse_changes,
+    sequence_settings,
+)
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
+from gan_bench.study.study_file import Study
 from gan_bench.workflow import run as runner  # runner.run_study: one round
 from gan_bench.workflow.progress import PROGRESS_EVERY_S
 
@@ -36,7 +43,7 @@ FLAGS = {"seed_batch": "--seed-batch", "max_seeds": "--max-seeds"}
 
 def prepare(
     study: str, max_runs: int, batch: int | None, max_seeds: int | None
-) -> tuple[Schedule, str]:
+) -> tuple[Schedule, Plan]:
     """The schedule and the results folder (relative to Snakemake's directory), checked
     before any work: the study has a claim to decide and its largest plan (N seeds per
     cell) fits --max-runs."""
@@ -48,15 +55,33 @@ def prepare(
         )
     schedule = Schedule.of(study_plan.study.seeds, batch, max_seeds)
     plan(study, max_runs=max_runs, seeds=schedule.all_seeds)  # N seeds: over --max-runs?
-    return schedule, study_plan.results_dir
+    return schedule, study_plan
 
 
-def resume(path: Path, schedule: Schedule, study: str) -> tuple[int, bool]:
+def state_file(schedule: Schedule, look: int, study: Study, stop: str | None = None) -> dict:
+    """sequence.json: the schedule's state and the study settings the sequence began with."""
+    return state(schedule, look, stop) | {"study": fingerprint_record(sequence_settings(study))}
+
+
+def check_study(path: Path, study: Study) -> None:
+    """StudyChanged naming each key when the study differs from the one the sequence in
+    `path` began with (its runs, their settings and the claims looked at so far)."""
+    recorded = read_json(path).get("study")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("settings"), dict):
+        return  # a sequence.json from before the study was recorded in it
+    changes = changed_keys(recorded["settings"], sequence_settings(study))
+    fix = f"restore those keys to resume the sequence, or remove {path.parent}/ to start anew"
+    refuse_changes(study.path, path, changes, fix)
+
+
+def resume(path: Path, schedule: Schedule, study: Study) -> tuple[int, bool]:
     """The look to run (1 for a new sequence) and whether it had stopped; BadInput naming the
-    flag when this command's settings differ from those the sequence began with."""
+    flag or the study keys when this command's settings or the study differ from those the
+    sequence began with."""
     if not path.is_file():
         return 1, False
     recorded, planned, stopped = read_state(path)
+    check_study(path, study)
     mine, theirs = schedule.settings(), recorded.settings()
     for key, flag in FLAGS.items():
         if mine[key] != theirs[key]:
@@ -66,7 +91,7 @@ def resume(path: Path, schedule: Schedule, study: str) -> tuple[int, bool]:
             )
     if mine != theirs:
         raise BadInput(
-            f"{study}: seeds: {mine['initial_seeds']}, but the sequence in {path} began with "
+            f"{study.path}: seeds: {mine['initial_seeds']}, but the sequence in {path} began with "
             f"{theirs['initial_seeds']}; restore them, or remove {path} to start anew"
         )
     return planned, stopped is not None
@@ -101,15 +126,15 @@ def run_until_decided(
 ) -> int:
     """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
     say = runner._sayer(out or sys.stdout)
-    schedule, results_dir = prepare(study, max_runs, batch, max_seeds)
-    folder = StudyFolder(runner._workdir(snakemake_args) / results_dir)
-    look, stopped = resume(folder.sequence, schedule, study)
+    schedule, study_plan = prepare(study, max_runs, batch, max_seeds)
+    folder = StudyFolder(runner._workdir(snakemake_args) / study_plan.results_dir)
+    look, stopped = resume(folder.sequence, schedule, study_plan.study)
     if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
         seeds = schedule.seeds(look)
         return runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
     say(_plan_text(schedule, look, stopped))
     while True:
-        write_json(folder.sequence, state(schedule, look))
+        write_json(folder.sequence, state_file(schedule, look, study_plan.study))
         seeds = schedule.seeds(look)
         code = runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
         if code != 0:
@@ -117,7 +142,7 @@ def run_until_decided(
         sequence = read_sequence(folder)
         say(look_line(sequence, sequence.last.index))
         if sequence.stop is not None:
-            write_json(folder.sequence, state(schedule, look, sequence.stop))
+            write_json(folder.sequence, state_file(schedule, look, study_plan.study, sequence.stop))
             say(stop_text(sequence))
             return 0
         look += 1

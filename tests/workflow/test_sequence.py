@@ -18,7 +18,9 @@ from gan_bench import cli
 from gan_bench.analysis.sequential import MAX_SEEDS, Schedule, state
 from gan_bench.errors import BadInput
 from gan_bench.files import write_json
-from gan_bench.workflow.sequence import prepare, resume
+from gan_bench.study.fingerprint import StudyChanged
+from gan_bench.study.study_file import study_from_dict
+from gan_bench.workflow.sequence import prepare, resume, state_file
 
 
 def _run(study: Path, *flags: str) -> int:
@@ -46,28 +48,47 @@ def test_flags_are_refused_before_any_work(tmp_path, write_study, monkeypatch, c
 
 def test_defaults_are_the_studys_seeds_then_three_times_as_many(tmp_path, write_study):
     study = write_study(tiny_study(seeds=[4, 2]))
-    schedule, results = prepare(str(study), 2000, None, None)
+    schedule, study_plan = prepare(str(study), 2000, None, None)
     assert (schedule.sizes, schedule.all_seeds) == ([2, 4, 6], [4, 2, 5, 6, 7, 8])
-    assert results.endswith("tiny")
+    assert study_plan.results_dir.endswith("tiny")
 
 
 def test_a_resumed_sequence_must_have_the_settings_it_began_with(tmp_path):
     path = tmp_path / "sequence.json"
     began = Schedule((0, 1), 1, 3)
-    assert resume(path, began, "s.yaml") == (1, False)
+    study = study_from_dict(tiny_study(), "s.yaml")
+    assert resume(path, began, study) == (1, False)
     write_json(path, state(began, 2))
-    assert resume(path, began, "s.yaml") == (2, False)
+    assert resume(path, began, study) == (2, False)
     with pytest.raises(BadInput, match="--max-seeds 4: .* began with --max-seeds 3"):
-        resume(path, Schedule((0, 1), 1, 4), "s.yaml")
+        resume(path, Schedule((0, 1), 1, 4), study)
     with pytest.raises(BadInput, match="--seed-batch 2: .* began with --seed-batch 1"):
-        resume(path, Schedule((0, 1), 2, 3), "s.yaml")
+        resume(path, Schedule((0, 1), 2, 3), study)
     with pytest.raises(BadInput, match=r"s.yaml: seeds: \[0, 2\]"):
-        resume(path, Schedule((0, 2), 1, 3), "s.yaml")
+        resume(path, Schedule((0, 2), 1, 3), study)
     write_json(path, state(began, 2, MAX_SEEDS))
-    assert resume(path, began, "s.yaml") == (2, True)
+    assert resume(path, began, study) == (2, True)
     path.write_text("{")
     with pytest.raises(BadInput, match="sequence.json: not a readable sequence state"):
-        resume(path, began, "s.yaml")
+        resume(path, began, study)
+
+
+def test_a_study_edited_between_looks_is_refused_naming_each_key(tmp_path):
+    path = tmp_path / "sequence.json"
+    began = Schedule((0, 1), 1, 3)
+    study = study_from_dict(tiny_study(), "s.yaml")
+    write_json(path, state_file(began, 1, study))
+    assert resume(path, began, study) == (1, False)
+    edited = tiny_study(train=tiny_study()["train"] | {"steps": 30})
+    edited["analysis"] = {"sesoi": {"fid": 0.1}}
+    with pytest.raises(StudyChanged) as refused:
+        resume(path, began, study_from_dict(edited, "s.yaml"))
+    message = str(refused.value)
+    assert message.startswith(f"s.yaml: the study differs from the one {path} was made with")
+    assert "train.steps: results have 12, study 30" in message
+    assert "analysis.sesoi.fid: results have no such key, study 0.1" in message
+    described = study_from_dict(tiny_study(description="now with words"), "moved/s.yaml")
+    assert resume(path, began, described) == (1, False)  # path and description change nothing
 
 
 def test_a_dry_run_writes_no_state(tmp_path, write_study, monkeypatch):
