@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +28,7 @@ from gan_bench.workflow.estimate import (
     estimate_study,
     format_duration,
 )
+from gan_bench.workflow.failures import failure_lines
 from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs, trained_runs
 
 DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
@@ -220,6 +222,7 @@ def run_study(
                 directory = ["--directory", str(workdir)]
                 subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
             command = [*base, "--cores", "all", *snakemake_args]
+            started = time.time()
             if estimate is None:  # a dry run, or nothing left to train: no progress to show
                 code = subprocess.run(command, env=env).returncode
             else:
@@ -231,4 +234,7 @@ def run_study(
     if code == 0:
         results = (workdir / study_plan.results_dir).resolve()
         print(f"gan-bench: results in {results}/ (open {results / 'report.html'})")
+    else:
+        for line in failure_lines(folder, started):
+            print(f"gan-bench: {line}", file=sys.stderr)
     return code
