@@ -6,13 +6,14 @@ input or output, so that every stage, and the Snakefile, can use it:
 
     results/<study>/
         study.yaml  design.json  summary.csv  metrics.json  evaluator.json  report.html
+        code.diff (the report's uncommitted code changes, only when there were any)
         fingerprint.json (the run settings the folder was made with)
         sequence.json (`gan-bench run --until-decided` only)
         tables/  figures/  logs/  benchmarks/
         runs/<cell-id>/seed-<S>/
             config.json  log.jsonl  checkpoint.pt  checkpoint.prev.pt
             generator.pt  discriminator.pt  samples.png  traversals.png (InfoGAN)
-            run.json  scores.json
+            run.json  scores.json  code.diff (uncommitted code changes, only then)
 
 Snakemake's wildcard patterns are these paths with `{cell}` and `{seed}` as the cell and
 seed: `StudyFolder(...).run("{cell}", "{seed}").run` is `.../runs/{cell}/seed-{seed}/run.json`.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS_ROOT = Path("results")
+CODE_DIFF = "code.diff"  # beside a run.json or a report.html: the tree's uncommitted changes
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,12 @@ class RunFolder:
     @property
     def scores(self) -> Path:
         return self.root / "scores.json"
+
+    @property
+    def code_diff(self) -> Path:
+        """The uncommitted changes of the tree that trained the run (only when there were
+        any), named with its sha256 in run.json (gan_bench/provenance.py)."""
+        return self.root / CODE_DIFF
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,12 @@ class StudyFolder:
     @property
     def report(self) -> Path:
         return self.root / "report.html"
+
+    @property
+    def code_diff(self) -> Path:
+        """The uncommitted changes of the tree that made report.html (only when there were
+        any), named with its sha256 in the report's facts."""
+        return self.root / CODE_DIFF
 
     @property
     def tables(self) -> Path:

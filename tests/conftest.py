@@ -1,9 +1,11 @@
 """Shared fixtures: paths to the repo's studies, a writer for small study files, and
-planted summary.csv frames (known effects plus seed noise) for the statistics tests."""
+planted summary.csv frames (known effects plus seed noise) for the statistics tests, and
+small git checkouts for the provenance tests."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 from collections.abc import Callable
 from itertools import product
 from pathlib import Path
@@ -342,3 +344,27 @@ def fetched_data(tmp_path, monkeypatch) -> Path:
     write_idx(folder / "t10k-images-idx3-ubyte.gz", images, compress=True)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels, compress=True)
     return tmp_path
+
+
+def git(top: Path, *args: str) -> str:
+    """Run git in `top` with a fixed identity (no user config, no signing)."""
+    command = ["git", "-C", str(top), "-c", "user.name=t", "-c", "user.email=t@t"]
+    command += ["-c", "commit.gpgsign=false", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def make_checkout(top: Path, dirty: bool = True) -> Path:
+    """A git repo with one commit (code.py, a binary blob.bin, a tracked results/ file);
+    dirty: code.py and blob.bin changed, new.py untracked."""
+    (top / "results" / "s").mkdir(parents=True)
+    (top / "code.py").write_text("A = 1\n")
+    (top / "blob.bin").write_bytes(bytes(range(256)))
+    (top / "results" / "s" / "summary.csv").write_text("cell,seed\n")
+    git(top, "init", "-q")
+    git(top, "add", ".")
+    git(top, "commit", "-qm", "first")
+    if dirty:
+        (top / "code.py").write_text("A = 2\nB = 3\n")
+        (top / "blob.bin").write_bytes(bytes(range(255, -1, -1)) + b"\0")
+        (top / "new.py").write_text("C = 4\n")
+    return top

@@ -23,6 +23,7 @@ RUN_FILES = {
     "samples": "samples.png",
     "run": "run.json",
     "scores": "scores.json",
+    "code_diff": "code.diff",
 }
 STUDY_FILES = {
     "study": "study.yaml",
@@ -31,6 +32,7 @@ STUDY_FILES = {
     "metrics": "metrics.json",
     "evaluator": "evaluator.json",
     "report": "report.html",
+    "code_diff": "code.diff",
     "runs": "runs",
     "tables": "tables",
     "figures": "figures",

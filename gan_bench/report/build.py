@@ -24,6 +24,7 @@ from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
 from gan_bench.analysis.sequential import Sequence
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder
+from gan_bench.provenance import record_code
 from gan_bench.report import displays, figures, looks, tables
 from gan_bench.report.inputs import (
     Inputs,
@@ -97,7 +98,8 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     folder = inputs.folder
     table_files = tables.write_tables(analysis, folder.tables)
     drawn = draw_figures(inputs, analysis)
-    html = template().render(page(inputs, analysis, drawn, sequence))
+    code = record_code(folder.code_diff)  # the tree's uncommitted changes, beside the report
+    html = template().render(page(inputs, analysis, drawn, sequence, code))
     atomic_write(folder.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     remove_stale_figures(folder.figures, drawn.written)
     return ReportFiles(folder.report, table_files, drawn.written)
@@ -128,13 +130,18 @@ def _images(paths: list[Path | None], alt: str) -> list[dict[str, str]]:
 
 
 def page(
-    inputs: Inputs, analysis: Analysis, drawn: Figures, sequence: Sequence | None = None
+    inputs: Inputs,
+    analysis: Analysis,
+    drawn: Figures,
+    sequence: Sequence | None = None,
+    code: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything template.html shows (with a sequential study's looks)."""
+    """Everything template.html shows (with a sequential study's looks and the code that
+    made it, provenance.record_code's)."""
     return {
         "title": analysis_title(inputs, analysis),
         "bottom": bottom_line(analysis),
-        "facts": study_facts(inputs, analysis),
+        "facts": study_facts(inputs, analysis, code),
         "aliases": alias_text(inputs.design),
         **claims_part(analysis, sequence),
         **looks.looks_part(sequence),

@@ -146,13 +146,18 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
     return lines
 
 
-def study_facts(inputs: Inputs, analysis: Analysis) -> list[tuple[str, str]]:
-    """Key/value lines for the study summary: design, data, budget, seeds, machines."""
+def study_facts(
+    inputs: Inputs, analysis: Analysis, code: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Key/value lines for the study summary: design, data, budget, seeds, machines, and the
+    code that made the report (`code`: provenance.record_code's; else the commit alone)."""
     study, layout = inputs.study, analysis.layout
     facts = [("study", study.name)]
     if study.description:
         facts.append(("description", study.description))
-    facts.append(("source", f"{inputs.folder.study} and {inputs.folder.design.name}"))
+    # named relative to the results folder, never by a path of the machine that made it
+    sources = f"{inputs.folder.study.name} and {inputs.folder.design.name}"
+    facts.append(("source", f"{sources}, beside this report"))
     design = layout.design
     if layout.design == "fractional":
         design += f" (resolution {layout.resolution})"
@@ -183,9 +188,33 @@ def study_facts(inputs: Inputs, analysis: Analysis) -> list[tuple[str, str]]:
         facts += _machine_facts(inputs.run_infos)
     else:
         facts.append(("machines", "not recorded here (no run folders next to summary.csv)"))
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    facts.append(("report made", f"{made} by gan-bench {_own_version()}, commit {git_commit()}"))
+    facts.append(("report made", made_with(code or {"git_commit": git_commit()})))
     return facts
+
+
+def made_with(code: dict[str, Any]) -> str:
+    """When, by which gan-bench and from which tree: the commit, and with a dirty tree the
+    patch beside the report that rebuilds it from the commit."""
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"{made} by gan-bench {_own_version()}, commit {code['git_commit']}"
+    diff = code.get("code_diff")
+    if not diff:
+        return text
+    text += f" with the uncommitted changes in {diff['file']} beside this report"
+    if diff["cut"]:
+        text += f" (cut to {diff['bytes']} of {diff['full_bytes']} bytes)"
+    text += f", sha256 {diff['sha256']}"
+    if diff["untracked"]:
+        text += f"; untracked files, not in it: {', '.join(diff['untracked'])}"
+    return text
+
+
+def code_text(info: dict[str, Any]) -> str | None:
+    """A run's commit, with its code.diff's sha256 (shortened) when the tree was dirty."""
+    commit, diff = info.get("git_commit"), info.get("code_diff")
+    if commit is None or not diff:
+        return commit
+    return f"{commit} + {diff['file']} sha256 {diff['sha256'][:12]}"
 
 
 def _own_version() -> str:
@@ -211,7 +240,7 @@ def _machine_facts(infos: list[dict[str, Any]]) -> list[tuple[str, str]]:
         ),
         ("threads", _distinct(infos, "threads")),
         ("host", _distinct(infos, "host")),
-        ("git commit", _distinct(infos, "git_commit")),
+        ("git commit", _distinct([{"code": code_text(info)} for info in infos], "code")),
     ]
     versions: dict[str, set[str]] = {}
     for info in infos:

@@ -54,11 +54,12 @@ def resolved_study(study: Study) -> dict[str, Any]:
 
 def shown_path(path: str) -> str:
     """The study file as the reader's checkout would name it: relative to the working folder
-    when it lies inside it (`gan-bench run` hands Snakemake an absolute path)."""
+    when it lies inside it (`gan-bench run` hands Snakemake an absolute path), else by its
+    name alone: a path of the machine that wrote the record means nothing to its readers."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return path
+        return Path(path).name
 
 
 def write_study_record(study: Study, folder: StudyFolder) -> None:

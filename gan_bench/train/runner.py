@@ -255,6 +255,6 @@ def run_loop(
     }
     if diverged_at is not None:
         result["reason"] = f"loss non-finite or above {DIVERGED_LOSS:g} at step {diverged_at}"
-    result |= provenance(device, torch.get_num_threads())
+    result |= provenance(device, torch.get_num_threads(), paths.code_diff)
     write_json(paths.run, result)
     return result

@@ -4,6 +4,7 @@ tables: test_tables.py and test_displays.py; its sentences: test_prose.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import study_of
+from conftest import git, make_checkout, study_of
 from PIL import Image
 from report_helpers import (
     CHROMIUM_FLAGS,
@@ -25,6 +26,7 @@ from report_helpers import (
     write_run_folders,
 )
 
+from gan_bench import provenance
 from gan_bench.analysis.summary import write_summary
 from gan_bench.cli import main
 from gan_bench.report.build import build_report
@@ -117,6 +119,29 @@ def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
     html = files.html.read_text(encoding="utf-8")
     assert "runs not scored" in html and "No log.jsonl found" in html
     assert files.figures == []
+
+
+def test_a_report_names_its_code_and_no_path_of_the_machine_that_made_it(tmp_path, monkeypatch):
+    top = make_checkout(tmp_path / "repo")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.setattr(provenance, "CHECKOUT", top)
+    results = tmp_path / "results" / "synthetic"
+    summary = synthetic_summary()
+    write_results(results, summary)
+    write_run_folders(results, summary)
+    # an absolute results folder, as `gan-bench run` hands it to Snakemake
+    html = build_report(results.resolve()).html.read_text(encoding="utf-8")
+    patch = results / "code.diff"
+    sha = hashlib.sha256(patch.read_bytes()).hexdigest()
+    head = git(top, "rev-parse", "HEAD").strip()
+    assert f"commit {head}-dirty with the uncommitted changes in code.diff" in html
+    assert f"sha256 {sha}" in html
+    assert "study.yaml and design.json, beside this report" in html
+    for path in (tmp_path, tmp_path.resolve()):
+        assert str(path) not in html
+    git(top, "stash", "-q")  # a clean tree: no patch, and the earlier one goes
+    html = build_report(results).html.read_text(encoding="utf-8")
+    assert not patch.exists() and f"commit {head}<" in html
 
 
 def test_fractional_design_shows_its_alias_structure(tmp_path):

@@ -15,6 +15,8 @@ from gan_bench.report.prose import (
     alias_text,
     analysis_title,
     bottom_line,
+    code_text,
+    made_with,
     methods,
     study_facts,
 )
@@ -111,7 +113,7 @@ def test_facts_write_typed_levels_and_mark_the_baseline():
     assert facts["factor d_dropout"] == "0.0 (baseline), 0.4"
     assert facts["fixed tricks off default"] == "label_smoothing=0.9, feature_matching=true"
     assert facts["design"] == "full_factorial, 4 cells"
-    assert facts["source"] == "results/tiny/study.yaml and design.json"
+    assert facts["source"] == "study.yaml and design.json, beside this report"
     assert facts["train"].startswith("steps: 12, batch_size: 16")  # the resolved study
     assert facts["machines"].startswith("not recorded here")
 
@@ -122,6 +124,29 @@ def test_facts_name_the_machines_of_the_runs_that_are_here():
     facts = facts_of(study, planted(TWO_BY_TWO, a_plus_interaction, seeds=1), infos)
     assert facts["device"] == "cpu (3 runs)" and facts["host"] == "a (3 runs)"
     assert facts["versions"] == "torch 2" and "machines" not in facts
+
+
+def test_facts_tell_runs_of_a_dirty_tree_apart_by_their_patch():
+    study = study_of(TWO_BY_TWO)
+    dirty = {"git_commit": "abc-dirty", "code_diff": {"file": "code.diff", "sha256": "f" * 64}}
+    infos = [{"git_commit": "abc"}, dirty, dirty]
+    facts = facts_of(study, planted(TWO_BY_TWO, a_plus_interaction, seeds=1), infos)
+    assert facts["git commit"] == "abc-dirty + code.diff sha256 ffffffffffff (2 runs); abc (1 runs)"
+    assert code_text({"git_commit": "abc", "code_diff": None}) == "abc"
+
+
+def test_report_made_names_the_patch_beside_it_and_what_it_leaves_out():
+    diff = {"file": "code.diff", "bytes": 10, "sha256": "e" * 64, "cut": False, "untracked": []}
+    clean = made_with({"git_commit": "abc", "code_diff": None})
+    assert clean.endswith(", commit abc") and "code.diff" not in clean
+    dirty = made_with({"git_commit": "abc-dirty", "code_diff": diff})
+    assert dirty.endswith(
+        "commit abc-dirty with the uncommitted changes in code.diff beside this report, "
+        f"sha256 {'e' * 64}"
+    )
+    diff |= {"cut": True, "full_bytes": 99, "untracked": ["notes.txt"]}
+    cut = made_with({"git_commit": "abc-dirty", "code_diff": diff})
+    assert "(cut to 10 of 99 bytes)" in cut and cut.endswith("not in it: notes.txt")
 
 
 def test_alias_text_only_for_fractional_designs():

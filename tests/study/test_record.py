@@ -35,6 +35,17 @@ def test_study_yaml_loads_back_to_the_same_study(tmp_path, name, fetched_data):
     assert written["train"] == study.train  # every default filled in
 
 
+def test_study_yaml_names_its_source_without_a_path_of_the_machine(tmp_path, monkeypatch):
+    study = study_from_dict(tiny_study(), str(tmp_path / "studies" / "mine.yaml"))
+    folder = StudyFolder(tmp_path / "results" / "tiny")
+    (tmp_path / "work").mkdir()
+    for cwd, shown in ((tmp_path, "studies/mine.yaml"), (tmp_path / "work", "mine.yaml")):
+        monkeypatch.chdir(cwd)
+        write_study_record(study, folder)
+        header = folder.study.read_text().splitlines()[1]
+        assert header.startswith(f"# {shown}: every default") and str(tmp_path) not in header
+
+
 def test_cells_design_loads_back_and_lists_its_varied_tricks(tmp_path):
     raw = tiny_study(design="cells", cells=[{}, {"kernel_size": 3, "d_dropout": 0.4}])
     del raw["factors"]

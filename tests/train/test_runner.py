@@ -4,12 +4,15 @@ result, and a folder that holds another configuration refused with the keys that
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import statistics
 
 import pytest
 import torch
+from conftest import git, make_checkout
 from train_helpers import DIGITS, assert_same_generator, generator_tensors, make_config
 
+from gan_bench import provenance
 from gan_bench.files import read_json, read_log
 from gan_bench.folders import RunFolder
 from gan_bench.study.study_file import seed_limit
@@ -31,12 +34,36 @@ def test_run_folder_has_every_file_and_records_provenance(tmp_path):
     assert paths.discriminator.is_file() and not paths.traversals.exists()  # not InfoGAN
     run = read_json(paths.run)
     assert run == result and run["status"] == "completed" and run["step"] == 12
-    for key in ("seconds", "images_per_second", "device", "versions", "git_commit", "seed"):
+    for key in ("seconds", "images_per_second", "device", "versions", "git_commit", "code_diff"):
         assert key in run
     assert read_json(paths.config)["tricks"] == make_config()["tricks"]
     steps = [record["step"] for record in read_log(paths.log)]
     assert steps == [4, 8, 12]
     assert paths.samples.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_from_a_dirty_tree_stores_its_changes_beside_run_json(tmp_path, monkeypatch):
+    top = make_checkout(tmp_path / "repo")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.setattr(provenance, "CHECKOUT", top)
+    train_run(make_config(), tmp_path / "run", "cpu", progress=False, dataset=DIGITS)
+    paths = RunFolder(tmp_path / "run")
+    run = read_json(paths.run)
+    assert run["git_commit"] == git(top, "rev-parse", "HEAD").strip() + "-dirty"
+    assert run["code_diff"]["file"] == paths.code_diff.name
+    assert run["code_diff"]["sha256"] == hashlib.sha256(paths.code_diff.read_bytes()).hexdigest()
+    git(top, "stash", "-q")  # back to the commit: the stored patch rebuilds the tree
+    git(top, "apply", str(paths.code_diff))
+    assert (top / "code.py").read_text() == "A = 2\nB = 3\n"
+
+
+def test_a_run_outside_a_checkout_records_unknown_and_writes_no_patch(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.setattr(provenance, "CHECKOUT", tmp_path)  # no repo here
+    result = train_run(make_config(), tmp_path / "run", "cpu", progress=False, dataset=DIGITS)
+    assert result["status"] == "completed"
+    assert (result["git_commit"], result["code_diff"]) == ("unknown", None)
+    assert not RunFolder(tmp_path / "run").code_diff.exists()
 
 
 DYNAMICS = ("d_adv", "g_adv", "d_train", "d_heldout", "d_overfit")
