@@ -99,3 +99,39 @@ def test_a_study_edited_between_looks_is_refused_before_the_next_look(
     assert f"differs from the one {tmp_path / sequence} was made with" in err
     assert "train.steps: results have 12, study 30" in err
     assert not (tmp_path / ".snakemake" / "log").exists()
+
+
+class _RunsCode:
+    """Unpickling this creates a file: what a crafted checkpoint in a shared folder does."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def test_a_crafted_checkpoint_in_a_shared_run_folder_runs_no_code(
+    tmp_path, write_study, monkeypatch, capsys
+):
+    """An unfinished run folder handed over with a checkpoint that names code to run: the
+    train command refuses that file by name, trains from step 0, and ends with the same
+    generator as a clean folder."""
+    import torch
+
+    monkeypatch.chdir(tmp_path)
+    study = str(write_study(_one_run_study()))
+    train = ["train", study, "--cell", "baseline", "--seed", "0", "--no-progress", "--out"]
+    assert cli.main([*train, "clean"]) == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    pwned = tmp_path / "PWNED"
+    torch.save({"format": 3, "step": 4, "hook": _RunsCode(pwned)}, shared / "checkpoint.pt")
+    capsys.readouterr()
+    assert cli.main([*train, str(shared)]) == 0
+    assert not pwned.exists()
+    err = capsys.readouterr().err
+    assert f"{shared / 'checkpoint.pt'}: refused: it asks to run code on loading" in err
+    clean = torch.load(tmp_path / "clean" / "generator.pt", weights_only=True)
+    again = torch.load(shared / "generator.pt", weights_only=True)
+    assert all(torch.equal(clean[key], again[key]) for key in clean)
