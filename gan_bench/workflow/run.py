@@ -2,7 +2,8 @@
 
 The study goes to Snakemake as a config file; everything Snakemake needs to decide (runs,
 folders, priorities) comes from gan_bench.study.plan, so this module only starts it, keeps
-one `gan-bench run` per folder, and clears a stale lock that a killed run left behind.
+one `gan-bench run` per folder, clears a stale lock that a killed run left behind, and sets
+damaged results files aside so that Snakemake rebuilds them (gan_bench/workflow/repair.py).
 Before Snakemake starts it says what the study will cost (gan_bench/workflow/estimate.py),
 and while Snakemake runs, how far it got (gan_bench/workflow/progress.py).
 """
@@ -26,6 +27,7 @@ from gan_bench.workflow.estimate import (
     format_duration,
 )
 from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs, trained_runs
+from gan_bench.workflow.repair import repair
 
 DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
 CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
@@ -211,6 +213,7 @@ def run_study(
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
+            repair(study_plan, workdir, is_dry_run(snakemake_args))  # damaged files: rebuilt
             estimate = announce(study_plan, workdir, snakemake_args)
             if _may_hold_stale_lock(workdir, snakemake_args):
                 directory = ["--directory", str(workdir)]
