@@ -7,7 +7,8 @@ a warning that names it, and the run recovers to what an unbroken run gives:
   again from its last checkpoint (the last step is checkpointed, so a finished run is not
   retrained);
 - a finished run's generator.pt or samples.png missing or unreadable (discriminator.pt and
-  traversals.png too, when present): its final files are rebuilt from that checkpoint;
+  traversals.png too, when present): its final files are rebuilt from that checkpoint; a
+  completed run's log.jsonl without every line: set aside, and the run trained again (next);
 - an unfinished run's config.json unreadable, or its log.jsonl without a line the
   checkpoint's step implies (the dynamics metrics read the log; continuing would leave them
   blank): it starts again from step 0, which ends as an unbroken run would (runs are
@@ -105,14 +106,19 @@ def damaged_final_file(paths: RunFolder) -> Path | None:
     return None
 
 
-def final_files_whole(paths: RunFolder) -> bool:
-    """Whether a finished run's final files are all there and readable; a damaged one is
-    set aside, and the run is to be finished again from its checkpoint."""
+def final_files_whole(paths: RunFolder, record: dict[str, Any], train: dict[str, Any]) -> bool:
+    """Whether a finished run's final files are all there and readable, and a completed
+    run's log.jsonl holds every line (its scoring reads the dynamics metrics from it); a
+    damaged file is set aside, and the run is to be finished again from its checkpoint (a
+    log short of lines: trained again from step 0, see resume_payload)."""
     damaged = damaged_final_file(paths)
+    if damaged is None and record["status"] == "completed":
+        if missing_log_steps(paths.log, train["steps"], train):
+            damaged = paths.log
     if damaged is None:
         return True
     if damaged.exists():
-        warn(f"{damaged}: unreadable; set aside as {set_aside(damaged).name}")
+        warn(f"{damaged}: unreadable or incomplete; set aside as {set_aside(damaged).name}")
     warn(f"{damaged}: the finished run's final files are rebuilt from its last checkpoint")
     return False
 

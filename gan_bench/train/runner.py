@@ -122,7 +122,7 @@ def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any]
             f"{paths.config}: this run folder holds a different configuration "
             f"(use another --out or delete the folder):{listed}"
         )
-    if finished is not None and recovery.final_files_whole(paths):
+    if finished is not None and recovery.final_files_whole(paths, finished, config["train"]):
         return finished
     return None
 

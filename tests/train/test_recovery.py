@@ -136,6 +136,21 @@ def test_an_unfinished_run_with_its_whole_log_resumes(whole, tmp_path, capsys):
     same_log_but_seconds(run, whole)
 
 
+def test_a_completed_runs_log_short_of_lines_is_set_aside_and_the_run_trained_again(
+    whole, tmp_path, capsys
+):
+    """What a re-scoring would read: the run is trained again (from step 0) for its log."""
+    run = copy_of(whole, tmp_path)
+    log = run / "log.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:2]))  # line 12 lost
+    train(run)
+    err = capsys.readouterr().err
+    assert f"{log}: unreadable or incomplete; set aside as log.jsonl.corrupt" in err
+    assert f"{log}: no line of step 4, 8, 12" in err and "starts again from step 0" in err
+    assert_same_generator(run, whole)
+    same_log_but_seconds(run, whole)
+
+
 def test_missing_log_steps_are_every_log_every_step_and_the_last(tmp_path):
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps({"step": s}) + "\n" for s in (4, 12)))
