@@ -1,7 +1,8 @@
 """`gan-bench` command line (also `python -m gan_bench`).
 
 Exit codes (contract): 0 ok, 2 bad input (the message names the key or file), 1 other
-failure. Every input is validated before any training starts or any file is written.
+failure, 130 interrupted, 141 stdout closed by its reader (`| head`; quietly, as SIGPIPE).
+Every input is validated before any training starts or any file is written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from gan_bench.errors import BadInput
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BROKEN_PIPE = 0, 1, 2, 141  # 141: 128 + SIGPIPE
 # Commands whose positional `study` is a file or a built-in name (gan_bench/study/builtin.py).
 STUDY_COMMANDS = ("cells", "train", "evaluator", "aggregate", "run")
 STUDY_HELP = "a study file, or the name of a built-in study (see `gan-bench studies`)"
@@ -359,6 +360,17 @@ COMMANDS = {
 }
 
 
+def _quiet_stdout() -> int:
+    """stdout's reader went away (`gan-bench cells smoke | head -3`): point stdout at
+    /dev/null so the interpreter's last flush cannot fail again (Python's documented
+    recipe), and exit as a Unix tool killed by SIGPIPE does, quietly."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -366,10 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gan_bench.study.builtin import resolve_study
 
             args.study = resolve_study(args.study)
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below
+        return code
     except BadInput as error:  # StudyError, DataError, ScoringError, ... name key or file
         print(f"gan-bench: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return _quiet_stdout()
     except KeyboardInterrupt:
         print("gan-bench: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

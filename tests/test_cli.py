@@ -378,3 +378,32 @@ def test_init_checks_its_data_options(capsys, tmp_path, monkeypatch):
     code, _, err = run_cli(capsys, "init", "s.yaml", "--idx", "b")
     assert code == 2 and "--idx" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_closes_stdout_ends_the_command_quietly(monkeypatch, capsys):
+    """`gan-bench cells smoke | head -3`: no BrokenPipeError traceback, exit 141 (as SIGPIPE)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    stdout = os.fdopen(write_end, "w")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        assert main(["cells", "smoke"]) == 141
+    finally:
+        monkeypatch.undo()
+        stdout.close()  # its fd now points at /dev/null: closing it cannot fail
+    assert capsys.readouterr().err == ""
+
+
+def test_cells_piped_into_a_closed_reader_prints_no_traceback():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gan_bench", "cells", "smoke"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    process.stdout.close()  # like `| head` that has read what it wanted
+    err = process.stderr.read()
+    process.wait()
+    assert process.returncode == 141 and err == b""

@@ -1,23 +1,27 @@
-"""Issue 19's hostile and careless inputs, each asserting its exit code and the key or file
-its message names, or a recovery with identical results. The unit tests of each fix live in
-the mirrored test files; this file holds the cases as a user meets them, through the CLI.
+"""Issue 19's hostile, careless and damaging inputs, each asserting its exit code and the key
+or file its message names, or a recovery with results identical to an undamaged study's.
+The unit tests of each fix live in the mirrored test files; this file holds the cases as a
+user meets them, through the CLI.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
-from conftest import tiny_study
+from conftest import REPO, tiny_study
 
 from gan_bench import cli
 from gan_bench.analysis.sequential import Schedule
-from gan_bench.files import write_json
+from gan_bench.cli import main
+from gan_bench.files import read_log, truncate_log, write_json
 from gan_bench.folders import StudyFolder
 from gan_bench.study.fingerprint import check_results_folder
 from gan_bench.study.study_file import load_study
@@ -135,3 +139,221 @@ def test_a_crafted_checkpoint_in_a_shared_run_folder_runs_no_code(
     clean = torch.load(tmp_path / "clean" / "generator.pt", weights_only=True)
     again = torch.load(shared / "generator.pt", weights_only=True)
     assert all(torch.equal(clean[key], again[key]) for key in clean)
+
+
+# ---- corrupt run files and crashes (issue 19)
+#
+# One tiny study (2 cells x 1 seed, 12 steps) is run once through `gan-bench run` (real
+# Snakemake); each test damages a copy of its working folder.
+
+TANH, SIGMOID = "g_output-tanh", "g_output-sigmoid"
+PUBLISHED = ("summary.csv", "study.yaml", "design.json", "metrics.json", "report.html")
+REPORT_OUTPUTS = ("report.html", "tables/ablation.md", "tables/ablation.tex", "tables/effects.csv")
+FINAL = ("run.json", "generator.pt", "discriminator.pt", "samples.png", "scores.json")
+
+
+def env() -> dict[str, str]:
+    """This process's environment as it is now (the session's scoring cache included)."""
+    return os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def gan_bench(work: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "gan_bench", *args]
+    return subprocess.run(command, cwd=work, env=env(), capture_output=True, text=True)
+
+
+def plain_snakemake(work: Path, study: Path) -> subprocess.CompletedProcess:
+    """Snakemake on the repo's Snakefile, without `gan-bench run`'s checks before it."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--cores", "2", "--config", f"study={study}"]  # fmt: skip
+    return subprocess.run(command, cwd=work, env=env(), capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, digits_classifier) -> tuple[Path, Path]:
+    """(study file, working folder) of the tiny study, run to the end by `gan-bench run`
+    (its evaluator job finds the session's digits classifier); the study file lies outside
+    the folder, so every copy's runs match its configuration."""
+    root = tmp_path_factory.mktemp("finished")
+    study = root / "tiny.yaml"
+    raw = tiny_study(train={"steps": 12, "batch_size": 16, "log_every": 4, "checkpoint_every": 4})
+    study.write_text(yaml.safe_dump(raw, sort_keys=False))
+    work = root / "work"
+    work.mkdir()
+    result = gan_bench(work, "run", str(study), "--cores", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return study, work
+
+
+@pytest.fixture
+def study(finished, tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A copy of the finished study's working folder (now the current folder), and the
+    study file; the finished original stays as the reference."""
+    study, work = finished
+    copy = Path(shutil.copytree(work, tmp_path / "work", symlinks=True))
+    monkeypatch.chdir(copy)
+    return study, copy
+
+
+def out(work: Path) -> Path:
+    return work / "results" / "tiny"
+
+
+def run_dir(work: Path, cell: str) -> Path:
+    return out(work) / "runs" / cell / "seed-0"
+
+
+def contents(folder: Path, names) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+def metrics(run: Path) -> str:
+    """scores.json's metrics as JSON text (NaN compares equal as text)."""
+    return json.dumps(json.loads((run / "scores.json").read_text())["metrics"])
+
+
+def generator_equal(a: Path, b: Path) -> bool:
+    ta, tb = (torch.load(p / "generator.pt", weights_only=True) for p in (a, b))
+    return ta.keys() == tb.keys() and all(torch.equal(ta[k], tb[k]) for k in ta)
+
+
+def summary_without_timing(work: Path) -> list[list[str]]:
+    """summary.csv's rows without seconds and images_per_second (a run finished again from
+    its checkpoint records the checkpoint's time)."""
+    rows = [line.split(",") for line in (out(work) / "summary.csv").read_text().splitlines()]
+    drop = {rows[0].index("seconds"), rows[0].index("images_per_second")}
+    return [[value for i, value in enumerate(row) if i not in drop] for row in rows]
+
+
+def make_unfinished_at_8(run: Path) -> None:
+    """The run as a kill after step 8 leaves it: checkpoint and log lines up to step 8."""
+    for name in FINAL:
+        (run / name).unlink()
+    (run / "checkpoint.prev.pt").replace(run / "checkpoint.pt")
+    truncate_log(run / "log.jsonl", 8)
+
+
+def train_and_score(capsys, study: Path, cell: str, run: Path) -> tuple[int, str]:
+    code = main(["train", str(study), "--cell", cell, "--seed", "0", "--out", str(run),
+                 "--no-progress", "--device", "cpu", "--score"])  # fmt: skip
+    return code, capsys.readouterr().err
+
+
+def test_damaged_run_files_cost_no_published_result_and_run_rebuilds_them(finished, study):
+    """Plain Snakemake: a failing aggregate or report job (damaged scores.json, summary.csv)
+    restores its outputs instead of deleting them. `gan-bench run` then sets the damaged
+    files aside: the run whose scores.json is damaged is re-scored, the one whose run.json
+    is damaged (and generator.pt) is finished again from its final checkpoint, summary.csv
+    is aggregated again: every metric as before."""
+    (study_file, work), (_, reference) = study, finished
+    results = out(work)
+    before = contents(results, PUBLISHED + REPORT_OUTPUTS)
+    tanh, sigmoid = run_dir(work, TANH), run_dir(work, SIGMOID)
+
+    (tanh / "scores.json").write_text("garbage{")
+    failed = plain_snakemake(work, study_file)
+    assert failed.returncode != 0 and "Error in rule aggregate" in failed.stderr
+    assert contents(results, PUBLISHED + REPORT_OUTPUTS) == before
+    damaged = (tanh / "scores.json").relative_to(work)  # as the job names it
+    assert f"{damaged}: not valid JSON" in (results / "logs/aggregate.log").read_text()
+
+    (results / "summary.csv").write_bytes(b'\x00\xff garbage,,\n"')
+    failed = plain_snakemake(work, study_file)
+    assert failed.returncode != 0 and "Error in rule report" in failed.stderr
+    assert contents(results, REPORT_OUTPUTS) == {n: before[n] for n in REPORT_OUTPUTS}
+    assert "summary.csv: not a summary.csv" in (results / "logs/report.log").read_text()
+
+    (sigmoid / "run.json").write_text("[1, 2")
+    (sigmoid / "generator.pt").write_bytes(b"not weights")
+    rebuilt = gan_bench(work, "run", str(study_file), "--cores", "2")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
+    for path in (tanh / "scores.json", sigmoid / "run.json", results / "summary.csv"):
+        assert f"{path}: " in rebuilt.stdout and path.with_name(f"{path.name}.corrupt").is_file()
+    assert "0 done already, 1 to train, 1 to score" in rebuilt.stdout  # the plan agrees
+    logs = {
+        cell: (results / "logs/train" / cell / "seed-0.log").read_text() for cell in (TANH, SIGMOID)
+    }
+    assert "resuming" not in logs[TANH] and "resuming at step 12" in logs[SIGMOID]
+    for cell in (TANH, SIGMOID):
+        assert metrics(run_dir(work, cell)) == metrics(run_dir(reference, cell))
+        assert generator_equal(run_dir(work, cell), run_dir(reference, cell))
+    assert summary_without_timing(work) == summary_without_timing(reference)
+    names = ("study.yaml", "design.json", "metrics.json")
+    assert contents(results, names) == contents(out(reference), names)
+    assert (results / "report.html").stat().st_mtime_ns > (tanh / "scores.json").stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("name", ["config.json", "run.json", "scores.json"])
+def test_aggregate_on_a_damaged_run_file_exits_2_naming_it(study, capsys, name):
+    study_file, work = study
+    before = contents(out(work), PUBLISHED)
+    damaged = run_dir(work, TANH) / name
+    damaged.write_bytes(b"\x00garbage{")
+    assert main(["aggregate", str(study_file)]) == 2
+    err = capsys.readouterr().err
+    shown = damaged.relative_to(work)  # aggregate names run folders as the study plans them
+    assert f"gan-bench: error: {shown}: not valid JSON" in err and "Traceback" not in err
+    assert contents(out(work), PUBLISHED) == before
+
+
+def test_report_on_a_damaged_summary_exits_2_naming_it(study, capsys):
+    _, work = study
+    before = contents(out(work), REPORT_OUTPUTS)
+    (out(work) / "summary.csv").write_text("cell,seed\ng_output-tanh,abc\n")
+    assert main(["report", str(out(work))]) == 2
+    err = capsys.readouterr().err
+    assert f"gan-bench: error: {out(work) / 'summary.csv'}: not a summary.csv" in err
+    assert contents(out(work), REPORT_OUTPUTS) == before
+
+
+def test_run_refuses_a_finished_run_whose_config_is_unreadable(study, capsys):
+    study_file, work = study
+    config = run_dir(work, TANH) / "config.json"
+    config.write_text("{garbage")
+    logs = sorted((work / ".snakemake" / "log").iterdir())
+    assert main(["run", str(study_file), "--directory", str(work), "--cores", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"gan-bench: error: {config}: not valid JSON" in err and "delete" in err
+    assert sorted((work / ".snakemake" / "log").iterdir()) == logs  # Snakemake never started
+
+
+def test_an_unfinished_run_with_a_garbage_config_recovers_identical(finished, study, capsys):
+    (study_file, work), (_, reference) = study, finished
+    run = run_dir(work, SIGMOID)
+    make_unfinished_at_8(run)
+    (run / "config.json").write_bytes(b"\x89garbage")
+    code, err = train_and_score(capsys, study_file, SIGMOID, run)
+    assert code == 0 and f"warning: {run / 'config.json'}: not valid JSON" in err
+    assert "starts again from step 0" in err
+    assert generator_equal(run, run_dir(reference, SIGMOID))
+    assert metrics(run) == metrics(run_dir(reference, SIGMOID))
+
+
+@pytest.mark.parametrize("kept", ["line 8 only", "line 8 cut"])
+def test_an_unfinished_run_with_a_truncated_log_recovers_identical_dynamics(
+    finished, study, capsys, kept
+):
+    """d_overfit and d_balance come from log.jsonl: a resume over missing lines would leave
+    them blank; the run starts again from step 0 instead, with a warning naming the log."""
+    (study_file, work), (_, reference) = study, finished
+    run = run_dir(work, TANH)
+    make_unfinished_at_8(run)
+    first, second = (run / "log.jsonl").read_text().splitlines(keepends=True)
+    (run / "log.jsonl").write_text(second if kept == "line 8 only" else first + second[:30])
+    code, err = train_and_score(capsys, study_file, TANH, run)
+    assert code == 0 and f"warning: {run / 'log.jsonl'}: no line of step" in err
+    assert "resuming" not in err
+    assert generator_equal(run, run_dir(reference, TANH))
+    assert metrics(run) == metrics(run_dir(reference, TANH))
+    scores = json.loads((run / "scores.json").read_text())["metrics"]
+    assert scores["d_overfit"] == scores["d_overfit"] and scores["d_balance"] > 0  # not NaN
+    assert len(read_log(run / "log.jsonl")) == 3
+
+
+def test_cells_into_a_closed_pipe_exits_quietly():
+    """`gan-bench cells smoke | head -3`: no BrokenPipeError traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "gan_bench", "cells", "smoke"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    process.stdout.close()  # the reader has gone before the command writes
+    err = process.stderr.read()
+    assert process.wait() == 141 and err == b""

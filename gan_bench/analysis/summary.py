@@ -14,7 +14,16 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.errors import BadInput
-from gan_bench.files import atomic_write, read_json, write_json
+from gan_bench.files import (
+    FINISHED,
+    CorruptFile,
+    atomic_write,
+    read_json,
+    read_run_config,
+    read_run_record,
+    read_scores,
+    write_json,
+)
 from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score import registry
 from gan_bench.score.registry import MetricColumn
@@ -28,16 +37,35 @@ class SummaryError(BadInput):
     """summary.csv or metrics.json cannot be written or read as they are; names the file."""
 
 
+REBUILD_HINT = (
+    "`gan-bench run STUDY` sets a damaged run file aside (as <name>.corrupt) and rebuilds it "
+    "(re-scored, or finished again from the run's checkpoint)"
+)
+
+
+def _run_file(read, path: Path) -> dict[str, Any]:
+    """A run folder's JSON file read by `read` (gan_bench/files.py); SummaryError naming it
+    when it is damaged, saying how to rebuild it."""
+    try:
+        return read(path)
+    except CorruptFile as error:
+        raise SummaryError(f"{error}; {REBUILD_HINT}") from None
+
+
 def run_row(run_dir: Path, factors: list[str]) -> dict[str, Any]:
     """One summary row from a run folder's config.json, run.json and scores.json (if any)."""
     paths = RunFolder(run_dir)
-    config, run = read_json(paths.config), read_json(paths.run)
+    config = _run_file(read_run_config, paths.config)
+    run = _run_file(read_run_record, paths.run)
+    missing = [name for name in factors if name not in config["tricks"]]
+    if missing:
+        raise SummaryError(f"{paths.config}: tricks: {', '.join(missing)}: missing")
     row: dict[str, Any] = {"cell": config["cell"], "seed": config["seed"]}
     row |= {name: config["tricks"][name] for name in factors}
     row |= {key: run.get(key) for key in RUN_COLUMNS if key not in row}
     if paths.scores.exists():
-        scores = read_json(paths.scores)
-        row |= {name: value for name, value in scores.get("metrics", {}).items()}
+        scores = _run_file(read_scores, paths.scores)
+        row |= {name: value for name, value in scores["metrics"].items()}
     return row
 
 
@@ -47,7 +75,7 @@ def run_metric_info(run_dir: Path) -> dict[str, dict[str, Any]]:
     path = RunFolder(run_dir).scores
     if not path.exists():
         return {}
-    scores = read_json(path)
+    scores = _run_file(read_scores, path)
     infos = scores.get("metric_info") or {}
     missing = [name for name in scores.get("metrics", {}) if name not in infos]
     if missing:
@@ -113,9 +141,32 @@ def write_summary(
     atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
+def _not_a_summary(path: str | Path, problem: str) -> SummaryError:
+    return SummaryError(
+        f"{path}: not a summary.csv of `gan-bench aggregate` ({problem}); rerun "
+        "`gan-bench aggregate STUDY` to write it again from the run folders"
+    )
+
+
 def read_summary(path: str | Path) -> pd.DataFrame:
-    """summary.csv as written by `gan-bench aggregate` (levels still as pandas parsed them)."""
-    return pd.read_csv(path)
+    """summary.csv as written by `gan-bench aggregate` (levels still as pandas parsed them);
+    SummaryError naming it when it does not parse, lacks the cell, seed or status column, or
+    holds a seed that is no whole number or a status no run has."""
+    try:
+        frame = pd.read_csv(path)
+    except ValueError as error:  # ParserError, EmptyDataError, UnicodeDecodeError
+        raise _not_a_summary(path, str(error).strip().splitlines()[0]) from None
+    missing = [name for name in ("cell", "seed", "status") if name not in frame.columns]
+    if missing:
+        raise _not_a_summary(path, f"no column {', '.join(missing)}")
+    seeds = pd.to_numeric(frame["seed"], errors="coerce")
+    if not (seeds.notna() & (seeds % 1 == 0)).all():
+        bad = frame["seed"][~(seeds.notna() & (seeds % 1 == 0))].iloc[0]
+        raise _not_a_summary(path, f"seed: {str(bad)!r} is not a whole number")
+    odd = sorted(set(frame["status"].astype(str)) - set(FINISHED))
+    if odd:
+        raise _not_a_summary(path, f"status: {odd[0]!r} is not one of {', '.join(FINISHED)}")
+    return frame
 
 
 def read_metric_columns(summary: str | Path) -> list[MetricColumn]:

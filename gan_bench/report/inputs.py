@@ -17,7 +17,7 @@ import pandas as pd
 from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
-from gan_bench.files import read_json, read_log
+from gan_bench.files import read_json, read_log, whole_png
 from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord, cells
@@ -59,17 +59,41 @@ def read_results(folder: StudyFolder) -> pd.DataFrame:
     return summary
 
 
+def check_summary(
+    folder: StudyFolder, summary: pd.DataFrame, design: DesignRecord, metrics: list[MetricColumn]
+) -> None:
+    """ReportError naming summary.csv when it does not match what aggregate wrote beside it:
+    a cell design.json does not have, a metric column of metrics.json missing or not
+    numbers. Checked before anything is drawn, so a bad file fails the report at once."""
+    rerun = "rerun `gan-bench aggregate STUDY`"
+    unknown = sorted(set(summary["cell"].astype(str)) - set(design.cells))
+    if unknown:
+        raise ReportError(
+            f"{folder.summary}: cell {unknown[0]!r} is not one of {folder.design.name}; {rerun}"
+        )
+    for metric in metrics:
+        if metric.name not in summary.columns:
+            raise ReportError(
+                f"{folder.summary}: no column {metric.name}, which {folder.metrics.name} "
+                f"describes; {rerun}"
+            )
+        values = summary[metric.name]
+        if not pd.api.types.is_numeric_dtype(values) and values.notna().any():
+            raise ReportError(f"{folder.summary}: {metric.name}: not numbers; {rerun}")
+
+
 def gather(folder: StudyFolder) -> Inputs:
-    """summary.csv, study.yaml, design.json and metrics.json (an error names a missing one),
-    and the run.json of every run named in summary.csv whose folder is here."""
+    """summary.csv, study.yaml, design.json and metrics.json (an error names a missing or
+    damaged one), and the run.json of every run named in summary.csv whose folder is here."""
     summary = read_results(folder)
     study, design = read_study_record(folder)
+    metrics = read_metric_columns(folder.summary)
+    check_summary(folder, summary, design, metrics)
     infos = []
     for cell, seed in zip(summary["cell"], summary["seed"], strict=True):
         info = _read_json(folder.run(str(cell), int(seed)).run)
-        if info is not None:
+        if isinstance(info, dict):
             infos.append(info | {"cell": str(cell), "seed": int(seed)})
-    metrics = read_metric_columns(folder.summary)
     return Inputs(folder, summary, study, design, metrics, infos)
 
 
@@ -88,6 +112,11 @@ def read_logs(folder: StudyFolder, analysis: Analysis) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _usable(image: Path) -> bool:
+    """A run's PNG that is there and whole (a damaged one is left out of the figures)."""
+    return image.is_file() and whole_png(image)
+
+
 def _cell_tiles(
     folder: StudyFolder,
     analysis: Analysis,
@@ -102,7 +131,7 @@ def _cell_tiles(
         found = None
         for run in runs.itertuples(index=False):
             path = file_of(folder.run(cell, run.seed))
-            if path.exists():
+            if _usable(path):
                 suffix = " (diverged)" if run.diverged else ""
                 found = (f"{labels.get(cell, cell)} — seed {run.seed}{suffix}", path)
                 break
@@ -137,5 +166,5 @@ def outlier_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Pa
         (f"{row.label} — seed {row.seed}", folder.run(row.cell, row.seed).samples)
         for row in rows.itertuples()
     ]
-    tiles = [(label, path if path.exists() else None) for label, path in tiles]
+    tiles = [(label, path if _usable(path) else None) for label, path in tiles]
     return tiles if any(path is not None for _, path in tiles) else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +39,7 @@ from gan_bench.score.extractors import (
 )
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
+from gan_bench.train.recovery import missing_log_steps
 
 EXTRACTORS = ("auto", "domain", "inception")
 SAMPLE_SEED = 8191  # the latent noise of every scoring: same run -> same samples
@@ -276,8 +278,18 @@ def measure(
     return values, spread
 
 
-def training_scores(paths: RunFolder) -> dict[str, float]:
-    """The TRAINING columns the run's log.jsonl gives (NaN where an older log lacks a key)."""
+def training_scores(paths: RunFolder, train: dict[str, Any] | None = None) -> dict[str, float]:
+    """The TRAINING columns the run's log.jsonl gives (NaN where an older log lacks a key);
+    a warning naming the log when it lacks lines the run's `train` settings imply."""
+    known = train is not None and {"steps", "log_every"} <= set(train)
+    missing = missing_log_steps(paths.log, train["steps"], train) if known else []
+    if missing:
+        print(
+            f"gan-bench: warning: {paths.log}: no line of step {missing[0]} (of {len(missing)} "
+            "missing); the dynamics metrics come from the lines there are (`gan-bench train` "
+            "on the run trains it again with its whole log)",
+            file=sys.stderr,
+        )
     found = dynamics.read_dynamics(paths.log)
     return {registry.column_name(key, registry.TRAINING, None): v for key, v in found.items()}
 
@@ -316,7 +328,7 @@ def score_run(
     real = real_reference(dataset, count)
     cache_name = real_cache_name(spec, real)
     values, spread = measure(extractors, generated, codes, real, cache_name, device.type == "cuda")
-    values |= training_scores(paths)
+    values |= training_scores(paths, config.get("train"))
     columns = registry.planned_columns(shorts, count, codes is not None)
     classifier = next((c for _, c in extractors if c is not None), None)
     if codes is not None:  # InfoGAN: Q's recovery of the codes, class consistency of sweeps

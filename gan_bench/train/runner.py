@@ -5,6 +5,8 @@ run.json).
 A run folder belongs to one configuration (RunConflict otherwise); a finished run is not
 trained again, a killed one resumes from its checkpoint (gan_bench/train/checkpoint.py), and
 a non-finite loss is a result (status `diverged`), not a crash.
+
+Damaged files are set aside and the run recovers: gan_bench/train/recovery.py.
 """
 
 from __future__ import annotations
@@ -21,17 +23,12 @@ import torch
 
 from gan_bench.differences import differences
 from gan_bench.errors import BadInput
-from gan_bench.files import atomic_write, read_json, save_torch, truncate_log, write_json
+from gan_bench.files import atomic_write, save_torch, truncate_log, write_json
 from gan_bench.folders import RunFolder
 from gan_bench.provenance import provenance
 from gan_bench.study.tricks import TRICKS
-from gan_bench.train import data
-from gan_bench.train.checkpoint import (
-    checkpoint_payload,
-    load_checkpoint,
-    restore,
-    save_checkpoint,
-)
+from gan_bench.train import data, recovery
+from gan_bench.train.checkpoint import checkpoint_payload, restore, save_checkpoint
 from gan_bench.train.imagegrid import save_grid
 from gan_bench.train.models import sample_latent
 from gan_bench.train.probe import probe_indices
@@ -100,21 +97,25 @@ def config_differences(folder: dict[str, Any], this: dict[str, Any]) -> list[str
 
 def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any] | None:
     """run.json when this run already finished; RunConflict, naming every key that differs,
-    when the folder holds another run's configuration."""
-    if paths.config.exists():
-        existing = read_json(paths.config)
-        differences = config_differences(existing, json.loads(json.dumps(config)))
-        if differences:
-            listed = "".join(f"\n  {line}" for line in differences)
-            raise RunConflict(
-                f"{paths.config}: this run folder holds a different configuration "
-                f"(use another --out or delete the folder):{listed}"
-            )
-    if paths.run.exists():
-        finished = read_json(paths.run)
-        if finished.get("status") in ("completed", "diverged"):
-            return finished
+    when the folder holds another run's configuration. Damaged files are set aside, and the
+    folder left so that train_run recovers (gan_bench/train/recovery.py)."""
+    finished = recovery.finished_record(paths)
+    existing = recovery.folder_config(paths, finished)
+    differences = [] if existing is None else config_differences(existing, config_copy(config))
+    if differences:
+        listed = "".join(f"\n  {line}" for line in differences)
+        raise RunConflict(
+            f"{paths.config}: this run folder holds a different configuration "
+            f"(use another --out or delete the folder):{listed}"
+        )
+    if finished is not None and recovery.final_files_whole(paths, finished, config["train"]):
+        return finished
     return None
+
+
+def config_copy(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as JSON gives it back (tuples as lists, ...): what config.json holds."""
+    return json.loads(json.dumps(config))
 
 
 def _log_line(state: TrainState, elapsed: float, probe: dict[str, float]) -> dict[str, Any]:
@@ -196,12 +197,17 @@ def train_run(
     seed_everything(stream_seed(config["seed"], config["tricks"]))
     trainer = Trainer(config, device, real, dataset.channels, heldout)
     state = trainer.new_state()
-    payload = load_checkpoint(paths, device)
+    payload = recovery.resume_payload(paths, device, config["train"])
     if payload is not None:
         restore(state, payload, device)
         print(f"gan-bench: {paths.root}: resuming at step {state.step}", file=sys.stderr)
     truncate_log(paths.log, state.step)  # drop lines written after the checkpoint
     return run_loop(trainer, state, paths, progress)
+
+
+def _pace(batch: int, steps: int, seconds: float) -> float:
+    """Images per second of `steps` steps in `seconds`."""
+    return round(steps * batch / max(seconds, 1e-9), 1)
 
 
 def run_loop(
@@ -247,9 +253,9 @@ def run_loop(
         "steps": config["train"]["steps"],
         "step": state.step if diverged_at is None else diverged_at,
         "seconds": round(seconds, 3),
-        "images_per_second": round(
-            trained * trainer.batch / max(time.perf_counter() - started, 1e-9), 1
-        ),
+        "images_per_second": _pace(trainer.batch, trained, time.perf_counter() - started)
+        if trained
+        else _pace(trainer.batch, state.step, seconds),  # rebuilt from its final checkpoint
         "cell": config["cell"],
         "seed": config["seed"],
     }

@@ -1,8 +1,8 @@
 """Which runs of a study are done, and a progress line while Snakemake works on the rest.
 
 A run is done when its folder holds a finished run.json (completed or diverged) and its
-scores.json: what the Snakefile's train rule leaves behind. The progress thread only reads
-the run folders, so it needs nothing from Snakemake and cannot disturb it.
+scores.json, both readable: what the Snakefile's train rule leaves behind. The progress
+thread only reads the run folders, so it needs nothing from Snakemake and cannot disturb it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from gan_bench.files import read_json
+from gan_bench.errors import BadInput
+from gan_bench.files import read_run_record, read_scores
 from gan_bench.folders import RunFolder
 from gan_bench.study.plan import Plan
 from gan_bench.workflow.estimate import format_duration
@@ -23,20 +24,25 @@ PROGRESS_EVERY_S = 30.0
 Run = tuple[str, int]
 
 
-def run_is_trained(run_dir: Path) -> bool:
-    """run.json says completed or diverged: a train job on it only scores."""
-    paths = RunFolder(run_dir)
-    if not paths.run.is_file():
+def _readable(read, path: Path) -> bool:
+    """Whether `path` is there and in the shape `read` (gan_bench/files.py) expects."""
+    if not path.is_file():
         return False
     try:
-        return read_json(paths.run).get("status") in ("completed", "diverged")
-    except (OSError, ValueError, AttributeError):  # half-written or not a JSON object
+        read(path)
+    except (OSError, BadInput):  # half-written, damaged, or not what gan-bench writes
         return False
+    return True
+
+
+def run_is_trained(run_dir: Path) -> bool:
+    """run.json says completed or diverged: a train job on it only scores."""
+    return _readable(read_run_record, RunFolder(run_dir).run)
 
 
 def run_is_done(run_dir: Path) -> bool:
-    """run.json says completed or diverged, and scores.json exists."""
-    return RunFolder(run_dir).scores.is_file() and run_is_trained(run_dir)
+    """run.json says completed or diverged, and scores.json is readable."""
+    return _readable(read_scores, RunFolder(run_dir).scores) and run_is_trained(run_dir)
 
 
 def done_runs(plan: Plan, workdir: Path) -> set[Run]:

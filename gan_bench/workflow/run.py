@@ -2,7 +2,8 @@
 
 The study goes to Snakemake as a config file; everything Snakemake needs to decide (runs,
 folders, priorities) comes from gan_bench.study.plan, so this module only starts it, keeps
-one `gan-bench run` per folder, and clears a stale lock that a killed run left behind.
+one `gan-bench run` per folder, clears a stale lock that a killed run left behind, and sets
+damaged results files aside so that Snakemake rebuilds them (gan_bench/workflow/repair.py).
 Before Snakemake starts it says what the study will cost (gan_bench/workflow/estimate.py),
 and while Snakemake runs, how far it got (gan_bench/workflow/progress.py).
 """
@@ -30,6 +31,7 @@ from gan_bench.workflow.estimate import (
 )
 from gan_bench.workflow.failures import failure_lines
 from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs, trained_runs
+from gan_bench.workflow.repair import repair
 
 DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
 CORES_FLAGS = ("--cores", "-c", "--jobs", "-j")
@@ -217,6 +219,7 @@ def run_study(
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
             folder = StudyFolder(workdir / study_plan.results_dir)  # a changed study stops here
             check_results_folder(study_plan.study, folder, record=not is_dry_run(snakemake_args))
+            repair(study_plan, workdir, is_dry_run(snakemake_args))  # damaged files: rebuilt
             estimate = announce(study_plan, workdir, snakemake_args)
             if _may_hold_stale_lock(workdir, snakemake_args):
                 directory = ["--directory", str(workdir)]

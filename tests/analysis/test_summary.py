@@ -75,6 +75,36 @@ def test_scores_without_a_registry_description_are_refused(tmp_path):
         collect_runs([run_folder(tmp_path, "g_output-sigmoid", 0, odd)], ["g_output"])
 
 
+@pytest.mark.parametrize("name", ["config.json", "run.json", "scores.json"])
+def test_a_damaged_run_file_is_refused_by_name_with_how_to_rebuild_it(tmp_path, name):
+    run = run_folder(tmp_path, "g_output-tanh", 0, fid_scores(12.5))
+    (run / name).write_bytes(b"\x00garbage{")
+    with pytest.raises(SummaryError) as caught:
+        collect_runs([run], ["g_output"])
+    message = str(caught.value)
+    assert message.startswith(f"{run / name}: not valid JSON")
+    assert "`gan-bench run STUDY` sets a damaged run file aside" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'\x00\xff\xfe,,\n"', "not a summary.csv of `gan-bench aggregate`"),
+        (b"", "No columns to parse"),
+        (b"cell;seed;status\na;0;completed\n", "no column cell, seed, status"),
+        (b"cell,seed,status\na,0.5,completed\n", "seed: '0.5' is not a whole number"),
+        (b"cell,seed,status\na,0,finished\n", "status: 'finished' is not one of"),
+    ],
+)
+def test_a_damaged_summary_csv_is_refused_by_name(tmp_path, content, problem):
+    path = tmp_path / "summary.csv"
+    path.write_bytes(content)
+    with pytest.raises(SummaryError, match=problem) as caught:
+        read_summary(path)
+    assert str(caught.value).startswith(f"{path}: not a summary.csv")
+    assert "rerun `gan-bench aggregate STUDY`" in str(caught.value)
+
+
 def test_summary_reads_back_as_written(tmp_path):
     frame = pd.DataFrame(
         {

@@ -95,6 +95,36 @@ def test_summary_csv_missing_or_empty(folder):
         gather(folder)
 
 
+def test_a_summary_csv_that_does_not_match_design_or_metrics_is_refused(folder):
+    """Checked before anything is drawn: a bad summary.csv fails the report at once."""
+    summary = pd.read_csv(folder.summary)
+    changes = {
+        "cell 'nowhere' is not one of design.json": lambda s: s.assign(cell="nowhere"),
+        "no column fid_cnn_2k, which metrics.json describes": lambda s: s.drop(
+            columns="fid_cnn_2k"
+        ),
+        "fid_cnn_2k: not numbers": lambda s: s.assign(fid_cnn_2k="garbage"),
+    }
+    for problem, change in changes.items():
+        change(summary).to_csv(folder.summary, index=False)
+        with pytest.raises(ReportError, match=problem) as caught:
+            gather(folder)
+        assert str(caught.value).startswith(f"{folder.summary}: ")
+
+
+def test_a_damaged_samples_png_is_left_out_of_the_mosaic(folder):
+    inputs = gather(folder)
+    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    first = analysis.layout.cell_order[0]
+    for seed in (0, 1):
+        folder.run(first, seed).root.mkdir(parents=True)
+        Image.fromarray(np.zeros((4, 4), dtype="uint8")).save(folder.run(first, seed).samples)
+    cut = folder.run(first, 0).samples
+    cut.write_bytes(cut.read_bytes()[:20])
+    label, path = sample_tiles(folder, analysis)[0]
+    assert path == folder.run(first, 1).samples and "seed 1" in label
+
+
 def test_logs_and_samples_come_from_the_run_folders_that_have_them(folder):
     inputs = gather(folder)
     analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)

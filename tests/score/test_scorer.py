@@ -139,6 +139,16 @@ def test_a_real_runs_log_gives_d_overfit_and_d_balance(run_dir):
     assert math.isnan(scores["metrics"]["overfit_pattern"])  # 4 log lines: too few
 
 
+def test_a_log_short_of_lines_is_named_in_a_warning(run_dir, capsys):
+    """The dynamics metrics come from log.jsonl: scoring a run whose log lost lines says so."""
+    log = RunFolder(run_dir).log
+    score_run(run_dir, samples=64)
+    assert "warning" not in capsys.readouterr().err  # a whole log: nothing to say
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[1:]))
+    score_run(run_dir, samples=64)
+    assert f"gan-bench: warning: {log}: no line of step" in capsys.readouterr().err
+
+
 def test_diverged_run_gets_nan_scores(run_dir):
     paths = RunFolder(run_dir)
     run = read_json(paths.run)
