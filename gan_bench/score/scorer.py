@@ -36,6 +36,7 @@ from gan_bench.score.extractors import (
     inception_weights,
     local_inception_weights,
 )
+from gan_bench.study.study_file import min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
 
@@ -43,7 +44,7 @@ EXTRACTORS = ("auto", "domain", "inception")
 SAMPLE_SEED = 8191  # the latent noise of every scoring: same run -> same samples
 REAL_SUBSET_SEED = 4093  # which held-out images form the real reference when there are more
 REAL_SPLIT = "heldout"  # images the classifier never saw, like the generator's samples
-MIN_SAMPLES = 10
+MIN_SAMPLES = min_samples()  # eval.num_samples' minimum in the study schema, which says why
 GENERATE_BATCH = 500
 LABELLED_DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
 
