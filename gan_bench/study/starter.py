@@ -17,7 +17,7 @@ import yaml
 
 from gan_bench.errors import BadInput
 from gan_bench.study import dataspec
-from gan_bench.study.study_file import load_schema, study_from_dict
+from gan_bench.study.study_file import load_schema, min_samples, study_from_dict
 
 TEMPLATE = Path(__file__).resolve().parent / "starter.yaml"
 BATCH_SIZE = 64  # the template's train.batch_size: the data must hold at least one batch
@@ -88,7 +88,7 @@ def check_data(images: str | None, idx: tuple[str, str] | None) -> None:
         spec = {"name": "folder", "path": images}
     elif idx is not None:
         spec = {"name": "idx", "images": idx[0], "labels": idx[1]}
-    problems = dataspec.spec_problems(spec, BATCH_SIZE)
+    problems = dataspec.spec_problems(spec, BATCH_SIZE, min_heldout=min_samples())
     data_option = "--images" if images is not None else "--idx IMAGES"
     lines = []
     for key, message in problems:

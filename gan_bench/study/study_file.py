@@ -257,7 +257,9 @@ def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
             if reason:
                 problems.append((f"factors.{name}[{index}]", reason))
     problems += _design_problems(study)
-    problems += dataspec.spec_problems(study["dataset"], study["train"]["batch_size"])
+    problems += dataspec.spec_problems(
+        study["dataset"], study["train"]["batch_size"], min_heldout=min_samples()
+    )
     return problems
 
 
