@@ -209,10 +209,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
+    from gan_bench.analysis.preflight import checked_plan
     from gan_bench.study.design import cells, varied_tricks
-    from gan_bench.study.study_file import load_study
 
-    study = load_study(args.study)
+    study = checked_plan(args.study).study  # every check `gan-bench run` makes before it starts
     varied = varied_tricks(study)
     rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
     print(_cells_table(rows, args.format))

@@ -27,6 +27,11 @@ from pathlib import Path
 RESULTS_ROOT = Path("results")
 CODE_DIFF = "code.diff"  # beside a run.json or a report.html: the tree's uncommitted changes
 
+# A cell id names a folder (runs/<cell-id>/) and is the Snakefile's {cell} wildcard: these
+# characters only, and at most NAME_MAX bytes (one file name on Linux and macOS).
+CELL_ID_PATTERN = r"[A-Za-z0-9_.\-]+"
+NAME_MAX = 255
+
 
 @dataclass(frozen=True)
 class RunFolder:

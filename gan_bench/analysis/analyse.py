@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gan_bench.analysis.choices import primary_column, sesoi_settings
 from gan_bench.analysis.claims import claims_table
 from gan_bench.analysis.conditional import (
     CONDITIONAL_COLUMNS,
@@ -30,7 +31,7 @@ from gan_bench.analysis.conditional import (
     partners,
     split_holm,
 )
-from gan_bench.analysis.equivalence import margin, sesoi_settings
+from gan_bench.analysis.equivalence import margin
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
@@ -38,7 +39,6 @@ from gan_bench.analysis.layout import (
     diverged_as_worst,
     layout_for,
     metric_columns,
-    primary_column,
     statistic_runs,
     tidy_runs,
 )

@@ -19,9 +19,10 @@ import pandas as pd
 from scipy import stats
 
 from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
+from gan_bench.analysis.choices import primary_column, sesoi_settings
 from gan_bench.analysis.conditional import recommended_config
-from gan_bench.analysis.equivalence import margin, sesoi_settings
-from gan_bench.analysis.layout import Layout, confirmatory_claims, layout_for, primary_column
+from gan_bench.analysis.equivalence import margin
+from gan_bench.analysis.layout import Layout, confirmatory_claims, layout_for
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.analysis.robust import robust_fit
 from gan_bench.score.registry import MetricColumn

@@ -16,30 +16,10 @@ import math
 import numpy as np
 from scipy import stats
 
-from gan_bench.errors import BadInput
-from gan_bench.score.registry import METRICS, MetricColumn
-from gan_bench.study.study_file import Study
+from gan_bench.score.registry import MetricColumn
 
 POWER = 0.8
 MAX_SEEDS = 1000  # claims.MAX_SEEDS: beyond it no practical study decides
-
-
-class SesoiError(BadInput):
-    """analysis.sesoi names an unknown metric family or a value that is not positive."""
-
-
-def sesoi_settings(study: Study) -> dict[str, float]:
-    """The study's analysis.sesoi, checked: metric family -> a positive number."""
-    given = study.analysis.get("sesoi", {}) or {}
-    for key, value in given.items():
-        if key not in METRICS:
-            raise SesoiError(
-                f"{study.path}: analysis.sesoi.{key}: not a metric family "
-                f"(known: {', '.join(METRICS)})"
-            )
-        if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
-            raise SesoiError(f"{study.path}: analysis.sesoi.{key}: must be a number > 0")
-    return {key: float(value) for key, value in given.items()}
 
 
 def margin(column: MetricColumn, settings: dict[str, float], baseline_mean: float) -> float:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from gan_bench.analysis.summary import RUN_COLUMNS
 from gan_bench.errors import BadInput
-from gan_bench.score.registry import MetricColumn, lead_column
+from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
 from gan_bench.study.tricks import TRICK_ORDER, TRICKS, format_level
@@ -56,26 +56,6 @@ def metric_columns(frame: pd.DataFrame, columns: list[MetricColumn]) -> list[str
             "(re-run `gan-bench aggregate STUDY`)"
         )
     return [name for name in frame.columns if name in described]
-
-
-class PrimaryError(BadInput):
-    """The study's analysis.primary names no metric column of its summary; names both."""
-
-
-def primary_column(study: Study, columns: list[MetricColumn]) -> MetricColumn | None:
-    """The study's confirmatory metric: analysis.primary (a column name, or a metric family
-    key for its first column), else the registry's lead column (the first FID)."""
-    wanted = study.analysis.get("primary")
-    if wanted is None:
-        return lead_column(columns)
-    match = next((c for c in columns if c.name == wanted), None)
-    match = match or next((c for c in columns if c.metric.key == wanted), None)
-    if match is None:
-        raise PrimaryError(
-            f"{study.path}: analysis.primary: {wanted!r} is no metric column of this study's "
-            f"summary (columns: {', '.join(c.name for c in columns) or 'none'})"
-        )
-    return match
 
 
 def dynamics_column(trick: str, columns: list[MetricColumn]) -> MetricColumn | None:

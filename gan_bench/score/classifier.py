@@ -25,8 +25,8 @@ from filelock import FileLock
 from torch import nn
 
 from gan_bench.cache import cache_root
-from gan_bench.errors import BadInput
 from gan_bench.files import load_torch, save_torch
+from gan_bench.score.planning import ScoringError
 from gan_bench.train.data import ImageData, dataset_key, load_dataset
 
 CLASSIFIER_FORMAT = 1  # bump when the network or training changes: old cache entries retire
@@ -35,10 +35,6 @@ MIN_ACCURACY = {"digits": 0.95, "mnist": 0.98, "fashion-mnist": 0.88, "cifar10":
 # idx datasets: their content is unknown (Fashion-MNIST's IDX files carry the same names as
 # MNIST's), so a generic bar: low enough for Fashion-MNIST-like data, far above chance.
 GENERIC_MIN_ACCURACY = 0.85
-
-
-class ScoringError(BadInput):
-    """Scoring cannot go ahead; the message names the file, key or setting to fix."""
 
 
 # --------------------------------------------------------------------------- the network

@@ -22,13 +22,8 @@ import torch
 from gan_bench.cache import cache_root
 from gan_bench.files import read_json, write_json
 from gan_bench.folders import RunFolder
-from gan_bench.score import dynamics, metrics, registry
-from gan_bench.score.classifier import (
-    Classifier,
-    ScoringError,
-    load_or_train_classifier,
-    predict_logits,
-)
+from gan_bench.score import dynamics, metrics, planning, registry
+from gan_bench.score.classifier import Classifier, load_or_train_classifier, predict_logits
 from gan_bench.score.codes import code_scores, load_weights
 from gan_bench.score.extractors import (
     Extractor,
@@ -37,17 +32,17 @@ from gan_bench.score.extractors import (
     inception_weights,
     local_inception_weights,
 )
+from gan_bench.score.planning import EXTRACTORS, ScoringError
+from gan_bench.study.study_file import min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
 from gan_bench.train.recovery import missing_log_steps
 
-EXTRACTORS = ("auto", "domain", "inception")
 SAMPLE_SEED = 8191  # the latent noise of every scoring: same run -> same samples
 REAL_SUBSET_SEED = 4093  # which held-out images form the real reference when there are more
 REAL_SPLIT = "heldout"  # images the classifier never saw, like the generator's samples
-MIN_SAMPLES = 10
+MIN_SAMPLES = min_samples()  # eval.num_samples' minimum in the study schema, which says why
 GENERATE_BATCH = 500
-LABELLED_DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
 
 __all__ = ["EXTRACTORS", "ScoringError", "score_run"]
 
@@ -82,35 +77,19 @@ def read_run(paths: RunFolder) -> tuple[dict[str, Any], dict[str, Any]]:
     return config, run
 
 
-def has_labels(spec: dict[str, Any]) -> bool:
-    return spec["name"] in LABELLED_DATASETS or (spec["name"] == "idx" and "labels" in spec)
-
-
 def plan_extractors(choice: str, spec: dict[str, Any], strict: bool = True) -> list[str]:
-    """Short names of the extractors to use: auto = the domain CNN (labelled data), plus
-    Inception when its weights are already on disk; never a network attempt for auto."""
-    if choice not in EXTRACTORS:
-        raise ScoringError(
-            f"--extractor: unknown extractor {choice!r} (known: {', '.join(EXTRACTORS)})"
-        )
-    if choice == "domain":
-        return ["cnn"]
-    if choice == "inception":
-        return ["inception"]
-    try:
-        inception = local_inception_weights() is not None
-    except ScoringError:
-        if strict:
-            raise
-        inception = False
-    planned = (["cnn"] if has_labels(spec) else []) + (["inception"] if inception else [])
-    if not planned:
-        raise ScoringError(
-            f"dataset.name: {spec['name']!r} has no labels for the domain extractor and no "
-            "Inception weights are on disk; provide labels or Inception weights "
-            "(see --extractor inception)"
-        )
-    return planned
+    """planning.plan_extractors with Inception looked for on disk (never on the network);
+    `strict=False`: a wrong $GAN_BENCH_INCEPTION_WEIGHTS reads as no weights."""
+
+    def inception_on_disk() -> bool:
+        try:
+            return local_inception_weights() is not None
+        except ScoringError:
+            if strict:
+                raise
+            return False
+
+    return planning.plan_extractors(choice, spec, inception_on_disk)
 
 
 def metric_names(extractors: list[str], count: int, infogan: bool) -> list[str]:

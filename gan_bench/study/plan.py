@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gan_bench.folders import RESULTS_ROOT, RunFolder, StudyFolder
+from gan_bench.folders import NAME_MAX, RESULTS_ROOT, RunFolder, StudyFolder
 from gan_bench.study.cost import run_macs
 from gan_bench.study.design import Cell, cells
 from gan_bench.study.fractional import fractional_design
@@ -74,6 +74,7 @@ def plan(
     if max_runs is not None:
         check_run_limit(study, max_runs)
     study_cells = cells(study)
+    check_cell_ids(study, study_cells)
     runs = [(cell.id, seed) for cell in study_cells for seed in study.seeds]
     folder = StudyFolder.of(study.name, results_root)
     return Plan(study, str(folder.root), runs, _rank_by_cost(study, study_cells))
@@ -113,6 +114,18 @@ def check_run_limit(study: Study, max_runs: int) -> None:
             )
         ],
     )
+
+
+def check_cell_ids(study: Study, study_cells: list[Cell]) -> None:
+    """StudyError when a cell id is too long to name its run folder (NAME_MAX bytes)."""
+    for cell in study_cells:
+        if len(cell.id.encode()) > NAME_MAX:
+            key = "cells" if study.design == "cells" else "factors"
+            message = (
+                f"cell id {cell.id[:40]}... is {len(cell.id.encode())} bytes, over the "
+                f"{NAME_MAX} a folder name may have; vary fewer tricks at once"
+            )
+            raise StudyError(study.path, [(key, message)])
 
 
 def _rank_by_cost(study: Study, study_cells: list[Cell]) -> dict[str, int]:

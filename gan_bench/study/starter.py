@@ -17,11 +17,12 @@ import yaml
 
 from gan_bench.errors import BadInput
 from gan_bench.study import dataspec
-from gan_bench.study.study_file import study_from_dict
+from gan_bench.study.study_file import load_schema, min_samples, study_from_dict
 
 TEMPLATE = Path(__file__).resolve().parent / "starter.yaml"
 BATCH_SIZE = 64  # the template's train.batch_size: the data must hold at least one batch
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # study.name in schema.yaml
+NAME_SCHEMA = load_schema()["properties"]["name"]  # its pattern and maxLength
+NAME_PATTERN = re.compile(NAME_SCHEMA["pattern"])
 AUTO_NOTE = (
     "  # auto = a small classifier trained once on the labelled data (offline); inception =\n"
     "  # torch-fidelity's Inception network (downloads its weights once)"
@@ -87,7 +88,7 @@ def check_data(images: str | None, idx: tuple[str, str] | None) -> None:
         spec = {"name": "folder", "path": images}
     elif idx is not None:
         spec = {"name": "idx", "images": idx[0], "labels": idx[1]}
-    problems = dataspec.spec_problems(spec, BATCH_SIZE)
+    problems = dataspec.spec_problems(spec, BATCH_SIZE, min_heldout=min_samples())
     data_option = "--images" if images is not None else "--idx IMAGES"
     lines = []
     for key, message in problems:
@@ -101,14 +102,14 @@ def check_data(images: str | None, idx: tuple[str, str] | None) -> None:
 def study_name(file: str, name: str | None) -> str:
     """--name, else the file's stem made into a valid study name ('my study.yaml' -> 'my-study')."""
     if name is not None:
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.match(name) or len(name) > NAME_SCHEMA["maxLength"]:
             raise InitError(
                 f"--name {name!r}: a study name is letters, digits, '_', '.' and '-', "
-                "starting with a letter or digit"
+                f"starting with a letter or digit, at most {NAME_SCHEMA['maxLength']} long"
             )
         return name
     derived = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(file).stem).lstrip("_.-")
-    return derived or "my-study"
+    return derived[: NAME_SCHEMA["maxLength"]] or "my-study"
 
 
 def starter_text(file: str, name: str, images: str | None, idx: tuple[str, str] | None) -> str:

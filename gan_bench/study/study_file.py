@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,9 +20,10 @@ import jsonschema
 import yaml
 
 from gan_bench.errors import BadInput
+from gan_bench.folders import CELL_ID_PATTERN
 from gan_bench.resources import SCHEMA
-from gan_bench.study import dataspec
-from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults
+from gan_bench.study import dataspec, safe_yaml
+from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults, format_level
 
 SCHEMA_PATH = SCHEMA
 SECTIONS_WITH_DEFAULTS = ("dataset", "model", "train", "eval")
@@ -65,15 +67,26 @@ def load_schema() -> dict[str, Any]:
 
 
 def read_study_file(path: str | Path) -> Any:
-    """The parsed YAML of a study file; StudyError when it is missing or not YAML."""
+    """The parsed YAML of a study file; StudyError when it is missing, not UTF-8 text, too
+    big, or not YAML a study can be (duplicate keys, aliases past a bound: safe_yaml)."""
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+        with open(path, "rb") as handle:
+            data = handle.read(safe_yaml.MAX_BYTES + 1)
     except FileNotFoundError:
         raise StudyError(source, [("study", "file not found")]) from None
     except OSError as error:
         raise StudyError(source, [("study", f"cannot read: {error}")]) from None
+    if len(data) > safe_yaml.MAX_BYTES:
+        limit = f"{safe_yaml.MAX_BYTES // 1024} KiB"
+        raise StudyError(source, [("study", f"over {limit}; a study file is a few KB")])
+    try:
+        return safe_yaml.load_text(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        where = f"byte {error.start}: {data[error.start : error.start + 1]!r}"
+        raise StudyError(source, [("study", f"not UTF-8 text ({where})")]) from None
+    except safe_yaml.YamlProblem as problem:
+        raise StudyError(source, [(problem.key, problem.message)]) from None
     except yaml.YAMLError as error:
         raise StudyError(source, [("yaml", f"not valid YAML: {error}")]) from None
 
@@ -153,9 +166,28 @@ def seed_limit() -> int:
     return load_schema()["properties"]["seeds"]["items"]["maximum"]
 
 
+def min_samples() -> int:
+    """The fewest samples scoring takes: eval.num_samples' minimum, which says why (the
+    scorer and the held-out split's check read it here)."""
+    return load_schema()["properties"]["eval"]["properties"]["num_samples"]["minimum"]
+
+
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# JSON Schema counts 32.0 as an integer; a study's integers are counts and seeds, and 32.0
+# would reach the trainer as a float (and a folder named seed-1.0), so only ints are.
+StrictValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
+EXPLAINED = ("minimum", "maximum", "exclusiveMaximum", "maxLength", "pattern")  # with a why
+
+
 def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
     """Schema violations as (key, message), unknown keys named as keys of their own."""
-    validator = jsonschema.Draft202012Validator(load_schema())
+    validator = StrictValidator(load_schema())
     problems = []
     for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
@@ -170,7 +202,7 @@ def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append((_key_path([*path, key]), "required key is missing"))
             continue
         message = error.message
-        if error.validator == "maximum" and "description" in error.schema:
+        if error.validator in EXPLAINED and "description" in error.schema:
             message += f" ({error.schema['description']})"  # why the limit is what it is
         problems.append((_key_path(path), message))
     return problems
@@ -191,13 +223,22 @@ def with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     return completed
 
 
+def level_problem(name: str, value: Any) -> str | None:
+    """Why `value` is no level of trick `name` (the registry's check), or cannot be written
+    in a cell id (1e16 prints as 1e+16, and `+` names no folder nor wildcard); else None."""
+    reason = TRICKS[name].check(value)
+    if reason is None and not re.fullmatch(CELL_ID_PATTERN, format_level(value)):
+        reason = f"{format_level(value)!r} cannot be written in a cell id (A-Z a-z 0-9 _ . -)"
+    return reason
+
+
 def _trick_settings_problems(key: str, settings: dict[str, Any]) -> list[tuple[str, str]]:
     problems = []
     for name, value in settings.items():
         if name not in TRICKS:
             problems.append((f"{key}.{name}", f"unknown trick (known: {', '.join(TRICK_ORDER)})"))
             continue
-        reason = TRICKS[name].check(value)
+        reason = level_problem(name, value)
         if reason:
             problems.append((f"{key}.{name}", reason))
     return problems
@@ -212,11 +253,13 @@ def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
             problems.append((f"factors.{name}", f"unknown trick (known: {', '.join(TRICK_ORDER)})"))
             continue
         for index, level in enumerate(levels):
-            reason = TRICKS[name].check(level)
+            reason = level_problem(name, level)
             if reason:
                 problems.append((f"factors.{name}[{index}]", reason))
     problems += _design_problems(study)
-    problems += dataspec.spec_problems(study["dataset"], study["train"]["batch_size"])
+    problems += dataspec.spec_problems(
+        study["dataset"], study["train"]["batch_size"], min_heldout=min_samples()
+    )
     return problems
 
 

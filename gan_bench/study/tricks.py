@@ -45,6 +45,7 @@ class Trick:
     maximum: float | None = None
     exclusive_minimum: bool = False
     exclusive_maximum: bool = False
+    bound_why: str = ""  # why the bounds are where they are (said with a level outside them)
     # The level the claim says is better than `default` (None: the claim names no direction).
     recommended: Any = None
     claim_kind: ClaimKind = "direction"
@@ -83,18 +84,9 @@ class Trick:
             above = value >= self.maximum if self.exclusive_maximum else value > self.maximum
             if above:
                 op = "<" if self.exclusive_maximum else "<="
-                return f"must be {op} {self.maximum}, got {value!r}"
+                why = f" ({self.bound_why})" if self.bound_why else ""
+                return f"must be {op} {self.maximum}, got {value!r}{why}"
         return None
-
-    def describe_levels(self) -> str:
-        """Human-readable allowed levels, for docs and error messages."""
-        if self.levels:
-            return ", ".join(format_level(level) for level in self.levels)
-        low = "(" if self.exclusive_minimum else "["
-        high = ")" if self.exclusive_maximum else "]"
-        lo = "-inf" if self.minimum is None else format_level(self.minimum)
-        hi = "inf" if self.maximum is None else format_level(self.maximum)
-        return f"{self.kind} in {low}{lo}, {hi}{high}"
 
 
 def format_level(value: Any) -> str:
@@ -206,6 +198,8 @@ _TRICKS: tuple[Trick, ...] = (
         "noisy labels make D more robust",
         "Keras GAN bag of tricks (0.05)",
         minimum=0.0,
+        maximum=1.0,
+        bound_why="targets are clipped to [0, 1 + 2w/3]: past 1 more noise changes nothing",
         recommended=0.05,
     ),
     Trick(
@@ -269,6 +263,8 @@ _TRICKS: tuple[Trick, ...] = (
         "noise before D gives better samples (it stops D overfitting: its dynamics claim)",
         "Sønderby et al. 2016",
         minimum=0.0,
+        maximum=10.0,
+        bound_why="5x the [-1, 1] images' range: past it D sees noise alone",
         recommended=0.1,
         dynamics=DynamicsClaim(
             "d_overfit",
@@ -314,6 +310,8 @@ _TRICKS: tuple[Trick, ...] = (
         "extra G steps give better samples (G catches up with D)",
         "folk advice",
         minimum=1,
+        maximum=100,
+        bound_why="G updates per D update: 100 is 50x the claim's 2 (a run does steps x that)",
         recommended=2,
         dynamics=DynamicsClaim(
             "d_balance",
@@ -388,8 +386,3 @@ TRICK_ORDER: tuple[str, ...] = tuple(TRICKS)
 def defaults() -> dict[str, Any]:
     """Every trick at its registry default: the settings of a plain DCGAN."""
     return {name: trick.default for name, trick in TRICKS.items()}
-
-
-def unknown_tricks(names: list[str] | set[str] | dict[str, Any]) -> list[str]:
-    """Names that the registry does not know, in the order given."""
-    return [name for name in names if name not in TRICKS]

@@ -24,6 +24,7 @@ from gan_bench.study.dataspec import (
     SPLIT_SEED,
     TORCHVISION_SETS,
     DataError,
+    checked_idx,
     data_root,
     dataset_key,
     folder_files,
@@ -106,9 +107,11 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _read_idx(path: Path) -> torch.Tensor:
-    """An IDX file (gzip or raw) through torchvision's reader."""
+    """An IDX file (gzip or raw) through torchvision's reader, once its length is checked
+    against its header (a truncated file or a huge claim: DataError naming the file)."""
     from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
+    checked_idx(path)
     with open_maybe_gzip(path) as source, tempfile.NamedTemporaryFile(suffix=".idx") as raw:
         shutil.copyfileobj(source, raw)
         raw.flush()

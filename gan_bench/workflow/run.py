@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from gan_bench.analysis.preflight import checked_plan
 from gan_bench.errors import BadInput
 from gan_bench.folders import StudyFolder
 from gan_bench.study.fingerprint import check_results_folder
-from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan
 from gan_bench.workflow.estimate import (
     LONG_STUDY_S,
     STUDY_OVERHEAD_S,
@@ -204,7 +205,8 @@ def run_study(
     from gan_bench.files import write_json
     from gan_bench.resources import SNAKEFILE as snakefile
 
-    study_plan = plan(study, max_runs=max_runs, seeds=seeds)  # a bad or huge study fails here
+    # a bad or huge study fails here, before Snakemake starts
+    study_plan = checked_plan(study, max_runs=max_runs, seeds=seeds)
     workdir = _workdir(snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's

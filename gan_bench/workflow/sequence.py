@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from gan_bench.analysis.preflight import checked_plan
 from gan_bench.analysis.sequential import (
     Schedule,
     Sequence,
@@ -47,7 +48,7 @@ def prepare(
     """The schedule and the results folder (relative to Snakemake's directory), checked
     before any work: the study has a claim to decide and its largest plan (N seeds per
     cell) fits --max-runs."""
-    study_plan = plan(study, max_runs=max_runs)
+    study_plan = checked_plan(study, max_runs=max_runs)
     if not directed_claims(study_plan.study):
         raise BadInput(
             f"{study}: factors: --until-decided needs a claim to decide, and no factor of "

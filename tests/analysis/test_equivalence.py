@@ -16,10 +16,8 @@ from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.claims import NO_PRACTICAL_EFFECT
 from gan_bench.analysis.equivalence import (
-    SesoiError,
     margin,
     seeds_to_decide,
-    sesoi_settings,
     tost_p,
 )
 
@@ -32,10 +30,6 @@ def test_sesoi_is_the_registrys_or_the_studys_and_relative_ones_scale():
     assert margin(FID, {"fid": 0.1}, -30.0) == pytest.approx(3.0)
     assert math.isnan(margin(FID, {}, math.nan))
     assert margin(IS, {}, 5.0) == pytest.approx(IS.metric.sesoi * 5.0)
-    study = study_of(TWO, analysis={"sesoi": {"fid": 0.1}})
-    assert sesoi_settings(study) == {"fid": 0.1}
-    with pytest.raises(SesoiError, match=r"analysis\.sesoi\.fdi: not a metric family"):
-        sesoi_settings(study_of(TWO, analysis={"sesoi": {"fdi": 0.1}}))
 
 
 def test_tost_is_the_larger_one_sided_p_and_matches_a_90_percent_interval():

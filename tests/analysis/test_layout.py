@@ -11,12 +11,10 @@ from conftest import PLANTED_METRICS, planted, study_of
 from gan_bench.analysis.layout import (
     LayoutError,
     MetricError,
-    PrimaryError,
     confirmatory_claims,
     dynamics_column,
     layout_for,
     metric_columns,
-    primary_column,
     statistic_runs,
     tidy_runs,
 )
@@ -107,20 +105,6 @@ def test_statistics_take_towards_zero_metrics_as_absolute_values():
     assert list(taken[CHECKERBOARD.name]) == [0.5, 0.25]
     assert list(taken["fid_cnn_2k"]) == [-1.0, 2.0]  # lower is better: as it is
     assert list(runs[CHECKERBOARD.name]) == [-0.5, 0.25]  # the runs themselves untouched
-
-
-def test_primary_metric_is_the_studys_choice_else_the_lead_fid(tmp_path):
-    """analysis.primary names a column or a metric family; it survives study.yaml; one that
-    names no column is refused naming the key and the columns there are."""
-    columns = [*PLANTED_METRICS, CHECKERBOARD]
-    assert primary_column(study_of(TYPED), columns).name == "fid_cnn_2k"
-    by_family = study_of(TYPED, analysis={"primary": "checkerboard"})
-    assert primary_column(by_family, columns) is CHECKERBOARD
-    folder = StudyFolder(tmp_path / "typed")
-    write_study_record(by_family, folder)
-    assert read_study_record(folder)[0].analysis == {"primary": "checkerboard"}
-    with pytest.raises(PrimaryError, match=r"analysis.primary: 'kid'.*fid_cnn_2k, is_cnn_2k"):
-        primary_column(study_of(TYPED, analysis={"primary": "kid"}), PLANTED_METRICS)
 
 
 def test_confirmatory_claims_are_main_claims_on_the_primary_and_dynamics_on_their_own():

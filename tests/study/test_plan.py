@@ -69,3 +69,23 @@ def test_without_a_limit_plan_lists_every_run(write_study):
     """Commands after training (aggregate) read the plan without the limit."""
     path = write_study(tiny_study(seeds=list(range(5))))
     assert len(plan(path).runs) == 10
+
+
+def test_a_cell_id_too_long_for_a_folder_name_is_refused(write_study):
+    long_cell = {
+        name: 0.1111111111111111
+        for name in ("d_dropout", "label_noise", "label_flip", "soft_labels", "instance_noise")
+    }
+    long_cell |= {
+        "label_smoothing": 0.9111111111111111,
+        "g_output": "sigmoid",
+        "latent": "uniform",
+        "d_downsample": "maxpool",
+        "g_upsample": "resize",
+        "instance_noise_schedule": "constant",
+        "feature_matching_stats": "separate",
+    }
+    raw = tiny_study(design="cells", factors={}, cells=[long_cell])  # fmt: skip
+    with pytest.raises(StudyError, match=r"cells: cell id g_output-sigmoid.* bytes, over the 255"):
+        plan(write_study(raw))
+    assert len(plan(write_study(tiny_study())).runs) == 2

@@ -111,6 +111,10 @@ def test_names_come_from_the_file_or_are_checked():
     assert study_name("true.yaml", None) == "true"
     with pytest.raises(InitError, match="--name 'a b'"):
         study_name("x.yaml", "a b")
+    for name in ("evil\n", "n" * 101):  # the schema's pattern and length, read from it
+        with pytest.raises(InitError, match="at most 100 long"):
+            study_name("x.yaml", name)
+    assert study_name("l" * 300 + ".yaml", None) == "l" * 100
 
 
 def test_a_name_yaml_would_read_as_another_type_stays_a_string(tmp_path):

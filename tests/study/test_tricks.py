@@ -40,7 +40,9 @@ def test_every_trick_is_documented_and_its_default_is_valid(name):
         ("d_dropout", [0.0, 0.4, 0.99], [1.0, -0.1, "0.4", float("nan")]),
         ("label_smoothing", [0.51, 0.9, 1.0], [0.5, 1.01]),
         ("label_flip", [0.0, 0.49], [0.5, -0.01]),
-        ("g_steps", [1, 2, 5], [0, 1.5, True]),
+        ("g_steps", [1, 2, 5, 100], [0, 1.5, True, 2.0, 101, 10**9]),
+        ("label_noise", [0.0, 0.05, 1.0], [1.01, 1e16]),
+        ("instance_noise", [0.0, 0.1, 10.0], [10.5, 1e16]),
         ("feature_matching", [True, False], [0, "yes"]),
         ("soft_labels", [0.0, 0.3, 0.49], [0.5, -0.1, float("inf")]),
         ("instance_noise_schedule", ["linear", "constant"], ["cosine", True]),
@@ -80,3 +82,18 @@ def test_dynamics_claims_name_a_direction_and_the_new_levels_claim_none():
     assert TRICKS["soft_labels"].recommended == 0.3
     assert TRICKS["instance_noise_schedule"].recommended is None
     assert TRICKS["feature_matching_stats"].recommended is None
+
+
+NUMERIC = [name for name in TRICK_ORDER if TRICKS[name].kind in ("float", "int")]
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_numeric_trick_is_bounded_above_so_its_levels_write_cell_ids(name):
+    """An unbounded float reaches 1e16, whose repr (1e+16) is no cell id; a huge g_steps hangs."""
+    from gan_bench.study.study_file import level_problem
+
+    trick = TRICKS[name]
+    assert trick.maximum is not None and trick.maximum < 1e16
+    assert level_problem(name, trick.recommended) is None
+    if name in ("label_noise", "instance_noise", "g_steps"):  # bounds that are a choice
+        assert trick.bound_why in trick.check(trick.maximum * 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 import torch
 from conftest import MNIST_T10K, write_idx
@@ -45,14 +47,26 @@ def test_idx_files_gzip_or_raw(tmp_path, compress):
     write_idx(tmp_path / "lab", labels, compress)
     spec = {"name": "idx", "image_size": 32, "images": str(tmp_path / "img"),
             "labels": str(tmp_path / "lab")}  # fmt: skip
-    assert dataspec.spec_problems(spec, batch_size=8) == []
+    assert dataspec.spec_problems(spec, batch_size=8, min_heldout=10) == []
     loaded = data.load_dataset(spec)
     assert loaded.images.shape == (50, 1, 32, 32) and loaded.num_classes == 7
     assert torch.equal(loaded.labels, labels)
     assert len(loaded.heldout_index) == 10
-    assert dataspec.spec_problems(spec, batch_size=41) == [
+    assert dataspec.spec_problems(spec, batch_size=41, min_heldout=10) == [
         ("train.batch_size", "41 is larger than the training split (40 images)")
     ]
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_the_idx_reader_refuses_a_truncated_file_by_the_validations_check(tmp_path, compress):
+    """A file cut after validation (or read without it) fails naming the file, not deep in
+    torchvision: _read_idx runs dataspec.checked_idx first."""
+    write_idx(tmp_path / "img", torch.zeros(50, 8, 8), compress=False)
+    payload = (tmp_path / "img").read_bytes()[:-10]
+    (tmp_path / "img").write_bytes(gzip.compress(payload) if compress else payload)
+    spec = {"name": "idx", "image_size": 16, "images": str(tmp_path / "img")}
+    with pytest.raises(dataspec.DataError, match=r"img: truncated: its header claims 50 x 8 x 8"):
+        data.prepare_dataset(spec)
 
 
 @pytest.mark.skipif(not MNIST_T10K.is_dir(), reason="../shared/datasets/mnist-t10k is absent")
@@ -71,7 +85,7 @@ def test_folder_of_images(tmp_path):
         save_image(torch.rand(3, 20, 24), tmp_path / f"img{index}.png")
     (tmp_path / "notes.txt").write_text("not an image")
     spec = {"name": "folder", "image_size": 16, "path": str(tmp_path)}
-    assert dataspec.spec_problems(spec, batch_size=4) == []
+    assert dataspec.spec_problems(spec, batch_size=4, min_heldout=1) == []
     loaded = data.load_dataset(spec)
     assert loaded.images.shape == (6, 3, 16, 16) and loaded.labels is None
     grey = data.load_dataset(spec | {"channels": 1})
