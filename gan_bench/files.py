@@ -69,7 +69,7 @@ def save_torch(path: Path, payload: Any) -> None:
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
-class TorchFileError(ValueError):
+class TorchFileError(BadInput):
     """A torch file that cannot be read as plain data; the message names it and says why."""
 
 
