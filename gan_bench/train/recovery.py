@@ -42,17 +42,20 @@ def warn(message: str) -> None:
     print(f"gan-bench: warning: {message}", file=sys.stderr, flush=True)
 
 
-def finished_record(paths: RunFolder) -> dict[str, Any] | None:
-    """run.json when it says the run finished; a damaged one is set aside (the run then
-    counts as unfinished and is finished again from its checkpoint)."""
+def finished_record(paths: RunFolder) -> tuple[dict[str, Any] | None, CorruptFile | None]:
+    """(run.json, None) when it says the run finished; (None, the error) when it is damaged:
+    the run then counts as unfinished (set_damaged_record sets it aside)."""
     if not paths.run.exists():
-        return None
+        return None, None
     try:
-        return read_run_record(paths.run)
+        return read_run_record(paths.run), None
     except CorruptFile as error:
-        moved = set_aside(paths.run)
-        warn(f"{error}; set aside as {moved.name}: the run is finished from its last checkpoint")
-        return None
+        return None, error
+
+
+def set_damaged_record(paths: RunFolder, error: CorruptFile) -> None:
+    moved = set_aside(paths.run)
+    warn(f"{error}; set aside as {moved.name}: the run is finished from its last checkpoint")
 
 
 def discard_progress(paths: RunFolder, why: str) -> None:
@@ -119,7 +122,8 @@ def final_files_whole(paths: RunFolder, record: dict[str, Any], train: dict[str,
         return True
     if damaged.exists():
         warn(f"{damaged}: unreadable or incomplete; set aside as {set_aside(damaged).name}")
-    warn(f"{damaged}: the finished run's final files are rebuilt from its last checkpoint")
+    if damaged != paths.log:
+        warn(f"{damaged}: the finished run's final files are rebuilt from its last checkpoint")
     return False
 
 

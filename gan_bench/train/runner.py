@@ -99,7 +99,7 @@ def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any]
     """run.json when this run already finished; RunConflict, naming every key that differs,
     when the folder holds another run's configuration. Damaged files are set aside, and the
     folder left so that train_run recovers (gan_bench/train/recovery.py)."""
-    finished = recovery.finished_record(paths)
+    finished, damaged = recovery.finished_record(paths)
     existing = recovery.folder_config(paths, finished)
     differences = [] if existing is None else config_differences(existing, config_copy(config))
     if differences:
@@ -108,6 +108,8 @@ def check_run_folder(paths: RunFolder, config: dict[str, Any]) -> dict[str, Any]
             f"{paths.config}: this run folder holds a different configuration "
             f"(use another --out or delete the folder):{listed}"
         )
+    if damaged is not None:
+        recovery.set_damaged_record(paths, damaged)
     if finished is not None and recovery.final_files_whole(paths, finished, config["train"]):
         return finished
     return None

@@ -12,7 +12,7 @@ from train_helpers import DIGITS, assert_same_generator, make_config
 
 from gan_bench.files import CorruptFile, read_json, read_log, truncate_log
 from gan_bench.train.recovery import missing_log_steps
-from gan_bench.train.runner import train_run
+from gan_bench.train.runner import RunConflict, train_run
 
 FINAL_FILES = ("run.json", "generator.pt", "discriminator.pt", "samples.png")
 
@@ -62,6 +62,14 @@ def test_a_damaged_run_json_is_set_aside_and_the_run_finished_from_its_last_step
     assert result["images_per_second"] > 0  # the whole run's pace, not this session's 0 steps
     assert_same_generator(run, whole)
     assert (run / "log.jsonl").read_bytes() == (whole / "log.jsonl").read_bytes()
+
+
+def test_a_folder_of_another_configuration_is_refused_before_anything_is_set_aside(whole, tmp_path):
+    run = copy_of(whole, tmp_path)
+    (run / "run.json").write_text("garbage{")
+    with pytest.raises(RunConflict, match="train.steps: folder has 12, this run 16"):
+        train_run(make_config(steps=16), run, "cpu", progress=False, dataset=DIGITS)
+    assert (run / "run.json").read_text() == "garbage{" and not (run / "run.json.corrupt").exists()
 
 
 @pytest.mark.parametrize(
