@@ -46,30 +46,6 @@ def _gan_bench(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
 
 
-@pytest.mark.slow
-def test_a_hostile_study_path_runs_as_one_argument_and_a_moved_study_reruns_nothing(tmp_path):
-    """Every shell parameter of the Snakefile is quoted: the study path's `$( )`, quotes,
-    `;` and spaces reach gan-bench as one file name, and nothing runs. Moving the study file
-    afterwards (a path is no setting) leaves every finished job as it is."""
-    study = tmp_path / HOSTILE_PATH
-    study.parent.mkdir()
-    study.write_text(yaml.safe_dump(_one_run_study()), encoding="utf-8")
-    done = _gan_bench(tmp_path, "run", str(study.relative_to(tmp_path)))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert not list(tmp_path.rglob("PWNED*")) and not Path("PWNED").exists()
-    out = tmp_path / "results" / "tiny"
-    scores = out / "runs" / "baseline" / "seed-0" / "scores.json"
-    before = {path: path.stat().st_mtime_ns for path in (scores, out / "report.html")}
-    assert json.loads(scores.read_text())["status"] == "completed"
-
-    moved = tmp_path / "moved.yaml"
-    study.rename(moved)
-    again = _gan_bench(tmp_path, "run", "moved.yaml")
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "Nothing to be done" in again.stdout + again.stderr
-    assert {path: path.stat().st_mtime_ns for path in before} == before
-
-
 def test_a_study_edited_after_its_runs_is_refused_before_snakemake_starts(
     tmp_path, write_study, monkeypatch, capsys
 ):
@@ -179,7 +155,8 @@ def finished(tmp_path_factory, digits_classifier) -> tuple[Path, Path]:
     (its evaluator job finds the session's digits classifier); the study file lies outside
     the folder, so every copy's runs match its configuration."""
     root = tmp_path_factory.mktemp("finished")
-    study = root / "tiny.yaml"
+    study = root / HOSTILE_PATH  # every shell parameter is quoted: see the hostile-path test
+    study.parent.mkdir()
     raw = tiny_study(train={"steps": 12, "batch_size": 16, "log_every": 4, "checkpoint_every": 4})
     study.write_text(yaml.safe_dump(raw, sort_keys=False))
     work = root / "work"
@@ -197,6 +174,41 @@ def study(finished, tmp_path, monkeypatch) -> tuple[Path, Path]:
     copy = Path(shutil.copytree(work, tmp_path / "work", symlinks=True))
     monkeypatch.chdir(copy)
     return study, copy
+
+
+def test_a_hostile_study_path_runs_as_one_argument_and_a_moved_study_reruns_nothing(
+    finished, study
+):
+    """The finished study's file is `dir with space/x$(touch PWNED) 'q";echo ...`: every
+    shell parameter of the Snakefile is quoted, so the path reached gan-bench as one file
+    name and nothing ran. Moving the study file afterwards (a path is no setting) leaves
+    every finished job as it is."""
+    assert not list(finished[0].parents[1].rglob("PWNED*"))
+    _, work = study
+    before = {path: path.stat().st_mtime_ns for path in out(work).rglob("*") if path.is_file()}
+    moved = work / "moved.yaml"
+    shutil.copy(finished[0], moved)
+    again = gan_bench(work, "run", "moved.yaml", "--cores", "2")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "Nothing to be done" in again.stdout + again.stderr
+    assert {path: path.stat().st_mtime_ns for path in before} == before
+
+
+def test_run_prints_why_a_train_job_failed(finished, study):
+    """A run folder left by another configuration: the train job refuses it (exit 2 in the
+    job), Snakemake fails, and `gan-bench run` prints the job's reason naming config.json
+    instead of leaving it in logs/ (more seeds: the study's settings are unchanged)."""
+    _, work = study
+    more_seeds = work / "more-seeds.yaml"
+    raw = yaml.safe_load(finished[0].read_text()) | {"seeds": [0, 1]}
+    more_seeds.write_text(yaml.safe_dump(raw, sort_keys=False))
+    left = out(work) / "runs" / TANH / "seed-1" / "config.json"
+    left.parent.mkdir(parents=True)
+    left.write_text(json.dumps({"cell": TANH, "seed": 1, "train": {"steps": 99}}))
+    done = gan_bench(work, "run", "more-seeds.yaml", "--cores", "2")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"gan-bench: job failed (results/tiny/logs/train/{TANH}/seed-1.log): " in done.stderr
+    assert "config.json: this run folder holds a different configuration" in done.stderr
 
 
 def out(work: Path) -> Path:
