@@ -13,7 +13,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -537,9 +536,7 @@ def test_bad_study_exits_2_naming_key_or_file_before_any_work(case, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     path, named = STUDY_CASES[case](tmp_path)
     before = _written(tmp_path)
-    started = time.perf_counter()
-    assert main(["cells", str(path)]) == 2
-    assert time.perf_counter() - started < 2.0  # refused, not hung (the bomb would hang)
+    assert main(["cells", str(path)]) == 2  # the bomb: refused by its node count, not hung
     err = capsys.readouterr().err
     assert named in err, err
     assert err.startswith("gan-bench: error: ") and "Traceback" not in err
