@@ -3,8 +3,6 @@ ordinary anchors, merge keys and plain data load as PyYAML's SafeLoader loads th
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 
@@ -46,12 +44,10 @@ def test_anchors_and_merge_keys_still_load_as_safe_load_does():
     assert load_text(text)["train"] == {"steps": 20, "lr": 0.1}
 
 
-def test_an_alias_bomb_is_refused_fast():
-    text = billion_laughs()  # 10**9 nodes once expanded
+def test_an_alias_bomb_is_refused_by_its_node_count():
+    text = billion_laughs()  # 10**9 nodes once expanded: a walk over them would never end
     assert len(text) < 1000
-    started = time.perf_counter()
     problem = _problem(text)
-    assert time.perf_counter() - started < 1.0
     assert f"over {MAX_NODES:,} nodes" in problem.message and "aliases" in problem.message
 
 
