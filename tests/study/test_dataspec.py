@@ -89,6 +89,13 @@ def test_an_undecodable_image_is_named_at_validation(tmp_path):
     assert "cannot decode image" in problems[0][1] and "010.png" in problems[0][1]
 
 
+@pytest.mark.parametrize(
+    ("spec", "heldout"),
+    [
+        ({"name": "digits", "heldout_fraction": 1e-9}, 0),
+        ({"name": "digits", "heldout_fraction": 0.005}, 9),
+    ],
+)
 def test_a_held_out_split_below_scorings_minimum_is_refused(spec, heldout):
     problems = dict(_problems(spec))
     message = problems["dataset.heldout_fraction"]
