@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from gan_bench.analysis import analyse, summary
+from gan_bench.analysis import analyse, stage, summary
 from gan_bench.folders import StudyFolder
-from gan_bench.report import build, figures, inputs, tables
+from gan_bench.report import build, figures, inputs, looks, tables
 from gan_bench.score.registry import planned_columns
 from gan_bench.study.design import cells
 from gan_bench.study.record import write_study_record
@@ -109,7 +109,10 @@ def main() -> None:
         columns = summary.read_metric_columns(folder / "summary.csv")
         study = load_study(args.study)
         result = timed("analyse", timings, lambda: analyse.analyse(frame, study, metrics=columns))
-        timed("tables", timings, tables.write_tables, result, folder / "tables")
+        stage_folder = StudyFolder(folder)
+        timed("analyse stage", timings, stage.run_analysis, stage_folder)
+        claims = looks.claims_shown(result, None)
+        timed("tables", timings, tables.write_tables, result, folder / "tables", claims)
         figure_dir = folder / "figures"
         timed("forest", timings, figures.forest, result, figure_dir / "effects.png")
         timed("strips", timings, figures.strips, result, figure_dir)

@@ -8,9 +8,6 @@ Every input is validated before any training starts or any file is written.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -161,32 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated seeds run instead of the study's (gan-bench run --until-decided)",
     )
 
-    report = commands.add_parser(
-        "report", help="tables/, figures/ and report.html from a study's summary.csv"
+    analyse = commands.add_parser(
+        "analyse",
+        help="effects, claims and verdicts of a study's summary.csv: tables/*.csv and "
+        "analysis.json (what the report renders); prints the claim table",
     )
-    report.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
+    analyse.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
+    report = commands.add_parser(
+        "report", help="tables/, figures/ and report.html from what `gan-bench analyse` wrote"
+    )
+    report.add_argument("results_dir", help="results/<study>/, as `gan-bench analyse` left it")
 
     _add_run(commands)
     return parser
-
-
-def _cells_table(rows: list[dict[str, Any]], fmt: str) -> str:
-    from gan_bench.study.tricks import format_level
-
-    if fmt == "json":
-        return json.dumps(rows, indent=2)
-    columns = list(rows[0]) if rows else ["id"]
-    text_rows = [[format_level(row[c]) for c in columns] for row in rows]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(text_rows)
-        return buffer.getvalue().rstrip("\n")
-    widths = [max(len(c), *(len(r[i]) for r in text_rows)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text_rows]
-    return "\n".join(lines) + f"\n({len(rows)} cells)"
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
@@ -210,12 +194,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_cells(args: argparse.Namespace) -> int:
     from gan_bench.analysis.preflight import checked_plan
-    from gan_bench.study.design import cells, varied_tricks
+    from gan_bench.study.design import cells, cells_text, varied_tricks
 
     study = checked_plan(args.study).study  # every check `gan-bench run` makes before it starts
     varied = varied_tricks(study)
     rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
-    print(_cells_table(rows, args.format))
+    print(cells_text(rows, args.format))
     return EXIT_OK
 
 
@@ -339,6 +323,23 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """The analysis stage (gan_bench/analysis/stage.py), then the claim table as Markdown."""
+    from gan_bench.analysis.record import Looks
+    from gan_bench.analysis.stage import run_analysis
+    from gan_bench.folders import StudyFolder
+    from gan_bench.report.looks import claims_shown
+    from gan_bench.report.tables import claims_markdown
+
+    folder = StudyFolder(Path(args.results_dir))
+    analysis, sequence, written = run_analysis(folder)
+    looks = Looks.of(sequence) if sequence is not None else None
+    claims = claims_shown(analysis, looks)
+    print(claims_markdown(claims) if len(claims) else "no confirmatory claim to judge")
+    print(f"{folder.analysis}: {len(written) - 1} tables in {folder.tables}")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from gan_bench.report.build import build_report
 
@@ -355,6 +356,7 @@ COMMANDS = {
     "score": cmd_score,
     "evaluator": cmd_evaluator,
     "aggregate": cmd_aggregate,
+    "analyse": cmd_analyse,
     "report": cmd_report,
     "run": cmd_run,
 }

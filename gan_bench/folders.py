@@ -8,6 +8,7 @@ input or output, so that every stage, and the Snakefile, can use it:
         study.yaml  design.json  summary.csv  metrics.json  evaluator.json  report.html
         code.diff (the report's uncommitted code changes, only when there were any)
         fingerprint.json (the run settings the folder was made with)
+        analysis.json (every statistic and verdict, written by `gan-bench analyse`)
         sequence.json (`gan-bench run --until-decided` only)
         tables/  figures/  logs/  benchmarks/
         runs/<cell-id>/seed-<S>/
@@ -25,6 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS_ROOT = Path("results")
+# The tables `gan-bench analyse` writes into tables/ (gan_bench/analysis/stage.py), for
+# people and papers; the report renders analysis.json
+ANALYSIS_CSVS = (
+    "effects.csv",
+    "claims.csv",
+    "interactions.csv",
+    "cells.csv",
+    "anova.csv",
+    "divergence.csv",
+    "models.csv",
+)
 CODE_DIFF = "code.diff"  # beside a run.json or a report.html: the tree's uncommitted changes
 
 # A cell id names a folder (runs/<cell-id>/) and is the Snakefile's {cell} wildcard: these
@@ -139,6 +151,17 @@ class StudyFolder:
         """`gan-bench run --until-decided`'s state: its settings and the looks planned so
         far (gan_bench/workflow/sequence.py); the report shows the looks when it exists."""
         return self.root / "sequence.json"
+
+    @property
+    def analysis(self) -> Path:
+        """Every table of the analysis with its types and the looks: what `gan-bench
+        analyse` computed and the report renders (gan_bench/analysis/stage.py)."""
+        return self.root / "analysis.json"
+
+    @property
+    def analysis_tables(self) -> list[Path]:
+        """tables/*.csv as `gan-bench analyse` writes them."""
+        return [self.tables / name for name in ANALYSIS_CSVS]
 
     @property
     def evaluator(self) -> Path:

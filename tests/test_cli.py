@@ -85,6 +85,8 @@ def test_aggregate_writes_the_study_and_its_typed_design_then_report_reads_them(
     design = json.loads((results / "design.json").read_text())
     assert design["factors"] == {"kernel_size": [4, 3]}
     assert [cell["levels"]["kernel_size"] for cell in design["cells"]] == [4, 3]
+    code, out, _ = run_cli(capsys, "analyse", str(results))
+    assert code == 0 and (results / "analysis.json").is_file()
     code, out, _ = run_cli(capsys, "report", str(results))
     assert code == 0 and (results / "report.html").is_file()
     assert "factor kernel_size</dt><dd>4 (baseline), 3" in (results / "report.html").read_text()

@@ -315,9 +315,10 @@ def test_report_on_a_damaged_summary_exits_2_naming_it(study, capsys):
     _, work = study
     before = contents(out(work), REPORT_OUTPUTS)
     (out(work) / "summary.csv").write_text("cell,seed\ng_output-tanh,abc\n")
-    assert main(["report", str(out(work))]) == 2
-    err = capsys.readouterr().err
-    assert f"gan-bench: error: {out(work) / 'summary.csv'}: not a summary.csv" in err
+    for stage in ("analyse", "report"):
+        assert main([stage, str(out(work))]) == 2
+        err = capsys.readouterr().err
+        assert f"gan-bench: error: {out(work) / 'summary.csv'}: not a summary.csv" in err
     assert contents(out(work), REPORT_OUTPUTS) == before
 
 

@@ -41,13 +41,10 @@ from gan_bench.analysis.analyse import Analysis, analyse
 from gan_bench.analysis.claims import NO_DECIDED_EFFECT, expected_direction
 from gan_bench.analysis.layout import level_label
 from gan_bench.analysis.linear_model import ALPHA
-from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
 from gan_bench.files import read_json
-from gan_bench.folders import StudyFolder
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord, factor_levels
-from gan_bench.study.record import read_study_record
 from gan_bench.study.study_file import Study
 
 NO_DIRECTION = "no direction claimed"  # never decided, never blocks stopping
@@ -314,15 +311,3 @@ def read_state(path: Path) -> tuple[Schedule, int, str | None]:
     if not 1 <= planned <= len(schedule.sizes):
         raise BadInput(f"{path}: looks: {planned} planned, the schedule has {len(schedule.sizes)}")
     return schedule, planned, recorded.get("stopped")
-
-
-def read_sequence(folder: StudyFolder) -> Sequence | None:
-    """The looks of a results folder with sequence.json (summary.csv, metrics.json,
-    study.yaml and design.json as aggregate wrote them), else None."""
-    if not folder.sequence.is_file():
-        return None
-    schedule, planned, _ = read_state(folder.sequence)
-    study, design = read_study_record(folder)
-    frame = read_summary(folder.summary)
-    metrics = read_metric_columns(folder.summary)
-    return evaluate(frame, study, design, metrics, schedule, planned)

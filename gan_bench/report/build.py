@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import pandas as pd
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
-from gan_bench.analysis.sequential import Sequence
+from gan_bench.analysis.record import Looks
+from gan_bench.analysis.stage import read_analysis
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder
 from gan_bench.provenance import record_code
@@ -94,9 +94,10 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     """Read RESULTS_DIR's summary.csv, study.yaml and design.json (and the run folders beside
     them, where there are any); write tables/, figures/ and report.html there."""
     inputs = gather(StudyFolder(Path(results_dir)))
-    analysis, sequence = looks.analysis_of(inputs)  # a sequential study: its last look
+    analysis, sequence = read_analysis(inputs.data)  # gan-bench analyse's; no statistic here
     folder = inputs.folder
-    table_files = tables.write_tables(analysis, folder.tables)
+    claims = looks.claims_shown(analysis, sequence)
+    table_files = tables.write_tables(analysis, folder.tables, claims)
     drawn = draw_figures(inputs, analysis)
     code = record_code(folder.code_diff)  # the tree's uncommitted changes, beside the report
     html = template().render(page(inputs, analysis, drawn, sequence, code))
@@ -133,7 +134,7 @@ def page(
     inputs: Inputs,
     analysis: Analysis,
     drawn: Figures,
-    sequence: Sequence | None = None,
+    sequence: Looks | None = None,
     code: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything template.html shows (with a sequential study's looks and the code that
@@ -152,16 +153,13 @@ def page(
     }
 
 
-def claims_part(analysis: Analysis, sequence: Sequence | None = None) -> dict[str, Any]:
+def claims_part(analysis: Analysis, sequence: Looks | None = None) -> dict[str, Any]:
     """Claim vs evidence: the confirmatory claims, each on the metric it is judged on, and
     the verdicts and exploratory estimates on every metric; a sequential study's verdicts
     name the look that gave them."""
     primary = analysis.primary
     matrix = displays.verdict_matrix(analysis)
-    claims = displays.claims_display(analysis) if primary else pd.DataFrame()
-    if sequence is not None and len(claims):
-        rows = analysis.judged_claims
-        claims["verdict"] = looks.tagged(list(claims["verdict"]), rows, sequence)
+    claims = looks.claims_shown(analysis, sequence)
     return {
         "claims": displays.html_table(claims, "claims") if len(claims) else "",
         "no_claims": "no factor varies, or the runs have no directed metric yet",

@@ -15,18 +15,14 @@ from typing import Any
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.summary import read_metric_columns, read_summary
-from gan_bench.errors import BadInput
+from gan_bench.analysis.stage import ResultsError, StudyData, read_study_data
 from gan_bench.files import read_json, read_log, whole_png
 from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord, cells
-from gan_bench.study.record import read_study_record
 from gan_bench.study.study_file import Study
 
-
-class ReportError(BadInput):
-    """The results folder cannot be reported on (e.g. no summary.csv); names the path."""
+ReportError = ResultsError  # a results folder the report cannot read names its file
 
 
 @dataclass
@@ -40,6 +36,11 @@ class Inputs:
     metrics: list[MetricColumn]  # metrics.json: what each metric column is (the registry's)
     run_infos: list[dict[str, Any]] = field(default_factory=list)  # run.json + cell, seed
 
+    @property
+    def data(self) -> StudyData:
+        """What the analysis read (gan_bench/analysis/stage.py)."""
+        return StudyData(self.folder, self.summary, self.study, self.design, self.metrics)
+
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     """A run's JSON file, or None when it is absent or unreadable (the report goes on)."""
@@ -49,52 +50,17 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def read_results(folder: StudyFolder) -> pd.DataFrame:
-    """summary.csv; ReportError when it is missing or holds no run."""
-    if not folder.summary.is_file():
-        raise ReportError(f"{folder.summary}: not found (run `gan-bench aggregate STUDY` first)")
-    summary = read_summary(folder.summary)
-    if summary.empty:
-        raise ReportError(f"{folder.summary}: no runs")
-    return summary
-
-
-def check_summary(
-    folder: StudyFolder, summary: pd.DataFrame, design: DesignRecord, metrics: list[MetricColumn]
-) -> None:
-    """ReportError naming summary.csv when it does not match what aggregate wrote beside it:
-    a cell design.json does not have, a metric column of metrics.json missing or not
-    numbers. Checked before anything is drawn, so a bad file fails the report at once."""
-    rerun = "rerun `gan-bench aggregate STUDY`"
-    unknown = sorted(set(summary["cell"].astype(str)) - set(design.cells))
-    if unknown:
-        raise ReportError(
-            f"{folder.summary}: cell {unknown[0]!r} is not one of {folder.design.name}; {rerun}"
-        )
-    for metric in metrics:
-        if metric.name not in summary.columns:
-            raise ReportError(
-                f"{folder.summary}: no column {metric.name}, which {folder.metrics.name} "
-                f"describes; {rerun}"
-            )
-        values = summary[metric.name]
-        if not pd.api.types.is_numeric_dtype(values) and values.notna().any():
-            raise ReportError(f"{folder.summary}: {metric.name}: not numbers; {rerun}")
-
-
 def gather(folder: StudyFolder) -> Inputs:
     """summary.csv, study.yaml, design.json and metrics.json (an error names a missing or
-    damaged one), and the run.json of every run named in summary.csv whose folder is here."""
-    summary = read_results(folder)
-    study, design = read_study_record(folder)
-    metrics = read_metric_columns(folder.summary)
-    check_summary(folder, summary, design, metrics)
+    damaged one: gan_bench/analysis/stage.py read_study_data), and the run.json of every run
+    named in summary.csv whose folder is here."""
+    data = read_study_data(folder)
     infos = []
-    for cell, seed in zip(summary["cell"], summary["seed"], strict=True):
+    for cell, seed in zip(data.summary["cell"], data.summary["seed"], strict=True):
         info = _read_json(folder.run(str(cell), int(seed)).run)
         if isinstance(info, dict):
             infos.append(info | {"cell": str(cell), "seed": int(seed)})
-    return Inputs(folder, summary, study, design, metrics, infos)
+    return Inputs(folder, data.summary, data.study, data.design, data.metrics, infos)
 
 
 def read_logs(folder: StudyFolder, analysis: Analysis) -> pd.DataFrame:

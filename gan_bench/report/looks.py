@@ -1,65 +1,53 @@
-"""The report of a study run with `gan-bench run --until-decided` (its results folder has
-sequence.json): every look, what it decided and spent, why the sequence stopped; the claim
-table's confirmatory verdicts are the sequential ones (gan_bench/analysis/sequential.py).
-A folder without sequence.json is reported exactly as before."""
+"""The report of a study run with `gan-bench run --until-decided` (its analysis has looks):
+every look, what it decided and spent, why the sequence stopped; the claim table's
+confirmatory verdicts are the sequential ones, each tagged with the look that gave it
+(gan_bench/analysis/sequential.py decides them, analysis.json carries them here). A study
+without looks is reported exactly as before."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
-from gan_bench.analysis.analyse import Analysis, analyse
-from gan_bench.analysis.sequential import (
-    Sequence,
-    evaluate,
-    look_of,
-    read_state,
-    sequential_claims,
-)
-from gan_bench.report.displays import html_table
-from gan_bench.report.inputs import Inputs
+from gan_bench.analysis.analyse import Analysis
+from gan_bench.analysis.record import Looks
+from gan_bench.report.displays import claims_display, html_table
 
 STILL_RUNNING = "still running: look {next} ({seeds} seeds per cell) comes next"
 
 
-def analysis_of(inputs: Inputs) -> tuple[Analysis, Sequence | None]:
-    """The analysis the page shows: of every run, or for a sequential study its last look
-    (its seeds, its share of the error rate) with each confirmatory claim's sequential
-    verdict."""
-    if not inputs.folder.sequence.is_file():
-        analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
-        return analysis, None
-    schedule, planned, _ = read_state(inputs.folder.sequence)
-    sequence = evaluate(
-        inputs.summary, inputs.study, inputs.design, inputs.metrics, schedule, planned
-    )
-    return replace(sequence.last.analysis, claims=sequential_claims(sequence)), sequence
-
-
-def tagged(verdicts: list[str], claims: pd.DataFrame, sequence: Sequence) -> list[str]:
+def tagged(verdicts: list[str], claims: pd.DataFrame, looks: Looks) -> list[str]:
     """Each confirmatory verdict with the look that gave it: "supported (look 2 of 3)"."""
-    made = len(sequence.looks)
+    made = len(looks.looks)
     keys = zip(claims["metric"], claims["factor"], claims["level"], strict=True)
     return [
-        f"{word} (look {look_of(sequence, key)} of {made})"
+        f"{word} (look {looks.look_of(key)} of {made})"
         for word, key in zip(verdicts, keys, strict=True)
     ]
 
 
-def stop_text(sequence: Sequence) -> str:
+def claims_shown(analysis: Analysis, looks: Looks | None) -> pd.DataFrame:
+    """The claim table as the page, claims.md and claims.tex show it (and `gan-bench analyse`
+    prints it): the confirmatory claims, a sequential study's verdicts tagged with their
+    look; empty without a primary metric."""
+    claims = claims_display(analysis) if analysis.primary else pd.DataFrame()
+    if looks is not None and len(claims):
+        claims["verdict"] = tagged(list(claims["verdict"]), analysis.judged_claims, looks)
+    return claims
+
+
+def stop_text(looks: Looks) -> str:
     """Why the sequence stopped after its last look, or what comes next."""
-    if sequence.stop is not None:
-        return f"Stopped after look {len(sequence.looks)}: {sequence.stop}."
-    following = len(sequence.looks) + 1
-    seeds = sequence.schedule.sizes[following - 1]
+    if looks.stop is not None:
+        return f"Stopped after look {len(looks.looks)}: {looks.stop}."
+    following = len(looks.looks) + 1
+    seeds = looks.sizes[following - 1]
     return STILL_RUNNING.format(next=following, seeds=seeds).capitalize() + "."
 
 
-def looks_display(sequence: Sequence) -> pd.DataFrame:
+def looks_display(looks: Looks) -> pd.DataFrame:
     """One row per look: seeds, runs, the share of the 5% it spent, what it decided."""
     rows, spent = [], 0.0
-    for look in sequence.looks:
+    for look in looks.looks:
         spent += look.share
         rows.append(
             {
@@ -68,19 +56,17 @@ def looks_display(sequence: Sequence) -> pd.DataFrame:
                 "runs": look.runs,
                 "share of the 5% error rate": f"{look.share:.1%}",
                 "spent so far": f"{spent:.1%}",
-                "claims decided": "; ".join(
-                    f"{sequence.name((m, f, lv))}: {w}" for m, f, lv, w in look.decided
-                )
+                "claims decided": "; ".join(f"{name}: {word}" for name, word in look.decided)
                 or "none",
             }
         )
     return pd.DataFrame(rows)
 
 
-def method_line(sequence: Sequence) -> str:
+def method_line(looks: Looks) -> str:
     """How the error rate is kept under repeated looks (the Methods list)."""
-    sizes = " → ".join(str(n) for n in sequence.schedule.sizes)
-    kind = sequence.schedule.spending.replace("_", "-")
+    sizes = " → ".join(str(n) for n in looks.sizes)
+    kind = looks.spending.replace("_", "-")
     return (
         f"Seeds were added until decided (seeds per cell {sizes}): look j spends a share "
         f"s_j of the 5% error rate from an {kind}-type alpha-spending function of the seeds "
@@ -90,11 +76,11 @@ def method_line(sequence: Sequence) -> str:
     )
 
 
-def looks_part(sequence: Sequence | None) -> dict[str, str]:
-    """The page's Looks section (empty without a sequence)."""
-    if sequence is None:
+def looks_part(looks: Looks | None) -> dict[str, str]:
+    """The page's Looks section (empty without looks)."""
+    if looks is None:
         return {"looks": "", "looks_stop": ""}
     return {
-        "looks": html_table(looks_display(sequence), "looks"),
-        "looks_stop": stop_text(sequence),
+        "looks": html_table(looks_display(looks), "looks"),
+        "looks_stop": stop_text(looks),
     }

@@ -246,24 +246,42 @@ def write_table(table: Table, stem: Path, latex_label: str) -> list[Path]:
     return list(outputs)
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
-    return path
+def claims_markdown(claims: pd.DataFrame) -> str:
+    """The claim table (report/looks.py claims_shown) as Markdown: what a README cites."""
+    return claims.to_markdown(index=False, disable_numparse=True) + "\n"
 
 
-def write_tables(analysis: Analysis, folder: Path) -> list[Path]:
-    """Every table of the report into `folder` (tables/): ablation, levels and the CSVs."""
+LATEX_TEXT = {"±": r"$\pm$", "−": "-", "—": "---", "–": "--", "≤": r"$\leq$", "≥": r"$\geq$"}
+
+
+def claims_latex(claims: pd.DataFrame) -> str:
+    """The claim table as a booktabs table (pandas Styler): what a paper cites."""
+    styler = claims.style.hide(axis="index").format(escape="latex")
+    styler = styler.format_index(escape="latex", axis=1)
+    latex = styler.to_latex(
+        hrules=True,
+        column_format="l" * claims.shape[1],
+        caption="Claim vs evidence: each trick's claim, the effect measured at the "
+        "recommended configuration with its 95\\% interval, and the verdict.",
+        label="tab:claims",
+        position_float="centering",
+    )
+    for text, tex in LATEX_TEXT.items():  # escaping leaves Unicode as it is
+        latex = latex.replace(text, tex)
+    return latex
+
+
+def write_tables(analysis: Analysis, folder: Path, claims: pd.DataFrame) -> list[Path]:
+    """The report's tables into `folder` (tables/): ablation and levels (md, tex, html) and
+    the claim table (md, tex); the CSVs are the analysis stage's (analysis/stage.py)."""
     written = write_table(cell_table(analysis), folder / "ablation", "tab:ablation")
     if analysis.layout.factors:
         written += write_table(level_table(analysis), folder / "levels", "tab:levels")
-    csvs = {
-        "effects.csv": analysis.effects,
-        "claims.csv": analysis.claims,
-        "cells.csv": analysis.cells,
-        "interactions.csv": analysis.interactions,
-        "anova.csv": analysis.anova,
-        "divergence.csv": analysis.divergence_cells,
-        "models.csv": analysis.models,
-    }
-    written += [write_csv(frame, folder / name) for name, frame in csvs.items()]
+    if len(claims):
+        for path, text in (
+            (folder / "claims.md", claims_markdown(claims)),
+            (folder / "claims.tex", claims_latex(claims)),
+        ):
+            atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+            written.append(path)
     return written

@@ -7,7 +7,10 @@ found again from its settings alone.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,3 +185,21 @@ def find_cell(study: Study, wanted: str) -> Cell:
     raise StudyError(
         study.path, [("--cell", f"no cell {wanted!r} in this study; cells: {preview}{more}")]
     )
+
+
+def cells_text(rows: list[dict[str, Any]], fmt: str) -> str:
+    """`gan-bench cells`' design matrix as an aligned table, CSV or JSON."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    columns = list(rows[0]) if rows else ["id"]
+    text_rows = [[format_level(row[c]) for c in columns] for row in rows]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(text_rows)
+        return buffer.getvalue().rstrip("\n")
+    widths = [max(len(c), *(len(r[i]) for r in text_rows)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text_rows]
+    return "\n".join(lines) + f"\n({len(rows)} cells)"

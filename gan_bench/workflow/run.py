@@ -68,7 +68,7 @@ def pop_number(argv: list[str], flag: str, given: int | None) -> tuple[list[str]
     return rest, int(text)
 
 
-def _workdir(snakemake_args: list[str]) -> Path:
+def workdir_of(snakemake_args: list[str]) -> Path:
     """The folder Snakemake will work in: its --directory/-d argument, else here."""
     for flag in ("--directory", "-d"):
         if flag in snakemake_args[:-1]:
@@ -122,7 +122,7 @@ def announce(
     to_score = len(trained - done)
     n_cells, n_seeds = len(set(study_plan.cell_ids)), len(study_plan.study.seeds)
     results = (workdir / study_plan.results_dir).resolve()
-    say = _sayer(out)
+    say = sayer(out)
     say(
         f"study {study_plan.study.name}: {n_cells} cells x {n_seeds} seeds = "
         f"{len(study_plan.runs)} runs; {len(done)} done already, {len(to_train)} to train"
@@ -143,7 +143,7 @@ def announce(
     return estimate
 
 
-def _sayer(out: TextIO):
+def sayer(out: TextIO):
     def say(text: str) -> None:
         print(f"gan-bench: {text}", file=out, flush=True)
 
@@ -207,7 +207,7 @@ def run_study(
 
     # a bad or huge study fails here, before Snakemake starts
     study_plan = checked_plan(study, max_runs=max_runs, seeds=seeds)
-    workdir = _workdir(snakemake_args)
+    workdir = workdir_of(snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's
     # config:) would replace a --config study=... instead of adding to it

@@ -17,14 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 from gan_bench.analysis.preflight import checked_plan
-from gan_bench.analysis.sequential import (
-    Schedule,
-    Sequence,
-    directed_claims,
-    read_sequence,
-    read_state,
-    state,
-)
+from gan_bench.analysis.record import Looks
+from gan_bench.analysis.sequential import Schedule, directed_claims, read_state, state
+from gan_bench.analysis.stage import read_looks
 from gan_bench.errors import BadInput
 from gan_bench.files import read_json, write_json
 from gan_bench.folders import StudyFolder
@@ -126,9 +121,9 @@ def run_until_decided(
     out: TextIO | None = None,
 ) -> int:
     """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
-    say = runner._sayer(out or sys.stdout)
+    say = runner.sayer(out or sys.stdout)
     schedule, study_plan = prepare(study, max_runs, batch, max_seeds)
-    folder = StudyFolder(runner._workdir(snakemake_args) / study_plan.results_dir)
+    folder = StudyFolder(runner.workdir_of(snakemake_args) / study_plan.results_dir)
     look, stopped = resume(folder.sequence, schedule, study_plan.study)
     if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
         seeds = schedule.seeds(look)
@@ -140,11 +135,11 @@ def run_until_decided(
         code = runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
         if code != 0:
             return code
-        sequence = read_sequence(folder)
-        say(look_line(sequence, sequence.last.index))
-        if sequence.stop is not None:
-            write_json(folder.sequence, state_file(schedule, look, study_plan.study, sequence.stop))
-            say(stop_text(sequence))
+        looks = read_looks(folder)  # what this round's analyse job decided
+        say(look_line(looks, len(looks.looks)))
+        if looks.stop is not None:
+            write_json(folder.sequence, state_file(schedule, look, study_plan.study, looks.stop))
+            say(stop_text(looks))
             return 0
         look += 1
         say(f"adding {schedule.sizes[look - 1] - len(seeds)} seeds per cell for look {look}")
@@ -160,21 +155,19 @@ def _plan_text(schedule: Schedule, look: int, stopped: bool) -> str:
     )
 
 
-def look_line(sequence: Sequence, index: int) -> str:
+def look_line(looks: Looks, index: int) -> str:
     """What look `index` decided and the share of the error rate it spent."""
-    look = sequence.looks[index - 1]
-    spent = sum(other.share for other in sequence.looks[:index])
-    decided = "; ".join(f"{sequence.name((m, f, lv))} {w}" for m, f, lv, w in look.decided)
-    decided = decided or "nothing"
+    look = looks.looks[index - 1]
+    spent = sum(other.share for other in looks.looks[:index])
+    decided = "; ".join(f"{name} {word}" for name, word in look.decided) or "nothing"
     return (
-        f"look {index} of at most {len(sequence.schedule.sizes)}: {len(look.seeds)} seeds per "
+        f"look {index} of at most {len(looks.sizes)}: {len(look.seeds)} seeds per "
         f"cell, {look.runs} runs; spent {look.share:.1%} of the 5% error rate "
         f"({spent:.1%} so far); decided: {decided}"
     )
 
 
-def stop_text(sequence: Sequence) -> str:
+def stop_text(looks: Looks) -> str:
     """Why the sequence stopped, and what stayed undecided."""
-    open_claims = ", ".join(sequence.name(key) for key in sequence.pending)
-    left = f"; undecided: {open_claims}" if open_claims else ""
-    return f"stopped after look {len(sequence.looks)}: {sequence.stop}{left}"
+    left = f"; undecided: {', '.join(looks.pending)}" if looks.pending else ""
+    return f"stopped after look {len(looks.looks)}: {looks.stop}{left}"

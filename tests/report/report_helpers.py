@@ -16,9 +16,10 @@ from conftest import study_of
 from PIL import Image
 from scipy import stats
 
+from gan_bench.analysis.stage import run_analysis
 from gan_bench.analysis.summary import write_summary
 from gan_bench.folders import StudyFolder
-from gan_bench.report.build import build_report
+from gan_bench.report.build import ReportFiles, build_report
 from gan_bench.score.registry import column
 from gan_bench.study.design import cell_id
 from gan_bench.study.record import write_study_record
@@ -120,6 +121,12 @@ def write_run_folders(results: Path, summary: pd.DataFrame) -> None:
         Image.fromarray(grid).save(folder / "samples.png")
 
 
+def analyse_and_report(results: Path) -> ReportFiles:
+    """What the Snakefile's analyse and report jobs do: analysis.json, then the report."""
+    run_analysis(StudyFolder(Path(results)))
+    return build_report(results)
+
+
 def built_report(tmp_path_factory) -> Path:
     """The synthetic study's results folder with run folders, reported on (each test
     module's `report` fixture: built once per module)."""
@@ -127,7 +134,7 @@ def built_report(tmp_path_factory) -> Path:
     summary = synthetic_summary()
     write_results(results, summary)
     write_run_folders(results, summary)
-    build_report(results)
+    analyse_and_report(results)
     return results
 
 

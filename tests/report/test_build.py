@@ -19,6 +19,7 @@ from PIL import Image
 from report_helpers import (
     CHROMIUM_FLAGS,
     TableParser,
+    analyse_and_report,
     built_report,
     parse_html,
     synthetic_summary,
@@ -29,7 +30,6 @@ from report_helpers import (
 from gan_bench import provenance
 from gan_bench.analysis.summary import write_summary
 from gan_bench.cli import main
-from gan_bench.report.build import build_report
 from gan_bench.score.registry import column
 from gan_bench.study.design import cells
 
@@ -86,14 +86,14 @@ def test_infogan_cells_get_a_traversals_section(tmp_path):
     traversals = results / "runs" / infogan / "seed-0" / "traversals.png"
     traversals.parent.mkdir(parents=True)
     Image.fromarray(np.full((30, 60), 128, dtype="uint8")).save(traversals)
-    files = build_report(results)
+    files = analyse_and_report(results)
     assert "traversals.png" in {path.name for path in files.figures}
     html = files.html.read_text(encoding="utf-8")
     assert '<h2 id="traversals">InfoGAN traversals</h2>' in html
     alts = [image["alt"] for image in parse_html(html).images]
     assert "InfoGAN traversals per cell: traversals" in alts
     traversals.unlink()  # the run folders go: the section and its figure go too
-    files = build_report(results)
+    files = analyse_and_report(results)
     assert "traversals.png" not in {p.name for p in (results / "figures").iterdir()}
     assert "InfoGAN traversals" not in files.html.read_text(encoding="utf-8")
 
@@ -104,7 +104,7 @@ def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):
     summary.loc[failed, "fid_cnn_2k"] *= 3
     results = write_results(tmp_path / "outlier", summary)
     write_run_folders(results, summary)
-    files = build_report(results)
+    files = analyse_and_report(results)
     assert "outliers.png" in {path.name for path in files.figures}
     page = parse_html(files.html.read_text(encoding="utf-8"))
     rows = next(t for t in page.tables if t and "weight in the fit" in " ".join(t[0]))
@@ -115,7 +115,7 @@ def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):
 
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
     results = write_results(tmp_path / "plain", synthetic_summary(metrics=[]))
-    files = build_report(results)
+    files = analyse_and_report(results)
     html = files.html.read_text(encoding="utf-8")
     assert "runs not scored" in html and "No log.jsonl found" in html
     assert files.figures == []
@@ -130,7 +130,7 @@ def test_a_report_names_its_code_and_no_path_of_the_machine_that_made_it(tmp_pat
     write_results(results, summary)
     write_run_folders(results, summary)
     # an absolute results folder, as `gan-bench run` hands it to Snakemake
-    html = build_report(results.resolve()).html.read_text(encoding="utf-8")
+    html = analyse_and_report(results.resolve()).html.read_text(encoding="utf-8")
     patch = results / "code.diff"
     sha = hashlib.sha256(patch.read_bytes()).hexdigest()
     head = git(top, "rev-parse", "HEAD").strip()
@@ -140,7 +140,7 @@ def test_a_report_names_its_code_and_no_path_of_the_machine_that_made_it(tmp_pat
     for path in (tmp_path, tmp_path.resolve()):
         assert str(path) not in html
     git(top, "stash", "-q")  # a clean tree: no patch, and the earlier one goes
-    html = build_report(results).html.read_text(encoding="utf-8")
+    html = analyse_and_report(results).html.read_text(encoding="utf-8")
     assert not patch.exists() and f"commit {head}<" in html
 
 
@@ -159,16 +159,38 @@ def test_fractional_design_shows_its_alias_structure(tmp_path):
     results = write_results(
         tmp_path / "frac", pd.DataFrame(rows), factors=factors, design="fractional", resolution=3
     )
-    html = build_report(results).html.read_text(encoding="utf-8")
+    html = analyse_and_report(results).html.read_text(encoding="utf-8")
     assert "Alias structure" in html and "generators: a b ab" in html
     assert "g_output = latent x d_downsample" in html
     assert "resolution 3" in html and "does not separate two-way interactions" in html
 
 
-def test_cli_report_command(tmp_path, capsys):
-    results = write_results(tmp_path / "cli", synthetic_summary(metrics=[]))
+def test_cli_analyse_then_report(tmp_path, capsys):
+    """`gan-bench analyse` writes the tables and analysis.json and prints the claim table;
+    `gan-bench report` renders them, and refuses without them or with stale ones."""
+    results = write_results(tmp_path / "cli", synthetic_summary())
+    assert main(["report", str(results)]) == 2
+    assert f"{results / 'analysis.json'}: not found; run `gan-bench analyse" in (
+        capsys.readouterr().err
+    )
+    assert main(["analyse", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| trick ") and "| g_output " in out and "analysis.json: 7 tables" in out
+    assert (results / "analysis.json").exists() and (results / "tables" / "claims.csv").exists()
     assert main(["report", str(results)]) == 0
     assert (results / "report.html").exists() and (results / "tables" / "ablation.tex").exists()
+    claims_md = (results / "tables" / "claims.md").read_text()
+    assert claims_md.startswith("| trick ") and "g_output" in claims_md
+    claims_tex = (results / "tables" / "claims.tex").read_text()
+    assert r"\label{tab:claims}" in claims_tex and r"g\_output" in claims_tex
+    summary = results / "summary.csv"
+    summary.write_text(summary.read_text() + summary.read_text().splitlines()[1] + "\n")
+    assert main(["report", str(results)]) == 2
+    assert "analysis.json: computed from other files than summary.csv now" in (
+        capsys.readouterr().err
+    )
+    summary.write_text("".join(summary.read_text().splitlines(keepends=True)[:-1]))
+    assert main(["report", str(results)]) == 0
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "summary.csv" in capsys.readouterr().err
     (results / "study.yaml").unlink()
@@ -255,13 +277,13 @@ def test_rerun_removes_figures_the_report_no_longer_shows(tmp_path):
     results = tmp_path / "rerun"
     summary = synthetic_summary(metrics=["fid_cnn_2k"])
     write_results(results, summary)
-    build_report(results)
+    analyse_and_report(results)
     assert (results / "figures" / "cells_fid_cnn_2k.png").exists()
     (results / "figures" / "mine.png").write_bytes(b"not the report's")
     fid_5k = column("fid", "cnn", 5000)
     renamed = summary.rename(columns={"fid_cnn_2k": fid_5k.name})
     write_summary(renamed, results / "summary.csv", [fid_5k])
-    files = build_report(results)
+    files = analyse_and_report(results)
     left = {p.name for p in (results / "figures").iterdir()}
     assert "cells_fid_cnn_2k.png" not in left and "cells_fid_cnn_5k.png" in left
     assert "mine.png" in left and {p.name for p in files.figures} == left - {"mine.png"}

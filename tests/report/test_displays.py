@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import planted
-from report_helpers import built_report, parse_html, write_results
+from report_helpers import analyse_and_report, built_report, parse_html, write_results
 
-from gan_bench.report.build import build_report
 from gan_bench.study.tricks import TRICKS
 
 
@@ -43,7 +42,7 @@ def test_a_dynamics_claim_shows_its_metric_and_its_verdict(tmp_path):
         d_overfit=lambda lv: 0.2 - 0.12 * (lv["instance_noise"] == 0.1),
     ).drop(columns=["is_cnn_2k"])
     folder = write_results(tmp_path / "dynamics", frame, factors=NOISE)
-    page = parse_html(build_report(folder).html.read_text(encoding="utf-8"))
+    page = parse_html(analyse_and_report(folder).html.read_text(encoding="utf-8"))
     claims = page.tables[page.table_ids.index("claims")]
     header, rows = claims[0], claims[1:]
     on, claim = header.index("judged on"), header.index("claim (source)")

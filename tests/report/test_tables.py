@@ -15,6 +15,7 @@ from report_helpers import (
     FACTORS,
     METRICS,
     TRAINING,
+    analyse_and_report,
     built_report,
     check_row_numbers,
     decimals_of,
@@ -26,7 +27,6 @@ from report_helpers import (
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.report import tables
-from gan_bench.report.build import build_report
 from gan_bench.study.design import cell_id
 
 
@@ -127,7 +127,7 @@ def test_training_columns_render_like_any_metric(tmp_path):
     summary["overfit_pattern"] = ((summary["seed"] < 2) & ~sigmoid).astype(float)
     summary.loc[~completed, list(TRAINING)] = np.nan
     results = write_results(tmp_path / "dynamics", summary)
-    files = build_report(results)
+    files = analyse_and_report(results)
     markdown = (results / "tables" / "ablation.md").read_text(encoding="utf-8")
     assert all(f"{name} ↓" in markdown for name in TRAINING)
     effects = pd.read_csv(results / "tables" / "effects.csv")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import ABLATIONS, tiny_study
 
-from gan_bench.study.design import cell_id, cells, find_cell
+from gan_bench.study.design import cell_id, cells, cells_text, find_cell
 from gan_bench.study.study_file import StudyError, load_study, study_from_dict
 
 
@@ -74,3 +76,12 @@ def test_find_cell_names_the_known_cells():
     assert find_cell(study, "g_output-sigmoid").tricks["g_output"] == "sigmoid"
     with pytest.raises(StudyError, match="--cell.*g_output-tanh"):
         find_cell(study, "nope")
+
+
+def test_cells_text_aligns_a_table_and_writes_csv_and_json():
+    rows = [{"id": "baseline", "kernel_size": 4}, {"id": "kernel_size-3", "kernel_size": 3}]
+    table = cells_text(rows, "table").splitlines()
+    assert table[0].split() == ["id", "kernel_size"] and table[-1] == "(2 cells)"
+    assert table[1].index("4") == table[0].index("kernel_size")
+    assert cells_text(rows, "csv") == "id,kernel_size\nbaseline,4\nkernel_size-3,3"
+    assert json.loads(cells_text(rows, "json")) == rows
