@@ -325,7 +325,7 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     """The analysis stage (gan_bench/analysis/stage.py), then the claim table as Markdown."""
-    from gan_bench.analysis.record import Looks
+    from gan_bench.analysis.result_file import Looks
     from gan_bench.analysis.stage import run_analysis
     from gan_bench.folders import StudyFolder
     from gan_bench.report.looks import claims_shown

@@ -27,7 +27,7 @@ import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis, analyse
 from gan_bench.analysis.layout import layout_for, metric_columns
-from gan_bench.analysis.record import (
+from gan_bench.analysis.result_file import (
     ANALYSIS_FORMAT,
     Looks,
     analysis_from_record,

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
-from gan_bench.analysis.record import Looks
+from gan_bench.analysis.result_file import Looks
 from gan_bench.analysis.stage import read_analysis
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder

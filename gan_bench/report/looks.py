@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.record import Looks
+from gan_bench.analysis.result_file import Looks
 from gan_bench.report.displays import claims_display, html_table
 
 STILL_RUNNING = "still running: look {next} ({seeds} seeds per cell) comes next"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gan_bench.analysis.preflight import checked_plan
-from gan_bench.analysis.record import Looks
+from gan_bench.analysis.result_file import Looks
 from gan_bench.analysis.sequential import Schedule, directed_claims, read_state, state
 from gan_bench.analysis.stage import read_looks
 from gan_bench.errors import BadInput

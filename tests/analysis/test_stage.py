@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 from report_helpers import synthetic_summary, write_results  # noqa: E402
 
 from gan_bench.analysis.analyse import analyse  # noqa: E402
-from gan_bench.analysis.record import FRAMES  # noqa: E402
+from gan_bench.analysis.result_file import FRAMES  # noqa: E402
 from gan_bench.analysis.sequential import Schedule, state  # noqa: E402
 from gan_bench.analysis.stage import (  # noqa: E402
     AnalysisError,

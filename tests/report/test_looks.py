@@ -8,7 +8,7 @@ import re
 from report_helpers import analyse_and_report, synthetic_summary, write_results
 
 from gan_bench.analysis.analyse import analyse
-from gan_bench.analysis.record import Looks
+from gan_bench.analysis.result_file import Looks
 from gan_bench.analysis.sequential import MAX_SEEDS, Schedule, state
 from gan_bench.analysis.stage import run_analysis
 from gan_bench.files import write_json

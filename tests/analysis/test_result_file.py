@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis.record import LookRecord, Looks, frame_of, frame_record
+from gan_bench.analysis.result_file import LookRecord, Looks, frame_of, frame_record
 
 
 def _round_trip(frame: pd.DataFrame) -> pd.DataFrame:
