@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import RunsCode
 
 from gan_bench.files import (
     CorruptFile,
@@ -60,14 +61,6 @@ def test_truncate_log_keeps_the_steps_a_resumed_run_will_not_rewrite(tmp_path):
     assert [r["step"] for r in read_log(log)] == [10, 20]
 
 
-class _RunsCode:
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __reduce__(self):
-        return (Path.touch, (self.target,))
-
-
 def test_load_torch_reads_plain_tensors_and_refuses_code_without_running_it(tmp_path):
     import torch
 
@@ -76,7 +69,7 @@ def test_load_torch_reads_plain_tensors_and_refuses_code_without_running_it(tmp_
     plain, crafted, garbage = tmp_path / "plain.pt", tmp_path / "crafted.pt", tmp_path / "g.pt"
     torch.save({"w": torch.ones(2), "step": 3, "rng": (3, (1, 2), None)}, plain)
     assert load_torch(plain)["step"] == 3
-    torch.save({"w": torch.ones(2), "hook": _RunsCode(tmp_path / "PWNED")}, crafted)
+    torch.save({"w": torch.ones(2), "hook": RunsCode(tmp_path / "PWNED")}, crafted)
     with pytest.raises(
         TorchFileError,
         match=r"crafted.pt: refused: it asks to run code on loading \(it names GLOBAL getattr\)$",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import REPO, tiny_study
+from conftest import REPO, RunsCode, tiny_study
 
 from gan_bench import cli
 from gan_bench.analysis.sequential import Schedule
@@ -84,16 +84,6 @@ def test_a_study_edited_between_looks_is_refused_before_the_next_look(
     assert not (tmp_path / ".snakemake" / "log").exists()
 
 
-class _RunsCode:
-    """Unpickling this creates a file: what a crafted checkpoint in a shared folder does."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __reduce__(self):
-        return (Path.touch, (self.target,))
-
-
 def test_a_crafted_checkpoint_in_a_shared_run_folder_runs_no_code(
     tmp_path, write_study, monkeypatch, capsys
 ):
@@ -109,7 +99,7 @@ def test_a_crafted_checkpoint_in_a_shared_run_folder_runs_no_code(
     shared = tmp_path / "shared"
     shared.mkdir()
     pwned = tmp_path / "PWNED"
-    torch.save({"format": 3, "step": 4, "hook": _RunsCode(pwned)}, shared / "checkpoint.pt")
+    torch.save({"format": 3, "step": 4, "hook": RunsCode(pwned)}, shared / "checkpoint.pt")
     capsys.readouterr()
     assert cli.main([*train, str(shared)]) == 0
     assert not pwned.exists()

@@ -79,10 +79,12 @@ def _missing(path: Path) -> RecordError:
 
 
 def read_study(folder: StudyFolder) -> Study:
-    """The resolved study of a results folder (StudyError names key and file if invalid)."""
+    """The resolved study of a results folder (StudyError names key and file if invalid).
+    Its dataset's files are not needed: a published folder is analysed and reported on
+    machines that lack them (e.g. results/infogan without data/mnist-t10k)."""
     if not folder.study.is_file():
         raise _missing(folder.study)
-    return load_study(folder.study)
+    return load_study(folder.study, check_data=False)
 
 
 def read_design(folder: StudyFolder) -> DesignRecord:

@@ -91,20 +91,23 @@ def read_study_file(path: str | Path) -> Any:
         raise StudyError(source, [("yaml", f"not valid YAML: {error}")]) from None
 
 
-def load_study(path: str | Path) -> Study:
-    """Read, validate and complete a study file. Raises StudyError naming file and key."""
-    return study_from_dict(read_study_file(path), str(path))
+def load_study(path: str | Path, check_data: bool = True) -> Study:
+    """Read, validate and complete a study file. Raises StudyError naming file and key.
+    `check_data=False` leaves the dataset's files unchecked (see study_from_dict)."""
+    return study_from_dict(read_study_file(path), str(path), check_data)
 
 
-def study_from_dict(raw: Any, source: str) -> Study:
-    """Validate an already-parsed study (e.g. Snakemake's config) and fill its defaults."""
+def study_from_dict(raw: Any, source: str, check_data: bool = True) -> Study:
+    """Validate an already-parsed study (e.g. Snakemake's config) and fill its defaults.
+    Without `check_data` the dataset's files are not looked at: a results folder's study.yaml
+    is read to analyse and report runs already made, on machines without their data."""
     if not isinstance(raw, dict):
         raise StudyError(source, [("study", "must be a mapping of keys to values")])
     problems = first_pass_problems(raw)
     if problems:
         raise StudyError(source, problems)
     completed = with_defaults(raw)
-    problems = semantic_problems(completed)
+    problems = semantic_problems(completed, check_data)
     if problems:
         raise StudyError(source, problems)
     baseline = defaults() | completed.get("baseline", {})
@@ -244,8 +247,9 @@ def _trick_settings_problems(key: str, settings: dict[str, Any]) -> list[tuple[s
     return problems
 
 
-def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
-    """Registry and dataset checks that a JSON Schema cannot express."""
+def semantic_problems(study: dict[str, Any], check_data: bool = True) -> list[tuple[str, str]]:
+    """Registry and dataset checks that a JSON Schema cannot express (the dataset's files
+    only with `check_data`)."""
     problems = _trick_settings_problems("baseline", study.get("baseline", {}))
     factors = study.get("factors", {})
     for name, levels in factors.items():
@@ -257,9 +261,10 @@ def semantic_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
             if reason:
                 problems.append((f"factors.{name}[{index}]", reason))
     problems += _design_problems(study)
-    problems += dataspec.spec_problems(
-        study["dataset"], study["train"]["batch_size"], min_heldout=min_samples()
-    )
+    if check_data:
+        problems += dataspec.spec_problems(
+            study["dataset"], study["train"]["batch_size"], min_heldout=min_samples()
+        )
     return problems
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import RunsCode
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor
@@ -68,21 +69,11 @@ def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch)
     assert not Path(extractors.inception_cache_file()).exists()
 
 
-class _RunsCode:
-    """Unpickling this calls Path.touch: a crafted weights file."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __reduce__(self):
-        return (Path.touch, (self.target,))
-
-
 def test_weights_that_would_run_code_are_refused_before_torch_fidelity_loads_them(
     tmp_path, monkeypatch
 ):
     pwned, crafted = tmp_path / "PWNED", tmp_path / "crafted.pth"
-    torch.save({"fc.weight": torch.zeros(2), "hook": _RunsCode(pwned)}, crafted)
+    torch.save({"fc.weight": torch.zeros(2), "hook": RunsCode(pwned)}, crafted)
     monkeypatch.setenv(extractors.INCEPTION_ENV, str(crafted))
     with pytest.raises(ScoringError, match=r"crafted.pth: refused: .*run code on loading"):
         extractors.inception_weights(download=False)

@@ -15,7 +15,7 @@ from gan_bench.folders import StudyFolder
 from gan_bench.resources import STUDIES, builtin_studies
 from gan_bench.study.design import DesignRecord, cells, describe
 from gan_bench.study.record import read_study_record, resolved_study, write_study_record
-from gan_bench.study.study_file import Study, load_study, study_from_dict
+from gan_bench.study.study_file import Study, StudyError, load_study, study_from_dict
 
 
 def same(a: Study, b: Study) -> bool:
@@ -107,3 +107,20 @@ def test_published_results_carry_their_study(tmp_path, name):
     for row in summary.itertuples(index=False):
         levels = design.cells[row.cell]
         assert all(getattr(row, trick) == level for trick, level in levels.items()), row.cell
+
+
+def test_a_results_folder_is_read_without_its_dataset(tmp_path):
+    """A published folder is analysed and reported where its data is absent (the IDX files
+    of results/infogan live in data/, which a fresh clone lacks); a study file to run is
+    still checked."""
+    images = tmp_path / "images.idx"
+    header = b"\x00\x00\x08\x03" + b"".join(n.to_bytes(4, "big") for n in (64, 8, 8))
+    images.write_bytes(header + bytes(64 * 8 * 8))
+    raw = tiny_study(dataset={"name": "idx", "images": str(images)})
+    folder = StudyFolder(tmp_path / "tiny")
+    write_study_record(study_from_dict(raw, "s.yaml"), folder)
+    images.unlink()
+    study, _ = read_study_record(folder)
+    assert study.dataset["images"] == str(images)
+    with pytest.raises(StudyError, match="dataset.images: file not found"):
+        load_study(folder.study)

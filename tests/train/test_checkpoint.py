@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import REPO, sigkill_group_when, tiny_study
+from conftest import REPO, RunsCode, sigkill_group_when, tiny_study
 from train_helpers import DIGITS, assert_same_generator, make_config
 
 from gan_bench.files import read_json, read_log
@@ -93,23 +93,13 @@ def test_all_checkpoints_unreadable_restarts_from_scratch(tmp_path, monkeypatch)
     assert_same_generator(run, tmp_path / "whole")
 
 
-class _RunsCode:
-    """Unpickling this calls Path.touch: what a crafted checkpoint in a shared folder does."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __reduce__(self):
-        return (Path.touch, (self.target,))
-
-
 def test_a_checkpoint_that_would_run_code_is_refused_and_the_previous_one_used(
     tmp_path, monkeypatch, capsys
 ):
     config, run = _whole_and_crashed(tmp_path, monkeypatch)
     pwned = tmp_path / "PWNED"
     payload = torch.load(run / "checkpoint.pt", weights_only=True)
-    torch.save(payload | {"hook": _RunsCode(pwned)}, run / "checkpoint.pt")
+    torch.save(payload | {"hook": RunsCode(pwned)}, run / "checkpoint.pt")
     train_run(config, run, "cpu", progress=False, dataset=DIGITS)
     err = capsys.readouterr().err
     assert not pwned.exists()
