@@ -118,6 +118,7 @@ def test_a_crafted_checkpoint_in_a_shared_run_folder_runs_no_code(
 TANH, SIGMOID = "g_output-tanh", "g_output-sigmoid"
 PUBLISHED = ("summary.csv", "study.yaml", "design.json", "metrics.json", "report.html")
 REPORT_OUTPUTS = ("report.html", "tables/ablation.md", "tables/ablation.tex", "tables/effects.csv")
+ANALYSED = ("analysis.json", "tables/claims.csv")
 FINAL = ("run.json", "generator.pt", "discriminator.pt", "samples.png", "scores.json")
 
 
@@ -252,21 +253,22 @@ def test_damaged_run_files_cost_no_published_result_and_run_rebuilds_them(finish
     is aggregated again: every metric as before."""
     (study_file, work), (_, reference) = study, finished
     results = out(work)
-    before = contents(results, PUBLISHED + REPORT_OUTPUTS)
+    before = contents(results, PUBLISHED + REPORT_OUTPUTS + ANALYSED)
     tanh, sigmoid = run_dir(work, TANH), run_dir(work, SIGMOID)
 
     (tanh / "scores.json").write_text("garbage{")
     failed = plain_snakemake(work, study_file)
     assert failed.returncode != 0 and "Error in rule aggregate" in failed.stderr
-    assert contents(results, PUBLISHED + REPORT_OUTPUTS) == before
+    assert contents(results, PUBLISHED + REPORT_OUTPUTS + ANALYSED) == before
     damaged = (tanh / "scores.json").relative_to(work)  # as the job names it
     assert f"{damaged}: not valid JSON" in (results / "logs/aggregate.log").read_text()
 
     (results / "summary.csv").write_bytes(b'\x00\xff garbage,,\n"')
     failed = plain_snakemake(work, study_file)
-    assert failed.returncode != 0 and "Error in rule report" in failed.stderr
-    assert contents(results, REPORT_OUTPUTS) == {n: before[n] for n in REPORT_OUTPUTS}
-    assert "summary.csv: not a summary.csv" in (results / "logs/report.log").read_text()
+    assert failed.returncode != 0 and "Error in rule analyse" in failed.stderr
+    kept = REPORT_OUTPUTS + ANALYSED  # the failed analyse job restored its outputs
+    assert contents(results, kept) == {n: before[n] for n in kept}
+    assert "summary.csv: not a summary.csv" in (results / "logs/analyse.log").read_text()
 
     (sigmoid / "run.json").write_text("[1, 2")
     (sigmoid / "generator.pt").write_bytes(b"not weights")

@@ -137,31 +137,29 @@ def _check_finished(out: Path, study: Path, text: str) -> None:
 
 
 @pytest.mark.slow
-def test_until_decided_adds_seeds_and_stops(tmp_path):
-    study = _sequential_study(tmp_path)
-    command = _command(study, tmp_path)
-    done = subprocess.run(command, capture_output=True, text=True, env=_env(), cwd=tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "look 1 of at most 2: 2 seeds per cell, 4 runs" in done.stdout
-    assert "adding 1 seeds per cell for look 2" in done.stdout
-    _check_finished(tmp_path / "results" / "tiny", study, done.stdout)
-
-
-@pytest.mark.slow
-def test_killed_between_rounds_the_same_command_finishes_the_sequence(tmp_path):
+def test_until_decided_adds_seeds_and_a_kill_between_rounds_resumes(tmp_path):
+    """Look 1 (2 seeds per cell) leaves the claim undecided, so look 2 adds a seed per cell;
+    the command is killed once look 2 is planned, and the same command finishes the
+    sequence (stopped at the most seeds) without running look 1 again nor retraining its
+    runs. One pipeline for both: a sequence run straight through is this one unkilled."""
     study = _sequential_study(tmp_path)
     out = tmp_path / "results" / "tiny"
     command = _command(study, tmp_path)
-    process = subprocess.Popen(command, cwd=tmp_path, env=_env(), start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    said = tmp_path / "first.out"
+    with said.open("w") as stdout:
+        process = subprocess.Popen(command, cwd=tmp_path, env=_env(), start_new_session=True,
+                                   stdout=stdout, stderr=subprocess.DEVNULL)  # fmt: skip
 
-    def second_look_planned() -> bool:
-        try:
-            return len(json.loads((out / "sequence.json").read_text())["looks"]) == 2
-        except (OSError, ValueError):
-            return False
+        def second_look_planned() -> bool:
+            try:
+                return len(json.loads((out / "sequence.json").read_text())["looks"]) == 2
+            except (OSError, ValueError):
+                return False
 
-    sigkill_group_when(process, second_look_planned, timeout=300)
+        sigkill_group_when(process, second_look_planned, timeout=300)
+    first_said = said.read_text()
+    assert "look 1 of at most 2: 2 seeds per cell, 4 runs" in first_said
+    assert "adding 1 seeds per cell for look 2" in first_said
     first = sorted(out.glob("runs/*/seed-[01]/run.json"))
     assert len(first) == 4
     stamps = {path: path.stat().st_mtime_ns for path in first}
