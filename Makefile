@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STUDY  ?= ablations/default.yaml
+# pytest worker processes (pytest-xdist): a module's tests stay on one worker (--dist
+# loadfile), so its shared fixtures are built once; the pipeline tests' Snakemake runs use
+# 2 cores each whatever this is
+WORKERS ?= 2
 
 .PHONY: test test-wheel test-cluster run venv lint format clean
 
@@ -26,7 +30,7 @@ format: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check gan_bench tests benchmarks .ci/slurm
-	$(BIN)/python -m pytest -q -m "not cluster"
+	$(BIN)/python -m pytest -q -m "not cluster" -n $(WORKERS) --dist loadfile
 
 # The wheel as a user gets it: built from the repo, installed with every dependency its own
 # into a fresh venv (pip install WHEEL -c constraints.txt; the pinned torch comes from the
