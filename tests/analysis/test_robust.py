@@ -132,3 +132,25 @@ def test_a_two_valued_column_gets_least_squares_beside_huber_columns():
     huber = huber_fit(exog, binary[:, None])  # what it would have said: less, and surer
     assert huber.params[1, 0] < 0.8 * difference and huber.variance[0] < fit.variance[0] / 2
     np.testing.assert_array_equal(two_valued(np.column_stack([binary, continuous])), [True, False])
+
+
+def test_a_collapsed_scale_keeps_least_squares():
+    """modes_hit: most runs hit all 10 modes, a few 9 or 8, with float rounding on top. The
+    Huber fit lands on the majority, its MAD scale on the rounding noise (~1e-12), and its
+    p-values would come from that; the column keeps least squares, the others Huber."""
+    rng = np.random.default_rng(4)
+    exog = np.column_stack([np.ones(48), np.repeat([-1.0, 1.0], 24)])
+    modes = np.full(48, 10.0)
+    modes[[2, 9, 30, 41]] = 9.0
+    modes[17] = 8.0
+    modes += rng.normal(0, 1e-12, 48)  # what summing float metrics leaves
+    continuous = 30 + rng.normal(0, 1, 48)
+    y = np.column_stack([modes, continuous])
+    collapsed = huber_fit(exog, modes[:, None])
+    assert collapsed.scale[0] < 1e-6  # what the guard is for
+    fit = robust_fit(exog, y)
+    residual = modes - exog @ fit.params[:, 0]
+    assert fit.variance[0] == pytest.approx((residual**2).sum() / 46)
+    assert fit.params[1, 0] == pytest.approx((modes[24:].mean() - modes[:24].mean()) / 2)
+    assert (fit.weights[:, 0] == 1).all()
+    np.testing.assert_allclose(fit.params[:, 1], huber_fit(exog, continuous[:, None]).params[:, 0])
