@@ -48,10 +48,18 @@ def seeds_to_decide(se: float, seeds: float, bound: float, alpha: float) -> floa
     """Seeds per cell at which the claim is decided either way with 80% power: a true
     effect of SESOI is then called a difference, and a zero one falls inside +-SESOI
     (the interval's half-width plus the power margin equals SESOI), at the pooled spread
-    behind today's standard error. inf beyond MAX_SEEDS; NaN without an interval."""
+    behind today's standard error. inf beyond MAX_SEEDS; NaN without an interval.
+
+    The two decisions need different margins: the difference test is two-sided (z at
+    1 - alpha/2, power POWER on one side), the equivalence test is two one-sided tests at
+    alpha that must both pass (z at 1 - alpha, power POWER shared by two tails, so z at
+    (1 + POWER)/2); the larger decides. With only the first, a zero effect reached "no
+    practical effect" with ~77% power, not 80%."""
     if not all(map(np.isfinite, (se, seeds, bound))) or se <= 0 or bound <= 0:
         return math.nan
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER)
+    difference = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER)
+    equivalence = stats.norm.ppf(1 - alpha) + stats.norm.ppf((1 + POWER) / 2)
+    z = max(difference, equivalence)
     needed = math.ceil(seeds * (z * se / bound) ** 2)
     return float(max(2, needed)) if needed <= MAX_SEEDS else math.inf
 

@@ -44,7 +44,8 @@ def test_tost_is_the_larger_one_sided_p_and_matches_a_90_percent_interval():
 
 def test_seeds_to_decide_use_sesoi_and_the_pooled_spread_not_the_effect():
     few = seeds_to_decide(se=1.0, seeds=3, bound=1.0, alpha=0.05)
-    assert few == math.ceil(3 * (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) ** 2)
+    # at 5% the equivalence decision needs more than the difference: z(0.95) + z(0.9)
+    assert few == math.ceil(3 * (stats.norm.ppf(0.95) + stats.norm.ppf(0.9)) ** 2)
     assert seeds_to_decide(0.5, 3, 1.0, 0.05) < few  # a tighter estimate needs fewer
     assert seeds_to_decide(1.0, 3, 2.0, 0.05) < few  # a larger SESOI needs fewer
     assert seeds_to_decide(1.0, 3, 1e-3, 0.05) == math.inf
@@ -92,3 +93,26 @@ def test_the_harness_reaches_no_practical_effect_and_keeps_it_honest(published):
     )
     claim = [k for k, effect in enumerate(fits.effects) if effect[0] == "latent"][0]
     assert not fits.equivalent()[:, 0, claim].any()
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.01, 0.2])
+def test_seeds_to_decide_give_both_decisions_their_power(alpha):
+    """At the seeds it names, a true effect of SESOI is called a difference (two-sided) and
+    a zero one "no practical effect" (both one-sided tests pass), each with >= 80% power:
+    the normal approximation the function plans with, evaluated at its answer."""
+    from scipy import stats
+
+    se, seeds, bound = 1.0, 3, 1.5
+    needed = seeds_to_decide(se, seeds, bound, alpha)
+    shrunk = se * math.sqrt(seeds / needed)
+    difference = stats.norm.cdf(bound / shrunk - stats.norm.ppf(1 - alpha / 2))
+    equivalent = 2 * stats.norm.cdf(bound / shrunk - stats.norm.ppf(1 - alpha)) - 1
+    assert difference >= 0.8 and equivalent >= 0.8
+    fewer = se * math.sqrt(seeds / (needed - 1))
+    assert (
+        min(
+            stats.norm.cdf(bound / fewer - stats.norm.ppf(1 - alpha / 2)),
+            2 * stats.norm.cdf(bound / fewer - stats.norm.ppf(1 - alpha)) - 1,
+        )
+        < 0.8
+    )  # and no fewer seeds would do
