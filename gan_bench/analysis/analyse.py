@@ -31,7 +31,7 @@ from gan_bench.analysis.conditional import (
     partners,
     split_holm,
 )
-from gan_bench.analysis.equivalence import margin
+from gan_bench.analysis.equivalence import baseline_level, margin
 from gan_bench.analysis.layout import (
     Layout,
     cell_label,
@@ -256,19 +256,12 @@ def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> di
 
 
 def baseline_means(runs: pd.DataFrame, layout: Layout, names: list[str]) -> dict[str, float]:
-    """Per metric, the mean (of its statistic) over the completed runs of the baseline cell,
-    else over every completed run: what a relative SESOI is a share of."""
+    """Per metric, what a relative SESOI is a share of (equivalence.baseline_level: the
+    median of the baseline cell's completed runs' statistic, else of every run's)."""
     at_base = np.ones(len(runs), dtype=bool)
     for name in layout.factors:
         at_base &= (runs[name] == layout.baseline[name]).to_numpy()
-    means = {}
-    for name in names:
-        values = runs.loc[at_base, name].astype(float)
-        values = values[np.isfinite(values)]
-        if values.empty:
-            values = runs[name].astype(float)
-        means[name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
-    return means
+    return {name: float(baseline_level(runs[name].to_numpy(float), at_base)) for name in names}
 
 
 @dataclass

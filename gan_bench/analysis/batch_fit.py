@@ -21,7 +21,7 @@ from scipy import stats
 from gan_bench.analysis.batch_verdicts import Fits, claim_index, conditions, with_verdicts
 from gan_bench.analysis.choices import primary_column, sesoi_settings
 from gan_bench.analysis.conditional import recommended_config
-from gan_bench.analysis.equivalence import margin
+from gan_bench.analysis.equivalence import baseline_level, margin
 from gan_bench.analysis.layout import Layout, confirmatory_claims, layout_for
 from gan_bench.analysis.linear_model import CONFIDENCE
 from gan_bench.analysis.robust import robust_fit
@@ -339,13 +339,9 @@ def diverged_as_worst(setting: Setting, statistics: np.ndarray) -> np.ndarray:
 
 def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
     """analyse()'s SESOI per replicate and metric (replicates x metrics): a relative one
-    from the mean of the baseline cell's completed runs (all runs where it has none)."""
+    from equivalence.baseline_level of each replicate's runs."""
     at_base = (setting.run_levels == 0).all(axis=1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        base = np.nanmean(statistics[:, at_base], axis=1)
-        overall = np.nanmean(statistics, axis=1)
-    means = np.where(np.isfinite(base), base, overall)
+    means = baseline_level(np.moveaxis(statistics, 1, -1), at_base)
     return np.stack(
         [
             np.vectorize(lambda mean, c=column: margin(c, setting.sesoi, mean))(means[:, m])

@@ -12,6 +12,7 @@ under `analysis: {sesoi: {FAMILY: value}}`, in the same unit (a share for relati
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy import stats
@@ -42,6 +43,19 @@ def tost_p(estimate, se, df, bound):
         p = np.fmax(lower, upper)
     ok = np.isfinite(se) & (se > 0) & np.isfinite(bound) & (df > 0)
     return np.where(ok, p, np.nan)
+
+
+def baseline_level(values: np.ndarray, at_base: np.ndarray) -> np.ndarray:
+    """What a relative SESOI is a share of, along the last axis (runs): the median of the
+    baseline cell's completed runs, else of every completed run; NaN without any. A median,
+    not a mean: one half-failed baseline run (FID x3) would inflate a mean, and with it the
+    margin of "no practical effect"."""
+    values = np.asarray(values, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no completed run: NaN, as said
+        base = np.nanmedian(values[..., at_base], axis=-1) if at_base.any() else np.nan
+        overall = np.nanmedian(values, axis=-1)
+    return np.where(np.isfinite(base), base, overall)
 
 
 def seeds_to_decide(se: float, seeds: float, bound: float, alpha: float) -> float:

@@ -116,3 +116,19 @@ def test_seeds_to_decide_give_both_decisions_their_power(alpha):
         )
         < 0.8
     )  # and no fewer seeds would do
+
+
+def test_a_half_failed_baseline_run_does_not_move_the_sesoi_base():
+    """The baseline cell's median, not its mean: FID 30, 31, 90 (one run x3) gives 31."""
+    import numpy as np
+
+    from gan_bench.analysis.equivalence import baseline_level
+
+    at_base = np.array([True, True, True, False, False])
+    values = np.array([30.0, 31.0, 90.0, 50.0, 52.0])
+    assert baseline_level(values, at_base) == 31.0
+    gone = np.array([np.nan, np.nan, np.nan, 50.0, 52.0])  # no completed baseline run
+    assert baseline_level(gone, at_base) == 51.0
+    many = np.stack([values, gone])  # replicates x runs, as the simulations pass them
+    np.testing.assert_array_equal(baseline_level(many, at_base), [31.0, 51.0])
+    assert np.isnan(baseline_level(np.full(5, np.nan), at_base))
