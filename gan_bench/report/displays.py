@@ -334,7 +334,7 @@ def sesoi_text(analysis: Analysis) -> str:
         if entry.key in analysis.sesoi_set:
             source = f"the study's analysis.sesoi.{entry.key} = {analysis.sesoi_set[entry.key]:g}"
         parts.append(f"±{rows['sesoi'].iloc[0]:.3g} on {analysis.columns[metric].label} ({source})")
-    return "; ".join(parts) or "none (no primary metric or no baseline mean)"
+    return "; ".join(parts) or "none (no primary metric or no baseline value)"
 
 
 def metric_lines(analysis: Analysis) -> list[str]:

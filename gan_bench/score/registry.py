@@ -45,8 +45,9 @@ class UnknownMetric(BadInput):
 class Metric:
     """One metric family. `sesoi` is the default smallest effect of interest: an effect
     smaller than it is not worth choosing a trick for, whatever its p-value. It is in the
-    metric's unit, or a share of the baseline's mean when `sesoi_relative` (for metrics whose
-    scale depends on the extractor); `sesoi_why` says how it was chosen."""
+    metric's unit, or a share of the baseline cell's median over seeds when
+    `sesoi_relative` (for metrics whose scale depends on the extractor); `sesoi_why` says
+    how it was chosen."""
 
     key: str  # the first part of a column name
     title: str
