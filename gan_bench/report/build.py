@@ -94,7 +94,7 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     """Read RESULTS_DIR's summary.csv, study.yaml and design.json (and the run folders beside
     them, where there are any); write tables/, figures/ and report.html there."""
     inputs = gather(StudyFolder(Path(results_dir)))
-    analysis, sequence = read_analysis(inputs.data)  # gan-bench analyse's; no statistic here
+    analysis, sequence = read_analysis(inputs)  # gan-bench analyse's; no statistic here
     folder = inputs.folder
     claims = looks.claims_shown(analysis, sequence)
     table_files = tables.write_tables(analysis, folder.tables, claims)

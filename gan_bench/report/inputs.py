@@ -18,28 +18,18 @@ from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.stage import ResultsError, StudyData, read_study_data
 from gan_bench.files import read_json, read_log, whole_png
 from gan_bench.folders import RunFolder, StudyFolder
-from gan_bench.score.registry import MetricColumn
-from gan_bench.study.design import DesignRecord, cells
+from gan_bench.study.design import cells
 from gan_bench.study.study_file import Study
 
 ReportError = ResultsError  # a results folder the report cannot read names its file
 
 
-@dataclass
-class Inputs:
-    """Everything the report reads from a results folder."""
+@dataclass(frozen=True)
+class Inputs(StudyData):
+    """Everything the report reads from a results folder: what the analysis read
+    (gan_bench/analysis/stage.py StudyData), and the runs' run.json where they are here."""
 
-    folder: StudyFolder
-    summary: pd.DataFrame
-    study: Study  # study.yaml: the resolved study
-    design: DesignRecord  # design.json: typed levels per cell
-    metrics: list[MetricColumn]  # metrics.json: what each metric column is (the registry's)
     run_infos: list[dict[str, Any]] = field(default_factory=list)  # run.json + cell, seed
-
-    @property
-    def data(self) -> StudyData:
-        """What the analysis read (gan_bench/analysis/stage.py)."""
-        return StudyData(self.folder, self.summary, self.study, self.design, self.metrics)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
