@@ -82,7 +82,7 @@ def null_rates(setting, noise, replicates: int, rng) -> None:
     means = sim.planted_means(setting, noise.mean)
     for resample in (False, True):
         values = sim.simulate_runs(setting, noise, means, replicates, rng, resample=resample)
-        fits = sim.fit_many(setting, values)
+        fits = sim.judge(setting, values)
         kind = "resampled residuals" if resample else "normal noise"
         print(f"no true effect, {kind}:")
         show("(a) FID: some false verdict among its claims", sim.any_decided(fits, FID))
@@ -100,7 +100,7 @@ def power_and_coverage(setting, noise, replicates: int, rng) -> None:
         values = sim.simulate_runs(
             setting, noise, means, replicates, rng, resample=resample, half_failed=half_failed
         )
-        fits = sim.fit_many(setting, values)
+        fits = sim.judge(setting, values)
         kind = "resampled residuals" if resample else "normal noise"
         print(
             f"planted +{shift:g} FID at {factor} = {level}, {kind}, "
@@ -124,7 +124,7 @@ def divergence_rate(setting, noise, replicates: int, rng) -> None:
         values = sim.simulate_runs(
             setting, noise, means, replicates, rng, resample=resample, divergence=divergence
         )
-        fits = sim.fit_many(setting, values)
+        fits = sim.judge(setting, values)
         kind = "resampled residuals" if resample else "normal noise"
         print(f"equal means, 30% of sigmoid's worst runs (by FID) diverged, {kind}:")
         show(
@@ -142,7 +142,7 @@ def crossover_rate(setting, noise, replicates: int, rng) -> None:
         {FID: {("d_downsample", "maxpool", "kernel_size", "3"): 8.0}},
     )
     values = sim.simulate_runs(setting, noise, means, replicates, rng)
-    fits = sim.fit_many(setting, values)
+    fits = sim.judge(setting, values)
     words = sim.verdict_of(fits, FID, "d_downsample")
     print("planted crossover: maxpool -4 FID with kernel 4, +4 with kernel 3, normal noise:")
     show("(g) 'depends on' naming kernel_size", np.char.find(words, "kernel_size") >= 0)
@@ -162,13 +162,13 @@ def sequential_rates(setting, noise, replicates: int, rng, study, design) -> Non
         values = sim.simulate_runs(full, noise, sim.planted_means(full, noise.mean, plant),
                                    replicates, rng)  # fmt: skip
         for k in (3, 9):
-            fits = sim.fit_many(of(k), values[:, index < k])
+            fits = sim.judge(of(k), values[:, index < k])
             word = sim.verdict_of(fits, FID, factor)
             show(f"(h) +{effect} FID, fixed {k} seeds: false word / supported",
                  sim.any_false_word(fits) if not effect else word == "supported")  # fmt: skip
         for spending in seq.SPENDING:
             schedule = seq.Schedule((0, 1, 2), 3, 9, spending)
-            looks = [sim.fit_many(of(k), values[:, index < k], share)
+            looks = [sim.judge(of(k), values[:, index < k], share)
                      for k, share in zip(schedule.sizes, schedule.shares, strict=True)]  # fmt: skip
             false = np.any([sim.any_false_word(fits) for fits in looks], axis=0)
             found = np.any([sim.verdict_of(f, FID, factor) == "supported" for f in looks], axis=0)
@@ -192,12 +192,12 @@ def dynamics_rates(noise, replicates: int, rng, results: Path) -> None:
     judged = sorted({metric for metric, _ in setting.confirmatory})
     print(f"no true effect, {len(setting.confirmatory)} confirmatory claims on {judged}:")
     show("(i) some false verdict word, one Holm family (the report's)",
-         sim.any_false_word(sim.fit_many(setting, values)))  # fmt: skip
+         sim.any_false_word(sim.judge(setting, values)))  # fmt: skip
     alone = [
         replace(setting, confirmatory=[pair for pair in setting.confirmatory if pair[0] == m])
         for m in judged
     ]
-    separate = np.any([sim.any_false_word(sim.fit_many(one, values)) for one in alone], axis=0)
+    separate = np.any([sim.any_false_word(sim.judge(one, values)) for one in alone], axis=0)
     show("(i) the same, one family per metric at the whole 5% each", separate)
 
 

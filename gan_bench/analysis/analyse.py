@@ -1,15 +1,11 @@
 """Runs -> summary.csv -> statistics that carry their uncertainty.
 
 GAN metrics move a lot from seed to seed, so every number here comes with a 95% interval
-or says why it has none. The pieces, each a plain DataFrame so tables and figures can share
-them: per-cell means with t-intervals over seeds; per-factor effects (each level against the
-baseline level) from one robust (Huber) linear model over all runs with sum (deviation)
-coding, a diverged run counted as the worst completed one, Holm-corrected
-across the study's factors; two-way interactions and a Type III ANOVA where the design
-separates them (full factorial, or a fractional design of resolution V or more); divergence
-rates; each claim's effect at the recommended configuration and at each level of the
-factors it interacts with (conditional.py); and the claim-vs-evidence verdicts with the seeds
-a decision would need.
+or says why it has none. Per-cell and per-level means with t-intervals over seeds and the
+divergence rates are computed here; everything else (effects, interactions, Wald tests,
+conditional effects, verdicts) comes from the one engine (model.py, robust.py,
+inference.py, engine.py, verdicts.py) with the study as its one replicate, and frames.py
+and claim_table.py lay it out as tables.
 """
 
 from __future__ import annotations
@@ -22,51 +18,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gan_bench.analysis.choices import primary_column, sesoi_settings
-from gan_bench.analysis.claims import claims_table
-from gan_bench.analysis.conditional import (
-    CONDITIONAL_COLUMNS,
-    conditional_for,
-    interaction_share,
-    partners,
-    split_holm,
+from gan_bench.analysis.claim_table import claims_frame
+from gan_bench.analysis.engine import DIVERGED_RULE
+from gan_bench.analysis.frames import (
+    OUTLIER_COLUMNS,
+    anova_frame,
+    conditional_frame,
+    effects_frame,
+    interactions_frame,
+    models_frame,
+    outliers_frame,
 )
-from gan_bench.analysis.equivalence import baseline_level, margin
-from gan_bench.analysis.layout import (
-    Layout,
-    cell_label,
-    confirmatory_claims,
-    diverged_as_worst,
-    layout_for,
-    metric_columns,
-    statistic_runs,
-    tidy_runs,
-)
-from gan_bench.analysis.linear_model import (
-    CONFIDENCE,
-    EFFECT_COLUMNS,
-    INTERACTION_COLUMNS,
-    Fit,
-    anova_for,
-    effects_for,
-    fit_metric,
-    formula,
-    holm,
-    interactions_for,
-)
+from gan_bench.analysis.inference import CONFIDENCE
+from gan_bench.analysis.layout import Layout, cell_label, layout_for, metric_columns, tidy_runs
+from gan_bench.analysis.model import setting_of
+from gan_bench.analysis.verdicts import judge
 from gan_bench.score.registry import MetricColumn
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.study_file import Study
 
+__all__ = ["DIVERGED_RULE", "Analysis", "analyse"]
+
 ONE_SEED = "n/a — one seed"
 NO_RUNS = "n/a — no completed run"
-DIVERGED_RULE = (
-    "A diverged run has no metrics of its own; the effects, interactions and verdicts count "
-    "it as the study's worst completed run on every metric (it ranks last, and the robust "
-    "fit bounds its pull), so a level cannot look better by losing its worst runs. Cell and "
-    "level means are over completed runs only, and the divergence rate of every cell and "
-    "level is shown beside them."
-)
 
 # --------------------------------------------------------------------------- cells
 
@@ -173,96 +147,6 @@ def divergence(runs: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, pd.Dat
 
 # --------------------------------------------------------------------------- everything at once
 
-OUTLIER_WEIGHT = 0.5  # a run the robust fit weighs below this is named as an outlier
-OUTLIER_COLUMNS = ["metric", "cell", "label", "seed", "value", "weight"]
-
-
-def outliers_of(fit: Fit, runs: pd.DataFrame, layout: Layout) -> list[dict[str, Any]]:
-    """The completed runs the Huber fit weighs below OUTLIER_WEIGHT (beyond 2 x HUBER_T = 4 robust
-    SDs off their fit): a half-failed run, or one whose cell's others are; named in the
-    report with their samples, so a reader can see what the fit discounted."""
-    if fit.weights is None or fit.rows is None:
-        return []
-    rows = []
-    for index, weight in zip(fit.rows, fit.weights, strict=True):
-        run = runs.loc[index]
-        if weight < OUTLIER_WEIGHT and not run["diverged"]:
-            levels = {"cell": run["cell"]} | {name: run[name] for name in layout.factors}
-            rows.append(
-                {
-                    "metric": fit.metric,
-                    "cell": run["cell"],
-                    "label": cell_label(levels, layout),
-                    "seed": int(run["seed"]),
-                    "value": float(run[fit.metric]),
-                    "weight": float(weight),
-                }
-            )
-    return rows
-
-
-def _fit_all(
-    runs: pd.DataFrame,
-    layout: Layout,
-    columns: dict[str, MetricColumn],
-    look_share: float,
-    primary: str | None,
-    judged_on: list[str],
-) -> tuple[list, list, list, list, list, list]:
-    """Per metric (on its statistic's values): effects, interactions, ANOVA, the model, the
-    claims' conditional effects (recommended configuration, per level of the others); and
-    the primary metric's outlying runs. `judged_on`: the metrics of the confirmatory claims,
-    whose interaction families split the interactions' share (interaction_share)."""
-    effects, interactions, anovas, models, conditional, outliers = [], [], [], [], [], []
-    for metric, column in columns.items():
-        fit = fit_metric(runs, layout, metric)
-        if metric == primary:
-            outliers += outliers_of(fit, runs, layout)
-        mine = effects_for(fit, layout, runs)
-        effects += mine
-        pairs = interactions_for(fit, layout)
-        adjusted = split_holm(
-            pd.Series([r["p"] for r in pairs], dtype=float),
-            interaction_share(metric, judged_on) * look_share,
-        )
-        decided = {
-            name: partners(name, _pair_p(pairs, list(adjusted), name)) for name in layout.factors
-        }
-        conditional += conditional_for(fit, layout, mine, decided)
-        interactions += pairs
-        if fit.df_resid > 0 and layout.separates_interactions and fit.factors:
-            anovas.append(anova_for(fit))
-        models.append(
-            {
-                "metric": metric,
-                "formula": formula(fit.factors, fit.interactions).replace("y", column.label, 1),
-                "runs": len(fit.data),
-                "df_resid": fit.df_resid,
-                "sigma": fit.sigma,
-                "interactions": fit.interactions,
-                "note": fit.note,
-            }
-        )
-    return effects, interactions, anovas, models, conditional, outliers
-
-
-def _pair_p(pairs: list[dict[str, Any]], adjusted: list[float], name: str) -> dict[str, float]:
-    """The adjusted p of each interaction of factor `name`, by its partner."""
-    out = {}
-    for row, p in zip(pairs, adjusted, strict=True):
-        if name in (row["factor_a"], row["factor_b"]):
-            out[row["factor_b"] if row["factor_a"] == name else row["factor_a"]] = p
-    return out
-
-
-def baseline_means(runs: pd.DataFrame, layout: Layout, names: list[str]) -> dict[str, float]:
-    """Per metric, what a relative SESOI is a share of (equivalence.baseline_level: the
-    median of the baseline cell's completed runs' statistic, else of every run's)."""
-    at_base = np.ones(len(runs), dtype=bool)
-    for name in layout.factors:
-        at_base &= (runs[name] == layout.baseline[name]).to_numpy()
-    return {name: float(baseline_level(runs[name].to_numpy(float), at_base)) for name in names}
-
 
 @dataclass
 class Analysis:
@@ -310,27 +194,6 @@ class Analysis:
         return claims.sort_values("metric", key=lambda m: m.map(order), kind="stable")
 
 
-def _adjusted(rows: list[dict[str, Any]], columns: list[str], adjust: Any) -> pd.DataFrame:
-    """The rows as a frame with `p_holm` = adjust(p, metric) within each metric."""
-    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "p_holm"])
-    frame["p_holm"] = math.nan
-    for metric, index in frame.groupby("metric").groups.items():
-        frame.loc[index, "p_holm"] = adjust(frame.loc[index, "p"], metric)
-    return frame[columns]
-
-
-def _interaction_frame(
-    rows: list[dict[str, Any]], judged_on: list[str], look_share: float
-) -> pd.DataFrame:
-    """The interactions with `p_holm`: Holm within each metric in its share of the error
-    rate (conditional.interaction_share among `judged_on`, times `look_share`)."""
-    return _adjusted(
-        rows,
-        INTERACTION_COLUMNS,
-        lambda p, metric: split_holm(p, interaction_share(metric, judged_on) * look_share),
-    )
-
-
 def analyse(
     frame: pd.DataFrame,
     study: Study,
@@ -347,45 +210,34 @@ def analyse(
     (adjusted p-values are divided by it, so they are still read against 0.05)."""
     if not 0 < look_share <= 1:
         raise ValueError(f"look_share must be in (0, 1], got {look_share}")
-    layout = layout_for(frame, study, design or DesignRecord.of(study))
+    design = design or DesignRecord.of(study)
+    layout = layout_for(frame, study, design)
     names = metric_columns(frame, metrics)
     columns = {name: next(c for c in metrics if c.name == name) for name in names}
-    primary = getattr(primary_column(study, list(columns.values())), "name", None)
-    confirmatory = confirmatory_claims(list(layout.factors), list(columns.values()), primary)
-    judged_on = list(dict.fromkeys(metric for metric, _ in confirmatory))
-    settings = sesoi_settings(study)
-    runs = tidy_runs(frame, layout, names)
-    statistics = statistic_runs(runs, columns)
-    effects, interactions, anovas, models, conditional, outliers = _fit_all(
-        diverged_as_worst(statistics, columns), layout, columns, look_share, primary, judged_on
-    )
-    means = baseline_means(statistics, layout, names)
-    margins = {name: margin(columns[name], settings, means[name]) for name in names}
-    effects_frame = _adjusted(effects, EFFECT_COLUMNS, lambda p, _: holm(p))
-    inter_frame = _interaction_frame(interactions, judged_on, look_share)
+    runs = tidy_runs(frame, layout, names).reset_index(drop=True)
+    setting = setting_of(study, design, list(columns.values()), runs)
+    values = runs[names].to_numpy(float).reshape(1, len(runs), len(names))
+    fits = judge(setting, values, look_share, runs["diverged"].to_numpy(bool)[None])
+    effects = effects_frame(fits, runs)
     div_cells, div_levels = divergence(runs, layout)
-    conditional_frame = pd.DataFrame(conditional, columns=CONDITIONAL_COLUMNS)
-    claims = claims_table(
-        effects_frame, div_levels, columns, conditional_frame, inter_frame, confirmatory,
-        margins, look_share,
-    )  # fmt: skip
+    primary = setting.primary or None
     return Analysis(
         layout=layout,
         runs=runs,
         columns=columns,
         cells=cell_stats(runs, layout, names),
         levels=level_stats(runs, layout, names),
-        effects=effects_frame,
-        interactions=inter_frame,
-        anova=pd.concat(anovas, ignore_index=True) if anovas else pd.DataFrame(),
-        claims=claims,
+        effects=effects,
+        interactions=interactions_frame(fits),
+        anova=anova_frame(fits),
+        claims=claims_frame(fits, columns, div_levels, effects["note"]),
         divergence_cells=div_cells,
         divergence_levels=div_levels,
-        models=pd.DataFrame(models),
-        conditional=conditional_frame,
+        models=models_frame(fits, columns),
+        conditional=conditional_frame(fits),
         primary=primary,
-        confirmatory=confirmatory,
-        sesoi_set=settings,
+        confirmatory=setting.confirmatory,
+        sesoi_set=setting.sesoi,
         look_share=look_share,
-        outliers=pd.DataFrame(outliers, columns=OUTLIER_COLUMNS),
+        outliers=outliers_frame(fits, runs, layout, primary or ""),
     )

@@ -19,7 +19,7 @@ from gan_bench.analysis.layout import Layout
 from gan_bench.analysis.sequential import Key, Sequence
 from gan_bench.score.registry import MetricColumn
 
-ANALYSIS_FORMAT = 1
+ANALYSIS_FORMAT = 2  # 2: verdicts v3 (one engine; claims name their estimand)
 FRAMES = (
     "runs",
     "cells",

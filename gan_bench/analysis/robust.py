@@ -51,6 +51,29 @@ class RobustFit:
     variance: np.ndarray  # columns: H1 covariance = variance * (X'X)^-1
     weights: np.ndarray  # rows x columns: each run's final Huber weight (1 = full)
     iterations: int
+    # columns: "" where Huber's fit stands, else why least squares does (LEAST_SQUARES)
+    reason: np.ndarray | None = None
+
+    def psi(self, resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per run and column: psi of the residual in the metric's unit (s * psi(r / s),
+        the residual itself under least squares) and psi's slope there (1 or 0): the
+        estimating equations' terms, which the sandwich variance is built from
+        (inference.py)."""
+        huber = self.reason == "" if self.reason is not None else np.ones(len(self.scale), bool)
+        huber &= self.scale > 0
+        safe = np.where(huber, self.scale, 1.0)
+        u = resid / safe
+        clipped = np.clip(u, -HUBER_T, HUBER_T) * safe
+        slope = (np.abs(u) <= HUBER_T).astype(float)
+        return np.where(huber, clipped, resid), np.where(huber, slope, 1.0)
+
+
+# Why a column keeps least squares (RobustFit.reason), as the model table says it.
+LEAST_SQUARES = {
+    "df": "fewer residual degrees of freedom than a robust spread needs",
+    "two_valued": "a metric with at most two values (0/1) has no outlying runs",
+    "collapsed": "most runs tie, so Huber's scale collapses",
+}
 
 
 def mad_scale(resid: np.ndarray, rank: int) -> np.ndarray:
@@ -128,7 +151,8 @@ def huber_fit(
         active = active[moved > tol * (1.0 + np.abs(new).max(axis=0, initial=0.0))]
         if not len(active):
             break
-    return RobustFit(params, scale, _h1_variance(resid, scale, rank, c), weights, iteration)
+    variance = _h1_variance(resid, scale, rank, c)
+    return RobustFit(params, scale, variance, weights, iteration, np.full(y.shape[1], "", object))
 
 
 def two_valued(y: np.ndarray) -> np.ndarray:
@@ -143,7 +167,8 @@ def _least_squares(exog: np.ndarray, y: np.ndarray, rank: int) -> RobustFit:
     resid = y - exog @ params
     df = len(y) - rank
     variance = (resid**2).sum(axis=0) / df if df > 0 else np.full(y.shape[1], np.nan)
-    return RobustFit(params, np.sqrt(variance), variance, np.ones_like(y), 0)
+    reason = np.full(y.shape[1], "df", dtype=object)
+    return RobustFit(params, np.sqrt(variance), variance, np.ones_like(y), 0, reason)
 
 
 def robust_fit(exog: np.ndarray, y: np.ndarray) -> RobustFit:
@@ -168,12 +193,16 @@ def robust_fit(exog: np.ndarray, y: np.ndarray) -> RobustFit:
     fit = _least_squares(exog, y, rank)
     if len(y) - rank < MIN_ROBUST_DF:
         return fit
-    columns = np.flatnonzero(~two_valued(y))
+    paired = two_valued(y)
+    fit.reason[paired] = "two_valued"
+    columns = np.flatnonzero(~paired)
     if not len(columns):
         return fit
     huber = huber_fit(exog, y[:, columns])
     kept = huber.scale >= COLLAPSED_SCALE * fit.scale[columns]  # else least squares stays
+    fit.reason[columns[~kept]] = "collapsed"
     columns = columns[kept]
+    fit.reason[columns] = ""
     fit.params[:, columns], fit.weights[:, columns] = huber.params[:, kept], huber.weights[:, kept]
     fit.scale[columns], fit.variance[columns] = huber.scale[kept], huber.variance[kept]
     return replace(fit, iterations=huber.iterations)

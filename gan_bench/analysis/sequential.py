@@ -39,8 +39,8 @@ from scipy import stats
 
 from gan_bench.analysis.analyse import Analysis, analyse
 from gan_bench.analysis.claims import NO_DECIDED_EFFECT, expected_direction
+from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.layout import level_label
-from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.errors import BadInput
 from gan_bench.files import read_json
 from gan_bench.score.registry import MetricColumn
@@ -276,7 +276,6 @@ def sequential_claims(sequence: Sequence) -> pd.DataFrame:
             continue
         word = found[0]
         claims.at[index, "verdict"] = word
-        claims.at[index, "rec_verdict"] = word
         claims.at[index, "seeds_needed"] = math.nan
         if not word.startswith("depends on"):
             claims.at[index, "depends_on"] = ""

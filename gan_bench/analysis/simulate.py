@@ -5,7 +5,8 @@ half-failed or diverged runs do to it) cannot be read off one study. This module
 replicate studies with known truth: planted means (main effects and interactions in metric
 units) plus noise fitted to a real study's residuals (per-metric spread and the correlation
 across metrics, or the residual vectors themselves), optionally with half-failed runs and
-informative divergence; batch_fit.fit_many then judges them all as analyse() would.
+informative divergence, or missing cells (Setting.without_cells); verdicts.judge then
+judges them all through the engine analyse() uses.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis.batch_fit import Fits, Setting, fit_many, model_matrix, setting_of
+from gan_bench.analysis.model import Setting, model_matrix, setting_of
+from gan_bench.analysis.verdicts import Fits, judge
+from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.layout import metric_columns, tidy_runs
-from gan_bench.analysis.linear_model import ALPHA
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
 from gan_bench.folders import StudyFolder
@@ -34,7 +36,7 @@ __all__ = [
     "any_false_word",
     "any_interaction",
     "covered",
-    "fit_many",
+    "judge",
     "fit_noise",
     "planted_means",
     "rate",
@@ -154,8 +156,8 @@ def true_effects(setting: Setting, means: np.ndarray) -> np.ndarray:
     """What each claim's contrast estimates on noise-free data (metrics x claims): the
     planted truth that intervals should cover."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        fits = fit_many(setting, means[setting.run_cells][None])
-    return fits.estimate[0]
+        fits = judge(setting, means[setting.run_cells][None])
+    return fits["estimate"][0]
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def summary_frame(setting: Setting, design_cells: dict, values: np.ndarray) -> p
     any metric is a diverged one. design_cells: design.json's cell id -> typed levels."""
     layout = setting.layout
     rows = []
-    seeds = np.tile(setting.seeds, len(layout.cell_order))
+    seeds = setting.run_seeds
     for run, cell_index in enumerate(setting.run_cells):
         cell = layout.cell_order[cell_index]
         gone = not np.isfinite(values[run]).any()
@@ -275,4 +277,4 @@ def verdict_of(fits: Fits, metric: str, factor: str) -> np.ndarray:
 
 def covered(fits: Fits, truth: np.ndarray) -> np.ndarray:
     """Per replicate, metric and claim: whether the 95% interval holds the true effect."""
-    return (fits.ci_low <= truth[None]) & (truth[None] <= fits.ci_high)
+    return (fits["ci_low"] <= truth[None]) & (truth[None] <= fits["ci_high"])

@@ -14,7 +14,7 @@ from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.claims import DEPENDS, NO_DIFFERENCE
 from gan_bench.analysis.conditional import interaction_share
 from gan_bench.analysis.equivalence import MAX_SEEDS
-from gan_bench.analysis.linear_model import ALPHA
+from gan_bench.analysis.inference import ALPHA
 from gan_bench.report.tables import decimals_for
 
 

@@ -26,7 +26,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from gan_bench.analysis.analyse import Analysis, t_interval  # noqa: E402
-from gan_bench.analysis.linear_model import ALPHA  # noqa: E402
+from gan_bench.analysis.inference import ALPHA  # noqa: E402
 from gan_bench.files import atomic_write  # noqa: E402
 from gan_bench.score.registry import MetricColumn  # noqa: E402
 

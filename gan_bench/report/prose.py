@@ -19,7 +19,7 @@ from gan_bench.analysis.claims import (
     NO_PRACTICAL_EFFECT,
 )
 from gan_bench.analysis.conditional import INTERACTION_SHARE, recommended_config
-from gan_bench.analysis.linear_model import ALPHA
+from gan_bench.analysis.inference import ALPHA
 from gan_bench.provenance import git_commit
 from gan_bench.report import displays
 from gan_bench.report.inputs import Inputs
