@@ -63,6 +63,8 @@ def diverged_as_worst(
     dropping called the claim contradicted in 48% of studies)."""
     if diverged is None:
         diverged = ~np.isfinite(statistics).any(axis=2)
+    if not statistics.shape[1]:
+        return statistics  # no run: nothing to stand in for
     completed = np.where(diverged[..., None], np.nan, statistics)
     higher = np.array([column.direction == "higher" for column in setting.columns])
     with warnings.catch_warnings():

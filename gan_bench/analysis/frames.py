@@ -118,6 +118,8 @@ def anova_frame(fits: Fits) -> pd.DataFrame:
     names = list(fits.setting.layout.factors)
     labels = [" × ".join(names[f] for f in term) for term in _terms(fits)]
     rows = []
+    if not fits.setting.layout.separates_interactions:
+        return pd.DataFrame(rows, columns=ANOVA_COLUMNS)  # one-at-a-time: effects say it all
     for m, metric in enumerate(fits.metrics):
         kept = np.flatnonzero(np.isfinite(fits["term_F"][0, m]))
         if not len(kept):

@@ -68,8 +68,10 @@ def infer(exog: np.ndarray, fit: RobustFit, y: np.ndarray, run_cells: np.ndarray
     a_inverse = np.linalg.pinv(a_matrix)
     cov = a_inverse @ meat @ a_inverse
     cell_variance = _cell_means(terms, cells, exact)
+    fitted = terms[~exact]
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.sqrt(terms[~exact].mean(axis=0)) / slope.mean(axis=0)
+        spread = np.sqrt(fitted.mean(axis=0)) if len(fitted) else np.full(y.shape[1], np.nan)
+        sigma = spread / slope.mean(axis=0)
     df = len(exog) - int(np.linalg.matrix_rank(exog))
     return Inference(exog, fit.params, cov, cell_variance, cells, leverage, bread, df, sigma)
 

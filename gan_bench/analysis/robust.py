@@ -9,14 +9,11 @@ its fit.
 
 The estimator is statsmodels' RLM (IRLS from the OLS start, the scale re-estimated each
 step as the MAD of the residuals about zero with RLM's df correction, H1 covariance),
-written with numpy so that one call fits hundreds of simulated studies (batch_fit.py) and one real
-metric (linear_model.py) by the same code; tests check it against statsmodels.RLM. One
-difference on purpose: intervals and tests use t with the model's residual degrees of
-freedom, not the normal RLM assumes, because a study has few seeds per cell.
-
-The H1 covariance is a multiple of (X'X)^-1, the same matrix OLS scales by its residual
-variance: every contrast, F-test and interval is read off as for OLS with `variance` in
-place of the mean squared residual.
+written with numpy so that one call fits every metric of thousands of simulated studies
+and of one real study by the same code (engine.py); tests check it against
+statsmodels.RLM. What the estimates are worth (standard errors, df, tests) is not RLM's H1
+covariance, which assumes one spread for every cell: inference.py builds a sandwich
+variance from `RobustFit.psi`. `variance` (H1) stays for the comparison with RLM.
 """
 
 from __future__ import annotations
@@ -97,7 +94,7 @@ def _weighted_solve(
     exog: np.ndarray, y: np.ndarray, weights: np.ndarray, full_rank: bool
 ) -> np.ndarray:
     """Per column k: argmin sum_i w_ik (y_ik - x_i b)^2. Normal equations when the design
-    has full column rank (every design batch_fit and linear_model fit with interactions);
+    has full column rank (every model with interactions engine.py fits);
     else a batched pseudo-inverse, as statsmodels' WLS, for its minimum-norm answer."""
     if full_rank:
         weighted = weights.T[:, :, None] * exog[None]  # columns x rows x coefficients

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_bench.analysis.model import Setting, model_matrix, setting_of
-from gan_bench.analysis.verdicts import Fits, judge
 from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.layout import metric_columns, tidy_runs
+from gan_bench.analysis.model import Setting, model_matrix, setting_of
 from gan_bench.analysis.summary import read_metric_columns, read_summary
+from gan_bench.analysis.verdicts import Fits, judge
 from gan_bench.errors import BadInput
 from gan_bench.folders import StudyFolder
 from gan_bench.study.record import read_study_record

@@ -95,6 +95,11 @@ class Fits:
         return self.setting.metrics
 
     @property
+    def sesoi(self) -> np.ndarray:
+        """replicates x metrics: the SESOI each replicate's equivalence test used."""
+        return self.measured.sesoi
+
+    @property
     def effects(self) -> list[tuple[str, str, str]]:
         """(factor, level, baseline) of every claim, in claim_index order."""
         layout = self.setting.layout

@@ -20,8 +20,8 @@ from gan_bench.analysis.claims import (
     expected_direction,
     verdict,
 )
-from gan_bench.analysis.conditional import CLAIM_SHARE, split_holm
 from gan_bench.analysis.equivalence import paired_holm, seeds_to_decide
+from gan_bench.analysis.verdicts import CLAIM_SHARE, INTERACTION_SHARE, holm
 from gan_bench.study.tricks import TRICKS
 
 FID = "fid_cnn_2k"
@@ -88,7 +88,7 @@ def test_a_null_factor_with_a_planted_difference_is_contradicted():
     frame.loc[frame["null_factor"] == "b", "fid_cnn_2k"] += 10.0
     claim, _ = _null_claim(NULL, frame)
     assert claim["expected"] == NO_DIFFERENCE and claim["verdict"] == "contradicted"
-    assert claim["rec_p_holm"] < 0.05 and math.isnan(claim["seeds_needed"])
+    assert claim["p_holm"] < 0.05 and math.isnan(claim["seeds_needed"])
     frame.loc[frame["null_factor"] == "b", "fid_cnn_2k"] -= 20.0  # the other way round too
     assert _null_claim(NULL, frame)[0]["verdict"] == "contradicted"
 
@@ -140,7 +140,8 @@ def test_a_dynamics_claim_is_judged_on_its_own_metric_beside_the_main_claim():
     spec = TRICKS["instance_noise"]
     assert dynamics["confirmatory"] and dynamics["expected"] == "better"
     assert (dynamics["claim"], dynamics["source"]) == (spec.dynamics.claim, spec.dynamics.source)
-    assert dynamics["verdict"] == "supported" and dynamics["rec_estimate"] < -0.08
+    assert dynamics["verdict"] == "supported" and dynamics["estimate"] < -0.08
+    assert dynamics["estimand"] == "average"
     main = claims.loc[(FID, "instance_noise")]
     assert main["confirmatory"] and (main["claim"], main["source"]) == (spec.claim, spec.source)
     assert main["verdict"] in ("inconclusive", "no practical effect")
@@ -157,22 +158,25 @@ def test_a_dynamics_claim_is_judged_on_its_own_metric_beside_the_main_claim():
 
 def test_confirmatory_claims_are_one_holm_family_across_their_metrics():
     """The three confirmatory claims (two on FID, one on d_overfit) are adjusted together
-    in the claims' 4%; seeds-to-decide uses that family's size; each confirmatory metric's
-    interactions get half of the 1%, an exploratory metric's keep the whole 1% scale."""
+    on their average effects in the claims' share; seeds-to-decide uses that family's size;
+    each confirmatory metric's interactions get half of INTERACTION_SHARE, an exploratory
+    metric's keep its whole scale."""
     analysis = _noise_lowers_d_overfit_only()
     claims = analysis.claims
     judged = claims[claims["confirmatory"]]
-    diff, same = paired_holm(judged["rec_p"], judged["p_equivalent"])
-    assert judged["rec_p_holm"].to_numpy() == pytest.approx(np.fmin(1, diff / CLAIM_SHARE))
+    diff, same = paired_holm(judged["p"], judged["p_equivalent"])
+    assert judged["p_holm"].to_numpy() == pytest.approx(np.fmin(1, diff / CLAIM_SHARE))
     assert judged["p_equivalent_holm"].to_numpy() == pytest.approx(np.fmin(1, same / CLAIM_SHARE))
     alone = judged[judged["metric"] == FID]  # FID's two claims alone: a smaller family
-    assert 0 < paired_holm(alone["rec_p"], alone["p_equivalent"])[0][0] < diff[0]
-    for metric, share in ((FID, 0.1), ("d_overfit", 0.1), ("is_cnn_2k", 0.2)):
+    assert 0 < paired_holm(alone["p"], alone["p_equivalent"])[0][0] < diff[0]
+    half, whole = INTERACTION_SHARE / 2, INTERACTION_SHARE
+    for metric, share in ((FID, half), ("d_overfit", half), ("is_cnn_2k", whole)):
         rows = analysis.interactions[analysis.interactions["metric"] == metric]
-        assert rows["p_holm"].to_numpy() == pytest.approx(split_holm(rows["p"], share).to_numpy())
+        expected = np.fmin(1.0, holm(rows["p"].to_numpy()) / share)
+        assert rows["p_holm"].to_numpy() == pytest.approx(expected)
     open_claim = judged[judged["seeds_needed"].notna()].iloc[0]
-    cond = analysis.conditional.set_index(["metric", "factor", "level", "by"])
-    se = cond.loc[(open_claim["metric"], open_claim["factor"], open_claim["level"], ""), "se"]
+    effects = analysis.effects.set_index(["metric", "factor", "level"])
+    se = effects.loc[(open_claim["metric"], open_claim["factor"], open_claim["level"]), "se"]
     needed = seeds_to_decide(se, 4, open_claim["sesoi"], 0.05 * CLAIM_SHARE / 3)
     assert open_claim["seeds_needed"] == needed
 

@@ -79,7 +79,7 @@ def test_the_harness_reaches_no_practical_effect_and_keeps_it_honest(published):
         noise.metrics, noise.mean, noise.sd / 5, noise.corr, noise.residuals / 5
     )
     means = sim.planted_means(setting, noise.mean)
-    fits = sim.fit_many(
+    fits = sim.judge(
         setting, sim.simulate_runs(setting, precise, means, 300, np.random.default_rng(31))
     )
     assert fits.equivalent()[:, 0].mean() > 0.5
@@ -88,7 +88,7 @@ def test_the_harness_reaches_no_practical_effect_and_keeps_it_honest(published):
     shifted = sim.planted_means(
         setting, noise.mean, {"fid_cnn_2k": {("latent", "uniform"): 2 * bound}}
     )
-    fits = sim.fit_many(
+    fits = sim.judge(
         setting, sim.simulate_runs(setting, precise, shifted, 300, np.random.default_rng(32))
     )
     claim = [k for k, effect in enumerate(fits.effects) if effect[0] == "latent"][0]

@@ -102,7 +102,7 @@ def test_too_few_residual_degrees_of_freedom_get_least_squares():
     ols, *_ = np.linalg.lstsq(few, y, rcond=None)
     np.testing.assert_allclose(fit.params[:, 0], ols, atol=1e-10)
     assert fit.variance[0] == pytest.approx(((y - few @ ols) ** 2).sum() / 8)
-    assert (fit.weights == 1).all()
+    assert (fit.weights == 1).all() and list(fit.reason) == ["df"]
     many = design(rng, rows=12 + MIN_ROBUST_DF, columns=4)
     z = many @ np.array([30.0, 1.0, 0.0, 0.0]) + rng.normal(0, 2, size=len(many))
     np.testing.assert_allclose(
@@ -132,6 +132,7 @@ def test_a_two_valued_column_gets_least_squares_beside_huber_columns():
     huber = huber_fit(exog, binary[:, None])  # what it would have said: less, and surer
     assert huber.params[1, 0] < 0.8 * difference and huber.variance[0] < fit.variance[0] / 2
     np.testing.assert_array_equal(two_valued(np.column_stack([binary, continuous])), [True, False])
+    assert list(fit.reason) == ["two_valued", ""]
 
 
 def test_a_collapsed_scale_keeps_least_squares():
@@ -154,3 +155,19 @@ def test_a_collapsed_scale_keeps_least_squares():
     assert fit.params[1, 0] == pytest.approx((modes[24:].mean() - modes[:24].mean()) / 2)
     assert (fit.weights[:, 0] == 1).all()
     np.testing.assert_allclose(fit.params[:, 1], huber_fit(exog, continuous[:, None]).params[:, 0])
+    assert list(fit.reason) == ["collapsed", ""]
+
+
+def test_psi_is_the_clipped_residual_for_huber_and_the_residual_for_least_squares():
+    rng = np.random.default_rng(12)
+    exog = np.column_stack([np.ones(40), np.repeat([-1.0, 1.0], 20)])
+    y = 30 + rng.normal(0, 1, (40, 1))
+    y[0] += 20
+    fit = robust_fit(exog, np.column_stack([y, (y > 30).astype(float)]))
+    resid = np.column_stack([y, (y > 30).astype(float)]) - exog @ fit.params
+    psi, slope = fit.psi(resid)
+    bound = HUBER_T * fit.scale[0]
+    assert psi[0, 0] == pytest.approx(bound) and slope[0, 0] == 0.0  # the outlier, clipped
+    np.testing.assert_allclose(psi[1:, 0], np.clip(resid[1:, 0], -bound, bound))
+    np.testing.assert_allclose(psi[:, 1], resid[:, 1])  # the 0/1 column: least squares
+    assert (slope[:, 1] == 1).all()
