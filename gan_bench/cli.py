@@ -295,12 +295,12 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     import torch
 
     from gan_bench.files import write_json
-    from gan_bench.score.scorer import ScoringError, plan_extractors
+    from gan_bench.score.scorer import ScoringError, extractors_on_disk
     from gan_bench.study.study_file import load_study
 
     study = load_study(args.study)
     torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
-    extractors = plan_extractors(study.eval["extractor"], study.dataset, strict=False)
+    extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
     record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
     if "cnn" in extractors:
         from gan_bench.score.classifier import load_or_train_classifier

@@ -145,3 +145,17 @@ def test_torch_free_modules_do_not_import_torch(module):
     code = f"import sys, {module}; sys.exit('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"{module} imports torch\n{result.stderr}"
+
+
+def test_a_public_function_name_has_one_home():
+    """One home per concept (issue 20: `holm` and `holm_many`, two `diverged_as_worst`, two
+    crossover rules, each pair kept equal only by a test): no two modules define a public
+    function of the same name, so a rule written twice shows up here by its name. A second
+    home under another name is for review: ARCHITECTURE.md says where each rule lives."""
+    homes: dict[str, list[str]] = {}
+    for path in modules():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                homes.setdefault(node.name, []).append(dotted(path))
+    twice = {name: where for name, where in homes.items() if len(where) > 1}
+    assert not twice, twice

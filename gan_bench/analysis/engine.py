@@ -1,6 +1,6 @@
 """The analysis engine: every metric's model, fit and contrasts for many studies at once.
 
-`measure(setting, values)` takes replicates x runs x metrics (a real study is one
+`measure_studies(setting, values)` takes replicates x runs x metrics (a real study is one
 replicate; the simulation harness passes thousands) and returns, per replicate and metric,
 each claim's main (average) effect, its effect at the recommended configuration and at
 each level of every other factor, each pair's interaction, each term's Wald test, the
@@ -48,9 +48,9 @@ NUMBERS = ("estimate", "se", "df", "t", "p", "ci_low", "ci_high")
 
 
 def statistic_values(setting: Setting, values: np.ndarray) -> np.ndarray:
-    """Each metric as statistics take it: |x| for towards-zero metrics."""
-    zero = np.array([column.direction == "zero" for column in setting.columns])
-    return np.where(zero, np.abs(values), values)
+    """Each metric as statistics take it (MetricColumn.statistic: |x| for towards-zero)."""
+    columns = [c.statistic(values[..., m]) for m, c in enumerate(setting.columns)]
+    return np.stack(columns, axis=-1).reshape(values.shape)
 
 
 def diverged_as_worst(
@@ -175,7 +175,7 @@ def _fit_pattern(setting: Setting, model: Model, y: np.ndarray) -> dict[str, np.
 
 @dataclass
 class Measured:
-    """measure()'s arrays: per name, replicates x metrics x items (claims, conditions,
+    """measure_studies()'s arrays: per name, replicates x metrics x items (claims, conditions,
     pairs, terms or runs; one item for sigma, df_resid, runs, reason), and the models."""
 
     arrays: dict[str, np.ndarray]
@@ -184,7 +184,9 @@ class Measured:
     sesoi: np.ndarray  # replicates x metrics
 
 
-def measure(setting: Setting, values: np.ndarray, diverged: np.ndarray | None = None) -> Measured:
+def measure_studies(
+    setting: Setting, values: np.ndarray, diverged: np.ndarray | None = None
+) -> Measured:
     """Fit every replicate and metric of `values` (replicates x runs x metrics, metric units;
     NaN: no value) with its model; `diverged` (replicates x runs) as diverged_as_worst."""
     replicates, runs, metrics = values.shape

@@ -95,33 +95,6 @@ def level_label(trick: str, value: Any) -> str:
     return format_level(value)
 
 
-def statistic_runs(runs: pd.DataFrame, columns: dict[str, MetricColumn]) -> pd.DataFrame:
-    """The runs with each metric as statistics take it: |x| for towards-zero metrics."""
-    runs = runs.copy()
-    for name, column in columns.items():
-        runs[name] = column.statistic(runs[name])
-    return runs
-
-
-def diverged_as_worst(runs: pd.DataFrame, columns: dict[str, MetricColumn]) -> pd.DataFrame:
-    """The statistic runs with each diverged run at the worst completed value of each
-    metric (the largest, or the smallest where higher is better). Divergence is part of the
-    outcome: dropped, a level whose worst runs diverge would look better than it is (with
-    equal means and 30% of one level's worst runs diverged, the old analysis called the
-    claim contradicted in 48% of studies); counted as the worst run, it ranks last, and the
-    Huber fit bounds how far it pulls. A metric no run completed stays undefined."""
-    gone = runs["diverged"].astype(bool).to_numpy()
-    if not gone.any():
-        return runs
-    runs = runs.copy()
-    for name, column in columns.items():
-        values = runs.loc[~gone, name].astype(float)
-        values = values[np.isfinite(values)]
-        if not values.empty:
-            runs.loc[gone, name] = values.min() if column.direction == "higher" else values.max()
-    return runs
-
-
 # --------------------------------------------------------------------------- the study's layout
 
 

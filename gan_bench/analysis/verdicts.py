@@ -35,7 +35,7 @@ from gan_bench.analysis.claims import (
     expected_direction,
     verdict,
 )
-from gan_bench.analysis.engine import Measured, measure, terms_of
+from gan_bench.analysis.engine import Measured, measure_studies, terms_of
 from gan_bench.analysis.equivalence import paired_holm, tost_p
 from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.model import Setting, claim_index, conditions, factor_pairs
@@ -238,11 +238,11 @@ def judge(
     look_share: float = 1.0,
     diverged: np.ndarray | None = None,
 ) -> Fits:
-    """Measure (engine.measure) and judge `values` (replicates x runs x metrics, metric
+    """Measure (engine.measure_studies) and judge `values` (replicates x runs x metrics, metric
     units) with `look_share` of the 5% error rate."""
     if not 0 < look_share <= 1:
         raise ValueError(f"look_share must be in (0, 1], got {look_share}")
-    measured = measure(setting, values, diverged)
+    measured = measure_studies(setting, values, diverged)
     arrays = measured.arrays
     mask = confirmatory_mask(setting)
     bound = measured.sesoi[..., None]

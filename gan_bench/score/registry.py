@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gan_bench.errors import BadInput
 
 if TYPE_CHECKING:  # pandas only for the type: scoring jobs need not import it
-    import pandas as pd
+    pass
 
 Direction = Literal["lower", "higher", "zero"]
 Family = Literal["quality", "coverage", "artifacts", "codes", "dynamics"]
@@ -293,10 +293,11 @@ class MetricColumn:
         """The column's entry in scores.json's metric_info and in metrics.json."""
         return {"metric": self.metric.key, "extractor": self.extractor, "samples": self.samples}
 
-    def statistic(self, values: pd.Series) -> pd.Series:
-        """The values statistics are taken on: |x| for towards-zero metrics, x otherwise."""
+    def statistic(self, values):
+        """The values statistics are taken on (a Series or an array): |x| for towards-zero
+        metrics, x otherwise."""
         values = values.astype(float)
-        return values.abs() if self.direction == "zero" else values
+        return abs(values) if self.direction == "zero" else values
 
 
 def column(key: str, extractor: str, samples: int | None) -> MetricColumn:

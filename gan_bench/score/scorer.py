@@ -77,7 +77,7 @@ def read_run(paths: RunFolder) -> tuple[dict[str, Any], dict[str, Any]]:
     return config, run
 
 
-def plan_extractors(choice: str, spec: dict[str, Any], strict: bool = True) -> list[str]:
+def extractors_on_disk(choice: str, spec: dict[str, Any], strict: bool = True) -> list[str]:
     """planning.plan_extractors with Inception looked for on disk (never on the network);
     `strict=False`: a wrong $GAN_BENCH_INCEPTION_WEIGHTS reads as no weights."""
 
@@ -193,7 +193,7 @@ def _diverged(
     config: dict[str, Any], run: dict[str, Any], choice: str, count: int
 ) -> dict[str, Any]:
     """scores.json of a diverged run: the names a completed run would have, all NaN."""
-    shorts = plan_extractors(choice, config["dataset"], strict=False)
+    shorts = extractors_on_disk(choice, config["dataset"], strict=False)
     columns = registry.planned_columns(shorts, count, bool(config["tricks"].get("infogan")))
     return {
         "status": "diverged",
@@ -300,7 +300,7 @@ def score_run(
 
     device = torch.device(device)
     spec = config["dataset"]
-    shorts = plan_extractors(choice, spec)
+    shorts = extractors_on_disk(choice, spec)
     dataset = dataset or data.load_dataset(spec)
     extractors = prepare_extractors(shorts, choice, spec, dataset)
     generated, codes = generate(config, paths.generator, dataset.channels, count, device)

@@ -10,7 +10,7 @@ from conftest import A_EFFECT, PLANTED_METRICS, TWO_BY_TWO, a_plus_interaction, 
 
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
-from gan_bench.analysis.engine import diverged_as_worst, measure
+from gan_bench.analysis.engine import diverged_as_worst, measure_studies
 from gan_bench.analysis.model import setting_of
 from gan_bench.study.design import DesignRecord
 
@@ -38,7 +38,7 @@ def test_a_value_that_is_missing_but_not_diverged_is_left_out_of_that_metric():
     values = np.random.default_rng(0).normal(30, 1, (1, len(setting.run_cells), 2))
     values[0, 0, 1] = np.nan
     diverged = np.zeros((1, len(setting.run_cells)), bool)
-    measured = measure(setting, values, diverged)
+    measured = measure_studies(setting, values, diverged)
     assert measured.arrays["runs"][0, :, 0].tolist() == [12.0, 11.0]
     assert np.isnan(measured.arrays["weights"][0, 1, 0]) and np.isfinite(
         measured.arrays["weights"][0, 0, 0]
@@ -50,13 +50,15 @@ def test_a_missing_cell_keeps_the_interactions_while_the_model_is_full_rank():
     with one empty cell cannot, and the model is additive there."""
     setting = _setting(THREE)
     values = np.random.default_rng(1).normal(30, 1, (1, len(setting.run_cells), 2))
-    measured = measure(setting.without_cells([setting.layout.cell_order[-1]]), values[:, 3:])
+    measured = measure_studies(
+        setting.without_cells([setting.layout.cell_order[-1]]), values[:, 3:]
+    )
     assert (
         measured.models[0].interactions and np.isfinite(measured.arrays["term_F"][0, 0, 3:]).all()
     )
     small = _setting(TWO_BY_TWO)
     values = np.random.default_rng(2).normal(30, 1, (1, len(small.run_cells), 2))
-    measured = measure(small.without_cells([small.layout.cell_order[-1]]), values[:, 3:])
+    measured = measure_studies(small.without_cells([small.layout.cell_order[-1]]), values[:, 3:])
     assert not measured.models[0].interactions and np.isnan(measured.arrays["term_F"][0, 0, 2])
 
 

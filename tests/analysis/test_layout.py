@@ -15,7 +15,6 @@ from gan_bench.analysis.layout import (
     dynamics_column,
     layout_for,
     metric_columns,
-    statistic_runs,
     tidy_runs,
 )
 from gan_bench.analysis.summary import read_summary
@@ -96,15 +95,6 @@ def test_metric_columns_are_those_metrics_json_describes():
     frame["sharpness"] = 1.0  # numeric, neither bookkeeping, factor nor described
     with pytest.raises(MetricError, match="sharpness"):
         metric_columns(frame, described)
-
-
-def test_statistics_take_towards_zero_metrics_as_absolute_values():
-    runs = pd.DataFrame({CHECKERBOARD.name: [-0.5, 0.25], "fid_cnn_2k": [-1.0, 2.0]})
-    columns = {CHECKERBOARD.name: CHECKERBOARD, "fid_cnn_2k": PLANTED_METRICS[0]}
-    taken = statistic_runs(runs, columns)
-    assert list(taken[CHECKERBOARD.name]) == [0.5, 0.25]
-    assert list(taken["fid_cnn_2k"]) == [-1.0, 2.0]  # lower is better: as it is
-    assert list(runs[CHECKERBOARD.name]) == [-0.5, 0.25]  # the runs themselves untouched
 
 
 def test_confirmatory_claims_are_main_claims_on_the_primary_and_dynamics_on_their_own():
