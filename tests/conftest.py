@@ -326,7 +326,7 @@ def tiny_plan(tmp_path, write_study, monkeypatch) -> Plan:
 @pytest.fixture(scope="module")
 def published():
     """results/default as the simulations see it: its Setting, noise model, summary frame and
-    study record (tests/analysis: test_simulate.py, test_batch_fit.py)."""
+    study record (tests/analysis: test_simulate.py, test_equivalence.py)."""
     from gan_bench.analysis import simulate
     from gan_bench.folders import StudyFolder
     from gan_bench.study.record import read_study_record

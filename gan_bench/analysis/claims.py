@@ -81,7 +81,7 @@ def verdict(
     p_equivalent: float = math.nan,
 ) -> str:
     """supported / contradicted / inconclusive at 95% (Holm-adjusted), from the claim's side;
-    "depends on X" when `depends` names the factors of a decided crossover (conditional.py);
+    "depends on X" when `depends` names the factors of a tested crossover (verdicts.py);
     a no-effect claim is contradicted by a decided effect either way (or a decided
     crossover), else it gets
     NO_DECIDED_EFFECT."""

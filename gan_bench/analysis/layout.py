@@ -74,7 +74,7 @@ def confirmatory_claims(
     """(metric column, factor) of every confirmatory claim, in the columns' order: each
     factor's main claim on the primary column, and its dynamics claim on its own metric's
     column where the study has it. These, and only these, get verdict words; they share
-    one error rate (claims.py: Holm over all of them; conditional.interaction_share)."""
+    one error rate (verdicts.py: Holm over all of them)."""
     if primary is None:
         return []
     wanted = {(primary, name) for name in factors}
