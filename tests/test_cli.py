@@ -312,15 +312,15 @@ def test_run_over_the_run_limit_exits_2_before_snakemake_starts(capsys, tmp_path
 def test_run_takes_max_runs_before_or_after_the_study(capsys, monkeypatch, argv):
     seen = {}
 
-    def fake_run_study(study, snakemake_args, max_runs):
-        seen.update(study=study, snakemake_args=snakemake_args, max_runs=max_runs)
+    def fake_run_study(study, snakemake_args, max_runs, progress_every, seeds):
+        seen.update(study=study, snakemake_args=snakemake_args, max_runs=max_runs, seeds=seeds)
         return 0
 
     monkeypatch.setattr("gan_bench.workflow.run.run_study", fake_run_study)
     code, _, _ = run_cli(capsys, *argv)
     assert code == 0
     smoke = str(builtin_studies()["smoke"])  # a built-in name resolves to its packaged file
-    assert seen == {"study": smoke, "snakemake_args": ["-n"], "max_runs": 7}
+    assert seen == {"study": smoke, "snakemake_args": ["-n"], "max_runs": 7, "seeds": None}
 
 
 def test_run_max_runs_must_be_a_positive_number(capsys, monkeypatch):

@@ -105,6 +105,11 @@ class Schedule:
         n0 = len(seeds)
         return cls(tuple(seeds), batch or n0, 3 * n0 if max_seeds is None else max_seeds)
 
+    @classmethod
+    def one_look(cls, seeds: list[int]) -> Schedule:
+        """A fixed-seed study: one look at its seeds, spending the whole 5% (share 1.0)."""
+        return cls(tuple(seeds), 1, len(seeds))
+
     @property
     def sizes(self) -> list[int]:
         """Seeds per cell at each look: n0, n0 + K, ..., capped at N."""

@@ -2,14 +2,15 @@
 
 `gan-bench analyse RESULTS_DIR` (the Snakefile's `analyse` rule, between aggregate and
 report) reads what aggregate wrote (summary.csv, metrics.json, study.yaml, design.json, and
-sequence.json for a study run `--until-decided`), analyses it (all runs at once, or look by
-look for a sequential study, whose last look the tables show; a fixed-seed study is a
-schedule of one look) and writes
+sequence.json for a study run `--until-decided`), analyses it look by look through the
+study's schedule (gan_bench/analysis/sequential.py: each look on its seeds with its share of
+the 5% error rate; a sequential study's tables show its last look, and a fixed-seed study is
+a schedule of one look: every run with the whole 5%) and writes
 
     tables/effects.csv claims.csv interactions.csv cells.csv anova.csv divergence.csv
         models.csv    for people and papers
-    analysis.json     every table with its types, what the verdicts were judged on, the
-                      looks, and the digests of the files it was computed from
+    analysis.json     every table with its types, what the verdicts were judged on, a
+                      sequence's looks, and the digests of the files it was computed from
 
 The report renders analysis.json and the `--until-decided` loop reads its looks: no
 statistic is computed twice, and a report of stale numbers is refused (the digests).
@@ -25,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from gan_bench.analysis.analyse import Analysis, analyse
+from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.layout import layout_for, metric_columns
 from gan_bench.analysis.result_file import (
     ANALYSIS_FORMAT,
@@ -33,7 +34,13 @@ from gan_bench.analysis.result_file import (
     analysis_from_record,
     analysis_record,
 )
-from gan_bench.analysis.sequential import Sequence, evaluate, read_state, sequential_claims
+from gan_bench.analysis.sequential import (
+    Schedule,
+    Sequence,
+    evaluate,
+    read_state,
+    sequential_claims,
+)
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.errors import BadInput
 from gan_bench.files import atomic_write, read_json
@@ -123,14 +130,26 @@ def sources(folder: StudyFolder) -> dict[str, str]:
     }
 
 
+def schedule_of(data: StudyData) -> tuple[Schedule, int, bool]:
+    """The study's schedule, the looks planned and whether it is a sequence: sequence.json's
+    (`--until-decided`), else one look at every run's seed with the whole 5% (a fixed-seed
+    study: the seeds summary.csv holds, which are study.yaml's)."""
+    if data.folder.sequence.is_file():
+        schedule, planned, _ = read_state(data.folder.sequence)
+        return schedule, planned, True
+    seeds = sorted({int(seed) for seed in data.summary["seed"]})
+    return Schedule.one_look(seeds), 1, False
+
+
 def analyse_study(data: StudyData) -> tuple[Analysis, Sequence | None]:
-    """Every run at once; or, with sequence.json, each look on its seeds with its share of
-    the error rate, the claims carrying their sequential verdicts and the tables the last
-    look's numbers."""
-    if not data.folder.sequence.is_file():
-        return analyse(data.summary, data.study, data.design, metrics=data.metrics), None
-    schedule, planned, _ = read_state(data.folder.sequence)
+    """Each look of the study's schedule on its seeds with its share of the error rate. A
+    sequence's claims carry their sequential verdicts (the tables are its last look's
+    numbers); a fixed-seed study's one look, on every run with the whole 5%, is analyse()'s
+    analysis of them all, returned as it is, with no looks."""
+    schedule, planned, sequential = schedule_of(data)
     sequence = evaluate(data.summary, data.study, data.design, data.metrics, schedule, planned)
+    if not sequential:
+        return sequence.last.analysis, None
     return replace(sequence.last.analysis, claims=sequential_claims(sequence)), sequence
 
 

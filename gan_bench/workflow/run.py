@@ -1,4 +1,7 @@
-"""`gan-bench run`: a whole study through Snakemake, on the Snakefile shipped in the package.
+"""A round of `gan-bench run`: the study through Snakemake, on the Snakefile shipped in the
+package. gan_bench/workflow/sequence.py makes the rounds, one per look of the study's
+schedule: a fixed-seed study's one look (the study's seeds), or each look of a sequence run
+`--until-decided` (its seeds replace the study's).
 
 The study goes to Snakemake as a config file; everything Snakemake needs to decide (runs,
 folders, priorities) comes from gan_bench.study.plan, so this module only starts it, keeps
@@ -193,10 +196,10 @@ def run_study(
     progress_every: float = PROGRESS_EVERY_S,
     seeds: list[int] | None = None,
 ) -> int:
-    """Snakemake over the study (with `seeds` instead of the study's: one round of
-    gan_bench/workflow/sequence.py). A study killed earlier (even by SIGKILL) just resumes:
-    we hold an OS lock for the whole run, so a Snakemake lock found while we hold ours can
-    only be stale, and is cleared with `--unlock` before starting."""
+    """One round of gan_bench/workflow/sequence.py: Snakemake over the study (with `seeds`,
+    a sequence's look, instead of the study's). A study killed earlier (even by SIGKILL)
+    just resumes: we hold an OS lock for the whole run, so a Snakemake lock found while we
+    hold ours can only be stale, and is cleared with `--unlock` before starting."""
     import os
     import subprocess
 

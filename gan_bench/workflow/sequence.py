@@ -1,13 +1,18 @@
-"""`gan-bench run STUDY --until-decided [--max-seeds N] [--seed-batch K]`: rounds of
-Snakemake with more seeds until every confirmatory claim is decided or N seeds are reached.
+"""`gan-bench run STUDY [--until-decided [--max-seeds N] [--seed-batch K]]`: the study's
+schedule of looks, one round of Snakemake per look (gan_bench/workflow/run.py run_study),
+until it stops. A fixed-seed study is a schedule of one look (its seeds, the whole 5% error
+rate): one round, then it stops. `--until-decided` adds looks of more seeds until every
+confirmatory claim is decided or N seeds are reached.
 
-Round j hands look j's seeds to Snakemake through the config file gan_bench/workflow/run.py
-writes (the study file is never rewritten), so only the new seeds' runs train, and the
-round's report shows the looks so far. Then the looks are recomputed from summary.csv
-(gan_bench/analysis/sequential.py: each look analysed on its seeds with its share of the
-5% error rate, a claim keeps the first look's decided word) and the loop stops or plans
-the next look. The state (settings and looks planned) is written to sequence.json before
-each round, so the same command after a kill resumes at the look it was running.
+Round j of a sequence hands look j's seeds to Snakemake through the config file
+gan_bench/workflow/run.py writes (the study file is never rewritten), so only the new seeds'
+runs train, and the round's report shows the looks so far. Then the looks are recomputed
+from summary.csv (gan_bench/analysis/sequential.py: each look analysed on its seeds with its
+share of the 5% error rate, a claim keeps the first look's decided word) and the loop stops
+or plans the next look. The state (settings and looks planned) is written to sequence.json
+before each round, so the same command after a kill resumes at the look it was running.
+A fixed-seed study's one round is a plain `gan-bench run`: Snakemake takes the study's own
+seeds, and nothing about looks is recorded (no sequence.json) or printed.
 """
 
 from __future__ import annotations
@@ -38,12 +43,14 @@ FLAGS = {"seed_batch": "--seed-batch", "max_seeds": "--max-seeds"}
 
 
 def prepare(
-    study: str, max_runs: int, batch: int | None, max_seeds: int | None
+    study: str, max_runs: int, batch: int | None, max_seeds: int | None, until: bool
 ) -> tuple[Schedule, Plan]:
     """The schedule and the results folder (relative to Snakemake's directory), checked
-    before any work: the study has a claim to decide and its largest plan (N seeds per
-    cell) fits --max-runs."""
+    before any work: a fixed-seed study's one look; with `until`, the study has a claim to
+    decide and its largest plan (N seeds per cell) fits --max-runs."""
     study_plan = checked_plan(study, max_runs=max_runs)
+    if not until:
+        return Schedule.one_look(study_plan.study.seeds), study_plan
     if not directed_claims(study_plan.study):
         raise BadInput(
             f"{study}: factors: --until-decided needs a claim to decide, and no factor of "
@@ -101,39 +108,46 @@ def run_command(
     batch: int | None = None,
     max_seeds: int | None = None,
 ) -> int:
-    """`gan-bench run`: one Snakemake run of the study, or with `until` a sequence."""
-    max_runs = max_runs or DEFAULT_MAX_RUNS
-    if until:
-        return run_until_decided(study, snakemake_args, max_runs, batch, max_seeds)
-    for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
-        if value is not None:
-            raise BadInput(f"{flag}: only with --until-decided")
-    return runner.run_study(study, snakemake_args, max_runs=max_runs)
+    """`gan-bench run`: the study's looks, one for a fixed-seed study, a sequence with
+    `until` (--until-decided)."""
+    if not until:
+        for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
+            if value is not None:
+                raise BadInput(f"{flag}: only with --until-decided")
+    return run_looks(study, snakemake_args, until, max_runs or DEFAULT_MAX_RUNS, batch, max_seeds)
 
 
-def run_until_decided(
+def run_looks(
     study: str,
     snakemake_args: list[str],
+    until: bool,
     max_runs: int = DEFAULT_MAX_RUNS,
     batch: int | None = None,
     max_seeds: int | None = None,
     progress_every: float = PROGRESS_EVERY_S,
     out: TextIO | None = None,
 ) -> int:
-    """Rounds of run_study until the sequence stops; 0 when it did, else Snakemake's code."""
+    """A round of run_study per look until the schedule stops; 0 when it did, else
+    Snakemake's code. A fixed-seed study (not `until`) stops after its one round, which
+    hands Snakemake no seeds (the study's own), writes no sequence.json and says nothing."""
     say = runner.sayer(out or sys.stdout)
-    schedule, study_plan = prepare(study, max_runs, batch, max_seeds)
+    schedule, study_plan = prepare(study, max_runs, batch, max_seeds, until)
     folder = StudyFolder(runner.workdir_of(snakemake_args) / study_plan.results_dir)
-    look, stopped = resume(folder.sequence, schedule, study_plan.study)
-    if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
-        seeds = schedule.seeds(look)
+    look, stopped = resume(folder.sequence, schedule, study_plan.study) if until else (1, False)
+
+    def run_round(index: int) -> int:
+        seeds = schedule.seeds(index) if until else None
         return runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
-    say(_plan_text(schedule, look, stopped))
+
+    if runner.is_dry_run(snakemake_args):  # what the current look would run; no state written
+        return run_round(look)
+    if until:
+        say(_plan_text(schedule, look, stopped))
     while True:
-        write_json(folder.sequence, state_file(schedule, look, study_plan.study))
-        seeds = schedule.seeds(look)
-        code = runner.run_study(study, snakemake_args, max_runs, progress_every, seeds)
-        if code != 0:
+        if until:
+            write_json(folder.sequence, state_file(schedule, look, study_plan.study))
+        code = run_round(look)
+        if code != 0 or not until:  # a fixed-seed study: its one look is run, nothing to read
             return code
         looks = read_looks(folder)  # what this round's analyse job decided
         say(look_line(looks, len(looks.looks)))
@@ -142,7 +156,8 @@ def run_until_decided(
             say(stop_text(looks))
             return 0
         look += 1
-        say(f"adding {schedule.sizes[look - 1] - len(seeds)} seeds per cell for look {look}")
+        added = schedule.sizes[look - 1] - schedule.sizes[look - 2]
+        say(f"adding {added} seeds per cell for look {look}")
 
 
 def _plan_text(schedule: Schedule, look: int, stopped: bool) -> str:

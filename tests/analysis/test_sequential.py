@@ -29,6 +29,10 @@ def test_schedule_adds_the_next_unused_seeds_up_to_the_maximum():
     assert gaps.all_seeds == [3, 1, 4, 5, 6, 7, 8]
     assert seq.Schedule((0, 2), 1, 4).all_seeds == [0, 2, 3, 4]
     assert seq.Schedule((0, 1), 1, 2).sizes == [2]  # N = n0: one look, the fixed design
+    fixed = seq.Schedule.one_look([5, 1, 3])  # a fixed-seed study: its seeds, the whole 5%
+    assert (fixed.sizes, fixed.seeds(1), fixed.shares) == ([3], [5, 1, 3], [1.0])
+    for name in seq.SPENDING:  # exactly 1.0: analyse()'s default look_share
+        assert seq.Schedule((5, 1, 3), 2, 3, name).shares == [1.0]
     assert seq.Schedule.from_settings(gaps.settings()) == gaps
 
 

@@ -4,12 +4,14 @@ is refused by name."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TWO_BY_TWO, planted, planted_metrics, study_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 from report_helpers import synthetic_summary, write_results  # noqa: E402
@@ -20,6 +22,8 @@ from gan_bench.analysis.sequential import Schedule, state  # noqa: E402
 from gan_bench.analysis.stage import (  # noqa: E402
     AnalysisError,
     ResultsError,
+    StudyData,
+    analyse_study,
     read_analysis,
     read_looks,
     read_study_data,
@@ -47,6 +51,36 @@ def test_the_stage_writes_what_analyse_computes_and_reads_it_back(folder):
     for name in FRAMES:
         expected = getattr(fresh, name).reset_index(drop=True)
         pd.testing.assert_frame_equal(getattr(back, name), expected, check_column_type=False)
+
+
+def _crossover(levels: dict) -> float:
+    """sigmoid is worse under a uniform latent and better under a normal one."""
+    sign = 1.0 if levels["latent"] == "uniform" else -0.5
+    return 30 + 10 * (levels["g_output"] == "sigmoid") * sign
+
+
+def test_a_fixed_seed_study_is_one_look_with_the_whole_error_rate_and_analyse_s_numbers(
+    tmp_path,
+):
+    """No sequence.json: the study is a schedule of one look at summary.csv's seeds (here
+    not 0..n-1), spending the whole 5%; its analysis is analyse()'s of every run, every
+    table and field equal, and it has no looks. A crossover makes the claim's verdict
+    "depends on latent" while its word at the recommended configuration differs: a
+    sequence's claims would carry the sequential word there too, a fixed study's do not."""
+    frame = planted(TWO_BY_TWO, _crossover, seeds=3, sd=1.0)
+    frame["seed"] = frame["seed"].map({0: 7, 1: 3, 2: 5})
+    study, metrics = study_of(TWO_BY_TWO), planted_metrics(frame)
+    new, sequence = analyse_study(StudyData(StudyFolder(tmp_path), frame, study, None, metrics))
+    old = analyse(frame, study, None, metrics=metrics)
+    assert sequence is None and new.look_share == 1.0 and len(new.runs) == len(frame)
+    crossed = new.claims[new.claims["verdict"] == "depends on latent"]
+    assert len(crossed) == 1 and crossed["rec_verdict"].iloc[0] != "depends on latent"
+    for field in dataclasses.fields(old):
+        ours, theirs = getattr(new, field.name), getattr(old, field.name)
+        if isinstance(theirs, pd.DataFrame):
+            pd.testing.assert_frame_equal(ours, theirs, obj=field.name)
+        else:
+            assert ours == theirs, field.name
 
 
 def test_a_missing_foreign_or_stale_analysis_is_refused_by_name(folder):

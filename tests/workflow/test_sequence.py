@@ -1,9 +1,12 @@
-"""`gan-bench run --until-decided`: refusals before any work, resuming a recorded sequence,
-and the real pipeline on a tiny study (seeds added, then stopped; killed between rounds and
-finished by the same command without retraining the first look's runs)."""
+"""`gan-bench run`: a fixed-seed study as one look through the sequence's loop; with
+`--until-decided` refusals before any work, resuming a recorded sequence, the rounds and
+what they say (Snakemake faked), and the real pipeline on a tiny study (seeds added, then
+stopped; killed between rounds and finished by the same command without retraining the
+first look's runs)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -15,11 +18,15 @@ import yaml
 from conftest import sigkill_group_when, tiny_study
 
 from gan_bench import cli
+from gan_bench.analysis.result_file import LookRecord, Looks
 from gan_bench.analysis.sequential import MAX_SEEDS, Schedule, state
 from gan_bench.errors import BadInput
 from gan_bench.files import write_json
 from gan_bench.study.fingerprint import StudyChanged
+from gan_bench.study.plan import DEFAULT_MAX_RUNS
 from gan_bench.study.study_file import study_from_dict
+from gan_bench.workflow import run as runner
+from gan_bench.workflow import sequence
 from gan_bench.workflow.sequence import prepare, resume, state_file
 
 
@@ -48,7 +55,7 @@ def test_flags_are_refused_before_any_work(tmp_path, write_study, monkeypatch, c
 
 def test_defaults_are_the_studys_seeds_then_three_times_as_many(tmp_path, write_study):
     study = write_study(tiny_study(seeds=[4, 2]))
-    schedule, study_plan = prepare(str(study), 2000, None, None)
+    schedule, study_plan = prepare(str(study), 2000, None, None, until=True)
     assert (schedule.sizes, schedule.all_seeds) == ([2, 4, 6], [4, 2, 5, 6, 7, 8])
     assert study_plan.results_dir.endswith("tiny")
 
@@ -89,6 +96,68 @@ def test_a_study_edited_between_looks_is_refused_naming_each_key(tmp_path):
     assert "analysis.sesoi.fid: results have no such key, study 0.1" in message
     described = study_from_dict(tiny_study(description="now with words"), "moved/s.yaml")
     assert resume(path, began, described) == (1, False)  # path and description change nothing
+
+
+def _fake_rounds(monkeypatch, codes: list[int]) -> list[tuple]:
+    """run_study faked: each round's (snakemake args, max runs, seeds) and its exit code."""
+    rounds: list[tuple] = []
+
+    def run_study(study, snakemake_args, max_runs, progress_every, seeds):
+        rounds.append((snakemake_args, max_runs, seeds))
+        return codes[len(rounds) - 1]
+
+    monkeypatch.setattr(runner, "run_study", run_study)
+    return rounds
+
+
+@pytest.mark.parametrize("code", [0, 1])
+def test_a_fixed_seed_study_is_one_round_with_its_own_seeds_and_no_state(
+    tmp_path, write_study, monkeypatch, capsys, code
+):
+    """Without --until-decided the study is a schedule of one look: one round, whatever
+    Snakemake returns, with the study's own seeds (no override), no sequence.json, and no
+    word about looks; a dry run is that same round."""
+    monkeypatch.chdir(tmp_path)
+    study = write_study(tiny_study(seeds=[3, 1]))
+    schedule, _ = prepare(str(study), DEFAULT_MAX_RUNS, None, None, until=False)
+    assert (schedule.sizes, schedule.seeds(1), schedule.shares) == ([2], [3, 1], [1.0])
+    rounds = _fake_rounds(monkeypatch, [code, 0])
+    assert _run(study, "--cores", "1") == code
+    assert _run(study, "-n") == 0
+    assert rounds == [(["--cores", "1"], DEFAULT_MAX_RUNS, None), (["-n"], DEFAULT_MAX_RUNS, None)]
+    assert capsys.readouterr().out == ""
+    assert not (tmp_path / "results").exists()
+
+
+def test_until_decided_runs_each_looks_seeds_through_the_same_loop_and_says_why_it_stopped(
+    tmp_path, write_study, monkeypatch
+):
+    """Snakemake and the analysis faked: look 1 decides nothing, look 2 stops at the most
+    seeds; each round gets its look's seeds, sequence.json records the look before its round
+    and the stop after it, and each look's line is printed."""
+    monkeypatch.chdir(tmp_path)
+    study = write_study(tiny_study(seeds=[0, 1]))
+    state_path = tmp_path / "results" / "tiny" / "sequence.json"
+    planned = []
+
+    def read_looks(folder):
+        planned.append(len(json.loads(folder.sequence.read_text())["looks"]))
+        looks = [LookRecord(j, list(range(j + 1)), 4 * (j + 1), 0.5, []) for j in (1, 2)]
+        stop = MAX_SEEDS if len(planned) == 2 else None
+        return Looks([2, 3], "obrien_fleming", looks[: len(planned)], stop, ["g_output = sigmoid"])
+
+    monkeypatch.setattr(sequence, "read_looks", read_looks)
+    rounds = _fake_rounds(monkeypatch, [0, 0])
+    said = io.StringIO()
+    code = sequence.run_looks(str(study), [], True, batch=1, max_seeds=3, out=said)
+    assert code == 0 and planned == [1, 2]
+    assert [seeds for _, _, seeds in rounds] == [[0, 1], [0, 1, 2]]
+    assert json.loads(state_path.read_text())["stopped"] == MAX_SEEDS
+    text = said.getvalue()
+    assert "until decided: seeds per cell 2 -> 3" in text and "starting with look 1" in text
+    assert "adding 1 seeds per cell for look 2" in text
+    assert "look 2 of at most 2: 3 seeds per cell, 12 runs" in text
+    assert f"stopped after look 2: {MAX_SEEDS}; undecided: g_output = sigmoid" in text
 
 
 def test_a_dry_run_writes_no_state(tmp_path, write_study, monkeypatch):
