@@ -66,7 +66,7 @@ def state_file(schedule: Schedule, look: int, study: Study, stop: str | None = N
     return state(schedule, look, stop) | {"study": fingerprint_record(sequence_settings(study))}
 
 
-def check_study(path: Path, study: Study) -> None:
+def check_sequence_study(path: Path, study: Study) -> None:
     """StudyChanged naming each key when the study differs from the one the sequence in
     `path` began with (its runs, their settings and the claims looked at so far)."""
     recorded = read_json(path).get("study")
@@ -84,7 +84,7 @@ def resume(path: Path, schedule: Schedule, study: Study) -> tuple[int, bool]:
     if not path.is_file():
         return 1, False
     recorded, planned, stopped = read_state(path)
-    check_study(path, study)
+    check_sequence_study(path, study)
     mine, theirs = schedule.settings(), recorded.settings()
     for key, flag in FLAGS.items():
         if mine[key] != theirs[key]:
@@ -153,7 +153,7 @@ def run_looks(
         say(look_line(looks, len(looks.looks)))
         if looks.stop is not None:
             write_json(folder.sequence, state_file(schedule, look, study_plan.study, looks.stop))
-            say(stop_text(looks))
+            say(stop_line(looks))
             return 0
         look += 1
         added = schedule.sizes[look - 1] - schedule.sizes[look - 2]
@@ -182,7 +182,7 @@ def look_line(looks: Looks, index: int) -> str:
     )
 
 
-def stop_text(looks: Looks) -> str:
+def stop_line(looks: Looks) -> str:
     """Why the sequence stopped, and what stayed undecided."""
     left = f"; undecided: {', '.join(looks.pending)}" if looks.pending else ""
     return f"stopped after look {len(looks.looks)}: {looks.stop}{left}"
