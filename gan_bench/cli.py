@@ -345,6 +345,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     files = build_report(args.results_dir)
     print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")
+    if files.kept:  # their run files are not here (a published folder has no runs/)
+        print(f"kept from an earlier report: {', '.join(path.name for path in files.kept)}")
     return EXIT_OK
 
 

@@ -7,12 +7,18 @@ inlined as base64 so the single file can be mailed, archived or committed as it 
 It reads the results folder only (gan_bench.report.inputs): summary.csv, and the study and
 its typed design that `gan-bench aggregate` wrote beside it. The sentences are
 gan_bench.report.prose's, the page is the package's template.html.
+
+Training curves, sample mosaics and traversals are drawn from the run folders' files. Where
+those are absent (a published results folder is committed without runs/), the figure an
+earlier report drew from them is kept as it is, shown in its usual place and named in the
+page's notes; a figure this report would no longer draw at all (of a metric or factor the
+study has lost) is removed.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +36,7 @@ from gan_bench.report.inputs import (
     Inputs,
     ReportError,
     gather,
+    infogan_cells,
     outlier_tiles,
     read_logs,
     sample_tiles,
@@ -39,6 +46,7 @@ from gan_bench.report.prose import (
     alias_text,
     analysis_title,
     bottom_line,
+    kept_note,
     methods,
     study_facts,
 )
@@ -55,18 +63,21 @@ FIGURE_PATTERNS = (
     "curves_*.png",
     "interactions*.png",
 )
+EARLIER = " (kept from an earlier report)"  # alt text of a kept figure
 
 
 @dataclass(frozen=True)
 class ReportFiles:
     html: Path
     tables: list[Path]
-    figures: list[Path]
+    figures: list[Path]  # every figure the page shows, drawn now or kept (below)
+    kept: list[Path] = field(default_factory=list)  # an earlier report's, their runs absent
 
 
 @dataclass(frozen=True)
 class Figures:
-    """The figures one report draws (None: nothing to draw)."""
+    """The figures one report shows (None: nothing to show); `kept` names those of them an
+    earlier report drew from run files that are not here now (keep_earlier)."""
 
     forest: Path | None
     strips: list[Path]
@@ -75,6 +86,7 @@ class Figures:
     mosaic: Path | None
     outliers: Path | None = None  # the samples of the runs the robust fit discounted
     traversals: Path | None = None  # InfoGAN cells' traversals.png, one per cell
+    kept: tuple[Path, ...] = ()
 
     @property
     def written(self) -> list[Path]:
@@ -103,22 +115,53 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     html = template().render(page(inputs, analysis, drawn, sequence, code))
     atomic_write(folder.report, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     remove_stale_figures(folder.figures, drawn.written)
-    return ReportFiles(folder.report, table_files, drawn.written)
+    return ReportFiles(folder.report, table_files, drawn.written, list(drawn.kept))
 
 
 def draw_figures(inputs: Inputs, analysis: Analysis) -> Figures:
+    """Every figure the folder's files allow, and the run-drawn ones an earlier report left
+    where their run files are absent (keep_earlier)."""
     folder, out = inputs.folder, inputs.folder.figures
-    return Figures(
+    logs = read_logs(folder, analysis)
+    drawn = Figures(
         forest=figures.forest(analysis, out / "effects.png"),
         strips=figures.strips(analysis, out),
         heatmaps=figures.interactions(analysis, out),
-        curves=figures.curves(read_logs(folder, analysis), analysis, out),
+        curves=figures.curves(logs, analysis, out),
         mosaic=figures.mosaic(sample_tiles(folder, analysis), out / "samples.png"),
         outliers=figures.mosaic(outlier_tiles(folder, analysis), out / "outliers.png"),
         traversals=figures.traversals(
             traversal_tiles(folder, inputs.study, analysis), out / "traversals.png"
         ),
     )
+    return keep_earlier(drawn, inputs, analysis, logs_absent=logs.empty)
+
+
+def keep_earlier(drawn: Figures, inputs: Inputs, analysis: Analysis, logs_absent: bool) -> Figures:
+    """Add, as they are, the figures an earlier report drew from run files that are not here
+    now: those this report would draw from them (curves per factor of the study, the sample
+    mosaic of its cells, the samples of the runs it finds outlying, its InfoGAN cells'
+    traversals) but could not, finding none of the files. Any other is left to
+    remove_stale_figures. A figure drawn now from the run files that are here replaces it."""
+    out = inputs.folder.figures
+    outlying = bool((analysis.outliers["metric"] == analysis.primary).any())
+    would_draw = {  # field of Figures -> its files, were the run files here
+        "curves": list(figures.curve_files(analysis, out).values()) if logs_absent else [],
+        "mosaic": [out / "samples.png"] if analysis.layout.cell_order else [],
+        "outliers": [out / "outliers.png"] if outlying else [],
+        "traversals": [out / "traversals.png"] if infogan_cells(inputs.study, analysis) else [],
+    }
+    found = {
+        name: [path for path in paths if path.is_file()]
+        for name, paths in would_draw.items()
+        if not getattr(drawn, name)  # drawn now: nothing absent
+    }
+    found = {name: paths for name, paths in found.items() if paths}
+    if not found:
+        return drawn
+    kept = tuple(path for paths in found.values() for path in paths)
+    fill = {name: paths if name == "curves" else paths[0] for name, paths in found.items()}
+    return replace(drawn, **fill, kept=kept)
 
 
 def image_uri(path: Path) -> str:
@@ -126,8 +169,15 @@ def image_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _images(paths: list[Path | None], alt: str) -> list[dict[str, str]]:
-    return [{"uri": image_uri(p), "alt": f"{alt}: {p.stem}"} for p in paths if p is not None]
+def _images(
+    paths: list[Path | None], alt: str, kept: tuple[Path, ...] = ()
+) -> list[dict[str, str]]:
+    """Inlined images; one an earlier report drew (`kept`) says so in its alt text."""
+    return [
+        {"uri": image_uri(p), "alt": f"{alt}: {p.stem}" + (EARLIER if p in kept else "")}
+        for p in paths
+        if p is not None
+    ]
 
 
 def page(
@@ -148,6 +198,7 @@ def page(
         **looks.looks_part(sequence),
         **tables_part(analysis),
         **figures_part(analysis, drawn),
+        "kept": kept_note([path.name for path in drawn.kept]) if drawn.kept else "",
         "diverged_rule": DIVERGED_RULE,
         "methods": methods(analysis) + ([looks.method_line(sequence)] if sequence else []),
     }
@@ -228,16 +279,17 @@ def figures_part(analysis: Analysis, drawn: Figures) -> dict[str, Any]:
             [p for p in drawn.strips if p.stem != lead_strip], "every seed per cell"
         ),
         "heatmaps": _images(drawn.heatmaps, "interaction heatmap"),
-        "curves": _images(drawn.curves, "training curves"),
-        "samples": _images([drawn.mosaic], "samples per cell"),
-        "outlier_samples": _images([drawn.outliers], "samples of outlying runs"),
-        "traversals": _images([drawn.traversals], "InfoGAN traversals per cell"),
+        "curves": _images(drawn.curves, "training curves", drawn.kept),
+        "samples": _images([drawn.mosaic], "samples per cell", drawn.kept),
+        "outlier_samples": _images([drawn.outliers], "samples of outlying runs", drawn.kept),
+        "traversals": _images([drawn.traversals], "InfoGAN traversals per cell", drawn.kept),
     }
 
 
 def remove_stale_figures(folder: Path, written: list[Path]) -> None:
-    """Delete figures an earlier report made that this one did not (e.g. of a renamed
-    metric), so figures/ never shows what report.html no longer says; other files stay."""
+    """Delete figures an earlier report made that this one does not show (e.g. of a renamed
+    metric), so figures/ never shows what report.html no longer says; other files, and the
+    figures kept because their run files are absent (keep_earlier), stay."""
     keep = {path.resolve() for path in written}
     for pattern in FIGURE_PATTERNS:
         for path in folder.glob(pattern):

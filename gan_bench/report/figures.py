@@ -319,6 +319,11 @@ def curve_figure(logs: pd.DataFrame, factor: str, hue_order: list, panels: list[
     return fig
 
 
+def curve_files(analysis: Analysis, folder: Path) -> dict[str, Path]:
+    """The training-curves figure of each factor (one by cell when nothing varies)."""
+    return {f: folder / f"curves_{slug(f)}.png" for f in list(analysis.layout.factors) or ["cell"]}
+
+
 def curves(logs: pd.DataFrame, analysis: Analysis, folder: Path) -> list[Path]:
     """Per factor: the panels curve_panels picks against step, one line per level; one
     figure by cell when nothing varies."""
@@ -327,10 +332,9 @@ def curves(logs: pd.DataFrame, analysis: Analysis, folder: Path) -> list[Path]:
         return []
     _theme()
     written = []
-    for factor in list(analysis.layout.factors) or ["cell"]:
+    for factor, path in curve_files(analysis, folder).items():
         hue_order = analysis.layout.factors.get(factor) or list(dict.fromkeys(logs["cell"]))
-        fig = curve_figure(logs, factor, hue_order, panels)
-        written.append(save(fig, folder / f"curves_{slug(factor)}.png"))
+        written.append(save(curve_figure(logs, factor, hue_order, panels), path))
     return written
 
 

@@ -2,7 +2,8 @@
 design.json, written by `gan-bench aggregate`), and the run folders beside them where they
 exist (run.json for the machine facts, log.jsonl for the curves, samples.png for the
 mosaic, traversals.png for InfoGAN cells). A published results folder has no run folders;
-the report says so and goes on.
+the report says so and goes on, keeping the figures an earlier report drew from them
+(gan_bench/report/build.py keep_earlier).
 """
 
 from __future__ import annotations
@@ -110,9 +111,14 @@ def traversal_tiles(
 ) -> list[tuple[str, Path | None]]:
     """One traversals.png per InfoGAN cell (its first completed seed), titled with the cell
     id (a bare level such as `true` says little on its own); [] without one."""
-    infogan = {cell.id for cell in cells(study) if cell.tricks.get("infogan")}
-    wanted = {cell: cell for cell in analysis.layout.cell_order if cell in infogan}
+    wanted = {cell: cell for cell in infogan_cells(study, analysis)}
     return _cell_tiles(folder, analysis, wanted, lambda run: run.traversals)
+
+
+def infogan_cells(study: Study, analysis: Analysis) -> list[str]:
+    """The analysed cells that train InfoGAN (those whose runs draw traversals.png)."""
+    infogan = {cell.id for cell in cells(study) if cell.tricks.get("infogan")}
+    return [cell for cell in analysis.layout.cell_order if cell in infogan]
 
 
 def outlier_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Path | None]]:

@@ -192,6 +192,17 @@ def study_facts(
     return facts
 
 
+def kept_note(names: list[str]) -> str:
+    """Which figures the page shows as an earlier report drew them (build.keep_earlier)."""
+    return (
+        f"Kept from an earlier report: {', '.join(names)}. They are drawn from the run "
+        "folders' files (runs/<cell>/seed-<S>/: log.jsonl, samples.png, traversals.png), none "
+        "of which this folder has for them (a published results folder is committed without "
+        "runs/), so they are shown as that report drew them; every other figure and table is "
+        "this report's."
+    )
+
+
 def made_with(code: dict[str, Any]) -> str:
     """When, by which gan-bench and from which tree: the commit, and with a dirty tree the
     patch beside the report that rebuilds it from the commit."""

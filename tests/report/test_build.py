@@ -30,6 +30,7 @@ from report_helpers import (
 from gan_bench import provenance
 from gan_bench.analysis.summary import write_summary
 from gan_bench.cli import main
+from gan_bench.report.build import EARLIER, image_uri
 from gan_bench.score.registry import column
 from gan_bench.study.design import cells
 
@@ -92,10 +93,15 @@ def test_infogan_cells_get_a_traversals_section(tmp_path):
     assert '<h2 id="traversals">InfoGAN traversals</h2>' in html
     alts = [image["alt"] for image in parse_html(html).images]
     assert "InfoGAN traversals per cell: traversals" in alts
-    traversals.unlink()  # the run folders go: the section and its figure go too
+    drawn = (results / "figures" / "traversals.png").read_bytes()
+    traversals.unlink()  # its run file goes: the figure drawn from it stays, and says so
     files = analyse_and_report(results)
-    assert "traversals.png" not in {p.name for p in (results / "figures").iterdir()}
-    assert "InfoGAN traversals" not in files.html.read_text(encoding="utf-8")
+    assert [path.name for path in files.kept] == ["traversals.png"]
+    assert (results / "figures" / "traversals.png").read_bytes() == drawn
+    html = files.html.read_text(encoding="utf-8")
+    assert '<h2 id="traversals">InfoGAN traversals</h2>' in html
+    alts = [image["alt"] for image in parse_html(html).images]
+    assert f"InfoGAN traversals per cell: traversals{EARLIER}" in alts
 
 
 def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):
@@ -287,6 +293,63 @@ def test_rerun_removes_figures_the_report_no_longer_shows(tmp_path):
     left = {p.name for p in (results / "figures").iterdir()}
     assert "cells_fid_cnn_2k.png" not in left and "cells_fid_cnn_5k.png" in left
     assert "mine.png" in left and {p.name for p in files.figures} == left - {"mine.png"}
+
+
+RUN_DRAWN = ["curves_g_output.png", "curves_latent.png", "samples.png", "outliers.png"]
+
+
+def test_a_folder_without_runs_keeps_the_figures_drawn_from_them(tmp_path, capsys):
+    """A published results folder is committed without runs/: `gan-bench analyse` and
+    `gan-bench report` on it keep the curves and sample mosaics an earlier report drew from
+    the runs' files, as they are, in their usual places on the page, and say so."""
+    summary = synthetic_summary(seeds=8)  # 28 residual df: the robust fit names outliers
+    failed = (summary["cell"] == summary["cell"].iloc[0]) & (summary["seed"] == 1)
+    summary.loc[failed, "fid_cnn_2k"] *= 3
+    results = write_results(tmp_path / "published", summary)
+    write_run_folders(results, summary)
+    assert set(RUN_DRAWN) <= {path.name for path in analyse_and_report(results).figures}
+    figures = results / "figures"
+    earlier = {path.name: path.read_bytes() for path in figures.iterdir()}
+    shutil.rmtree(results / "runs")
+    capsys.readouterr()
+    assert main(["analyse", str(results)]) == 0 and main(["report", str(results)]) == 0
+    assert f"kept from an earlier report: {', '.join(RUN_DRAWN)}" in capsys.readouterr().out
+    assert {path.name for path in figures.iterdir()} == set(earlier)
+    for name in RUN_DRAWN:
+        assert (figures / name).read_bytes() == earlier[name], name  # as it was
+    html = (results / "report.html").read_text(encoding="utf-8")
+    page = parse_html(html)
+    assert len(page.images) == len(earlier)  # every figure is still in the page
+    for name in RUN_DRAWN:
+        assert image_uri(figures / name) in html, name
+    kept = [image["alt"] for image in page.images if image["alt"].endswith(EARLIER)]
+    assert len(kept) == len(RUN_DRAWN)
+    assert "No log.jsonl found" not in html and "No samples.png found" not in html
+    note = re.search(r'<p class="note" id="kept-figures">([^<]*)</p>', html)
+    assert note and f"Kept from an earlier report: {', '.join(RUN_DRAWN)}." in note.group(1)
+
+
+def test_a_folder_without_runs_still_loses_figures_it_would_no_longer_draw(tmp_path):
+    summary = synthetic_summary()
+    results = write_results(tmp_path / "published", summary)
+    write_run_folders(results, summary)
+    analyse_and_report(results)
+    shutil.rmtree(results / "runs")
+    figures = results / "figures"
+    # what a report on an earlier version of the study drew: of a factor, an InfoGAN cell
+    # and an outlying run this one does not have
+    stale = ["curves_d_downsample.png", "traversals.png", "outliers.png"]
+    for name in stale:
+        shutil.copy(figures / "samples.png", figures / name)
+    assert (figures / "cells_checkerboard_pixel_2k.png").is_file()
+    write_results(results, summary.drop(columns="checkerboard_pixel_2k"))  # a metric gone
+    files = analyse_and_report(results)
+    left = {path.name for path in figures.iterdir()}
+    assert not {*stale, "cells_checkerboard_pixel_2k.png"} & left
+    kept = {"curves_g_output.png", "curves_latent.png", "samples.png"}
+    assert {path.name for path in files.kept} == kept and kept <= left
+    assert {path.name for path in files.figures} == left
+    assert len(parse_html(files.html.read_text(encoding="utf-8")).images) == len(left)
 
 
 def test_report_on_a_summary_without_metrics_json_says_to_rerun_aggregate(tmp_path, capsys):
