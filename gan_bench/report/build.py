@@ -35,13 +35,8 @@ from gan_bench.report.inputs import (
     sample_tiles,
     traversal_tiles,
 )
-from gan_bench.report.prose import (
-    alias_text,
-    analysis_title,
-    bottom_line,
-    methods,
-    study_facts,
-)
+from gan_bench.report.methods import methods
+from gan_bench.report.prose import alias_text, analysis_title, bottom_line, study_facts
 from gan_bench.resources import REPORT_TEMPLATE
 
 __all__ = ["ReportError", "ReportFiles", "build_report"]
