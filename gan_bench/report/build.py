@@ -31,7 +31,7 @@ from gan_bench.analysis.stage import read_analysis
 from gan_bench.files import atomic_write
 from gan_bench.folders import StudyFolder
 from gan_bench.provenance import record_code
-from gan_bench.report import displays, figures, looks, tables
+from gan_bench.report import claim_display, displays, figures, looks, tables
 from gan_bench.report.inputs import (
     Inputs,
     ReportError,
@@ -42,14 +42,8 @@ from gan_bench.report.inputs import (
     sample_tiles,
     traversal_tiles,
 )
-from gan_bench.report.prose import (
-    alias_text,
-    analysis_title,
-    bottom_line,
-    kept_note,
-    methods,
-    study_facts,
-)
+from gan_bench.report.methods import methods
+from gan_bench.report.prose import alias_text, analysis_title, bottom_line, kept_note, study_facts
 from gan_bench.resources import REPORT_TEMPLATE
 
 __all__ = ["ReportError", "ReportFiles", "build_report"]
@@ -109,7 +103,8 @@ def build_report(results_dir: str | Path) -> ReportFiles:
     analysis, sequence = read_analysis(inputs)  # gan-bench analyse's; no statistic here
     folder = inputs.folder
     claims = looks.claims_shown(analysis, sequence)
-    table_files = tables.write_tables(analysis, folder.tables, claims)
+    notes = claim_display.claims_notes(analysis) if len(claims) else []
+    table_files = tables.write_tables(analysis, folder.tables, claims, notes)
     drawn = draw_figures(inputs, analysis)
     code = record_code(folder.code_diff)  # the tree's uncommitted changes, beside the report
     html = template().render(page(inputs, analysis, drawn, sequence, code))
@@ -209,10 +204,11 @@ def claims_part(analysis: Analysis, sequence: Looks | None = None) -> dict[str, 
     the verdicts and exploratory estimates on every metric; a sequential study's verdicts
     name the look that gave them."""
     primary = analysis.primary
-    matrix = displays.verdict_matrix(analysis)
+    matrix = claim_display.verdict_matrix(analysis)
     claims = looks.claims_shown(analysis, sequence)
     return {
         "claims": displays.html_table(claims, "claims") if len(claims) else "",
+        "claims_notes": claim_display.claims_notes(analysis) if len(claims) else [],
         "no_claims": "no factor varies, or the runs have no directed metric yet",
         "matrix": displays.html_table(matrix, "verdicts")
         if len(matrix) and len(analysis.metrics) > 1
@@ -254,13 +250,15 @@ def tables_part(analysis: Analysis) -> dict[str, Any]:
 
 
 def anova_blocks(analysis: Analysis) -> list[dict[str, str]]:
-    """One ANOVA table per metric that has one, the primary metric first."""
+    """One table of Wald tests (ANOVA) per metric that has one, the primary metric first."""
     primary = analysis.primary
     return [
         {
             "metric": analysis.columns[m].label,
             "table": displays.html_table(
-                displays.anova_display(analysis.anova, m), f"anova-{figures.slug(m)}"
+                displays.anova_display(analysis.anova, m),
+                f"anova-{figures.slug(m)}",
+                displays.ANOVA_CAPTION,
             ),
         }
         for m in sorted(analysis.metrics, key=lambda m: m != primary)

@@ -1,20 +1,17 @@
-"""The report page's tables besides the ablation table: claims, verdicts, effects,
-interactions, ANOVA, divergences and models, as display frames of formatted text, and the
-metrics' description for the Methods section (from the metric registry).
+"""The report page's tables besides the ablation and claim tables (claim_display.py):
+effects, interactions, the Wald tests of every term (ANOVA), divergences and models, as
+display frames of formatted text, the number formats they share, and the metrics'
+description for the Methods section (from the metric registry).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
-from gan_bench.analysis.claims import DEPENDS, NO_DIFFERENCE
-from gan_bench.analysis.conditional import interaction_share
-from gan_bench.analysis.equivalence import MAX_SEEDS
 from gan_bench.analysis.inference import ALPHA
+from gan_bench.analysis.verdicts import interaction_share
 from gan_bench.report.tables import decimals_for
 
 
@@ -41,14 +38,6 @@ def effect_decimals(frame: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def seeds_text(needed: float, now: float) -> str:
-    """'12 (now 3)'; '> 1000 (now 3)' when no practical study decides; '—' when decided."""
-    if math.isnan(needed):
-        return "—"
-    shown = f"> {MAX_SEEDS}" if needed == math.inf else str(int(needed))
-    return f"{shown} (now {now:.3g})"
-
-
 def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
     """A plain HTML table (pandas Styler), every value escaped."""
     styler = (
@@ -63,131 +52,6 @@ def html_table(frame: pd.DataFrame, table_id: str, caption: str = "") -> str:
 def versus(rows: pd.DataFrame) -> list[str]:
     """'level vs baseline' labels of effect or claim rows."""
     return [f"{lv} vs {b}" for lv, b in zip(rows["level"], rows["baseline"], strict=True)]
-
-
-def expected_text(expected: str, level: str, baseline: str) -> str:
-    """A claim's prediction in words: 'tanh better than sigmoid', 'b no different from a'."""
-    if expected == "none":
-        return "no direction claimed"
-    if expected == NO_DIFFERENCE:
-        return f"{level} no different from {baseline}"
-    return f"{level} {expected} than {baseline}"
-
-
-def dependency_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
-    """'depends on kernel_size: worse with 3 (+9.6 [..]), better with 4 (-4.5 [..])': each
-    factor the claim crosses over on, with the level's effect at each of its levels."""
-    sign = -1.0 if analysis.columns[claim["metric"]].direction in ("lower", "zero") else 1.0
-    table = analysis.conditional
-    parts = []
-    for name in [n for n in claim["depends_on"].split(", ") if n]:
-        rows = table[
-            (table["metric"] == claim["metric"])
-            & (table["factor"] == claim["factor"])
-            & (table["level"] == claim["level"])
-            & (table["by"] == name)
-        ]
-        words = [
-            f"{'better' if sign * r.estimate > 0 else 'worse'} with {r.by_level} "
-            f"({ci_text(r.estimate, r.ci_low, r.ci_high, decimals)})"
-            for r in rows.itertuples()
-        ]
-        parts.append(f"{DEPENDS} {name}: " + ", ".join(words))
-    return "; ".join(parts)
-
-
-def verdict_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
-    """The claim's verdict: at the recommended configuration, or its crossovers spelled out
-    with the verdict where the advice is followed after them."""
-    if not claim["depends_on"] or claim["expected"] == NO_DIFFERENCE:
-        return claim["verdict"]
-    return (
-        f"{dependency_text(analysis, claim, decimals)} "
-        f"(at the recommended configuration: {claim['rec_verdict']})"
-    )
-
-
-def claims_display(analysis: Analysis) -> pd.DataFrame:
-    """The confirmatory claims (each trick's main claim on the primary metric, its dynamics
-    claim on its own metric), each with the metric it is judged on, led by its effect and
-    verdict at the recommended configuration, then the main effect averaged over the other
-    factors."""
-    decimals = effect_decimals(analysis.effects)
-    claims = analysis.judged_claims
-    places = [decimals.get(metric, 2) for metric in claims["metric"]]
-    rows = list(zip(claims.itertuples(), places, strict=True))
-    return pd.DataFrame(
-        {
-            "trick": claims["factor"],
-            "level vs baseline": versus(claims),
-            "judged on": [analysis.columns[m].label for m in claims["metric"]],
-            "claim (source)": [
-                f"{c} ({s})" for c, s in zip(claims["claim"], claims["source"], strict=True)
-            ],
-            "expected": [
-                expected_text(e, lv, b)
-                for e, lv, b in zip(
-                    claims["expected"], claims["level"], claims["baseline"], strict=True
-                )
-            ],
-            "effect at the recommended configuration [95% CI]": [
-                ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, d) for r, d in rows
-            ],
-            "verdict": [
-                verdict_text(analysis, r, d)
-                for (_, r), d in zip(claims.iterrows(), places, strict=True)
-            ],
-            "main effect [95% CI] (Holm p)": [
-                f"{ci_text(r.estimate, r.ci_low, r.ci_high, d)} ({p_text(r.p_holm)})"
-                for r, d in rows
-            ],
-            "SESOI (±, in the metric's unit)": [
-                f"{v:.3g}" if np.isfinite(v) else "n/a" for v in claims["sesoi"]
-            ],
-            "seeds/cell to decide": [
-                seeds_text(n, s)
-                for n, s in zip(claims["seeds_needed"], claims["seeds_per_cell"], strict=True)
-            ],
-            "diverged (level / baseline)": [
-                f"{a} vs {b}"
-                for a, b in zip(claims["diverged_level"], claims["diverged_baseline"], strict=True)
-            ],
-        }
-    )
-
-
-def verdict_matrix(analysis: Analysis) -> pd.DataFrame:
-    """Rows = trick levels, columns = metrics: the confirmatory claims' verdicts (each
-    trick's main claim on the primary metric, its dynamics claim on its own), and everywhere
-    else the effect at the recommended configuration with its 95% interval, marked
-    exploratory (no verdict word: those would fall outside the report's 5%)."""
-    claims = analysis.claims
-    if claims.empty:
-        return pd.DataFrame()
-    decimals = effect_decimals(analysis.effects)
-    shown = [
-        word if judged else f"{ci_text(e, lo, hi, decimals.get(metric, 2))} (exploratory)"
-        for word, judged, metric, e, lo, hi in zip(
-            claims["verdict"],
-            claims["confirmatory"].astype(bool),
-            claims["metric"],
-            claims["rec_estimate"],
-            claims["rec_ci_low"],
-            claims["rec_ci_high"],
-            strict=True,
-        )
-    ]
-    claims = claims.assign(
-        row=[
-            f"{f}: {lv} vs {b}"
-            for f, lv, b in zip(claims["factor"], claims["level"], claims["baseline"], strict=True)
-        ],
-        shown=shown,
-    )
-    matrix = claims.pivot_table(
-        index="row", columns="metric", values="shown", aggfunc="first", sort=False
-    )
-    return matrix.reset_index().rename(columns={"row": "trick level"})
 
 
 def effects_display(analysis: Analysis) -> pd.DataFrame:
@@ -205,6 +69,7 @@ def effects_display(analysis: Analysis) -> pd.DataFrame:
                 ci_text(r.estimate, r.ci_low, r.ci_high, decimals.get(r.metric, 2))
                 for r in effects.itertuples()
             ],
+            "df": [df_text(v) for v in effects["df"]],
             "p": [p_text(p) for p in effects["p"]],
             "p (Holm)": [p_text(p) for p in effects["p_holm"]],
             "note": effects["note"],
@@ -228,29 +93,39 @@ def interactions_display(analysis: Analysis) -> pd.DataFrame:
                 else "multi-level: see F"
                 for r in table.itertuples()
             ],
-            "F (df)": [f"{f:.2f} ({d:g})" for f, d in zip(table["F"], table["df"], strict=True)],
+            "F (df, denominator df)": [
+                f"{r.F:.2f} ({r.df:g}, {df_text(r.df_denom)})" for r in table.itertuples()
+            ],
             "p": [p_text(p) for p in table["p"]],
             "p (Holm)": [p_text(p) for p in table["p_holm"]],
         }
     )
 
 
+ANOVA_CAPTION = (
+    "Wald F-tests that a term's coefficients are all zero, on a variance that allows each "
+    "cell its own spread (sandwich, HC2); denominator df: Satterthwaite's (the smallest of "
+    "the term's coefficients'). No sums of squares: with unequal spreads they do not add up "
+    "to a partition of the variance. p (Holm): across the metric's terms."
+)
+
+
+def df_text(df: float) -> str:
+    """A Satterthwaite df to one decimal; 'n/a' without one."""
+    return f"{df:.1f}" if np.isfinite(df) else "n/a"
+
+
 def anova_display(anova: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One metric's Wald tests (analysis.frames.anova_frame), ANOVA_CAPTION's table."""
     sub = anova[anova["metric"] == metric]
     return pd.DataFrame(
         {
             "term": sub["term"],
-            "sum of squares": [f"{v:.4g}" for v in sub["sum_sq"]],
             "df": [f"{v:g}" for v in sub["df"]],
+            "df (denominator)": [df_text(v) for v in sub["df_denom"]],
             "F": ["" if not np.isfinite(v) else f"{v:.2f}" for v in sub["F"]],
-            "p": [
-                "" if t == "Residual" else p_text(p)
-                for t, p in zip(sub["term"], sub["p"], strict=True)
-            ],
-            "p (Holm)": [
-                "" if t == "Residual" else p_text(p)
-                for t, p in zip(sub["term"], sub["p_holm"], strict=True)
-            ],
+            "p": [p_text(p) for p in sub["p"]],
+            "p (Holm)": [p_text(p) for p in sub["p_holm"]],
         }
     )
 
@@ -313,8 +188,8 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
 
 
 def interaction_role(analysis: Analysis, metric: str) -> str:
-    """'confirmatory (1% share)' on a metric confirmatory claims are judged on (its share:
-    conditional.interaction_share), else 'exploratory'."""
+    """'confirmatory (0.5% share)' on a metric confirmatory claims are judged on (its share:
+    verdicts.interaction_share), else 'exploratory'."""
     if metric not in analysis.judged_on:
         return "exploratory"
     share = 100 * ALPHA * interaction_share(metric, analysis.judged_on)

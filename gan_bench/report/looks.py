@@ -10,7 +10,8 @@ import pandas as pd
 
 from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.result_file import Looks
-from gan_bench.report.displays import claims_display, html_table
+from gan_bench.report.claim_display import claims_display
+from gan_bench.report.displays import html_table
 
 STILL_RUNNING = "still running: look {next} ({seeds} seeds per cell) comes next"
 

@@ -1,6 +1,7 @@
 """The report's sentences: the bottom line, the study's facts (design, data, budget,
-machines), the methods and the page title. Numbers come from the Analysis; how they are
-formatted is gan_bench.report.tables' and gan_bench.report.displays'.
+machines) and the page title (the Methods are gan_bench.report.methods'). Numbers come
+from the Analysis; how they are formatted is gan_bench.report.tables',
+gan_bench.report.displays' and gan_bench.report.claim_display's.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from gan_bench.analysis.analyse import DIVERGED_RULE, Analysis
+from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.claims import (
     DEPENDS,
     NO_DECIDED_EFFECT,
     NO_DIFFERENCE,
     NO_PRACTICAL_EFFECT,
 )
-from gan_bench.analysis.conditional import INTERACTION_SHARE, recommended_config
-from gan_bench.analysis.inference import ALPHA
 from gan_bench.provenance import git_commit
-from gan_bench.report import displays
+from gan_bench.report import claim_display, displays
 from gan_bench.report.inputs import Inputs
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.tricks import TRICKS, format_level
@@ -44,12 +43,13 @@ def bottom_line(analysis: Analysis) -> list[str]:
     if len(undecided):
         needs = [
             f"{claim_name(analysis, r)} "
-            f"({displays.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
+            f"({claim_display.seeds_text(r.seeds_needed, r.seeds_per_cell)} seeds/cell)"
             for r in undecided.itertuples()
         ]
         lines.append(
             "This study cannot decide: " + "; ".join(needs) + ". Seeds per cell that would "
-            "decide each either way: 80% power for an effect of SESOI at the pooled spread."
+            "decide each either way: 80% power for an effect of SESOI at the spread these runs "
+            "show."
         )
     if analysis.runs["diverged"].any():
         share = analysis.runs["diverged"].mean()
@@ -67,9 +67,16 @@ def claim_name(analysis: Analysis, claim: Any) -> str:
     return f"{claim.factor} = {claim.level}{own}"
 
 
+JUDGED = {  # the bottom line's words for what verdicts are about (claims.ESTIMANDS' keys)
+    "average": "judged on the average effect over the other factors' levels",
+    "at baseline": "judged with every other factor at its baseline",
+    "additive": "judged on the effect in a main-effects model",
+}
+
+
 def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list[str]:
     """The verdicts of the confirmatory claims judged on `metric`, counted, and each
-    decided crossover spelled out."""
+    tested crossover and decided interaction spelled out."""
     counts = claims["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
     if counts.get(NO_PRACTICAL_EFFECT):
@@ -84,10 +91,11 @@ def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list
     if metric != analysis.primary:
         tricks = ", ".join(dict.fromkeys(claims["factor"]))
         which = f"the claims about training dynamics of {tricks}: "
+    judged = "; ".join(JUDGED[key] for key in dict.fromkeys(claims["estimand"]))
     lines = [
         f"On {column.label} ({column.direction_text}), {which}{len(claims)} "
         f"comparison{'s' if len(claims) != 1 else ''} "
-        f"against the baseline, judged at the recommended configuration: {', '.join(parts)} "
+        f"against the baseline, {judged}: {', '.join(parts)} "
         "at 95% (Holm-corrected, see Methods)"
         + (
             f"; {counts.get('no direction claimed')} without a claimed direction."
@@ -96,13 +104,28 @@ def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list
         )
     ]
     decimals = displays.effect_decimals(analysis.effects).get(metric, 2)
-    for _, claim in crossing.iterrows():
-        lines.append(
-            f"{claim['factor']} = {claim['level']} vs {claim['baseline']} "
-            f"{displays.dependency_text(analysis, claim, decimals)}; its main effect averages "
-            "over these and does not hold everywhere."
-        )
+    related = claims["depends_on"].astype(bool) | claims["stronger_with"].astype(bool)
+    lines += [relation_line(analysis, claim, decimals) for _, claim in claims[related].iterrows()]
     return lines
+
+
+def relation_line(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
+    """A claim's tested crossovers and decided interactions, with its effects at each level
+    of the other factor: 'kernel_size = 3 vs 4 (supported): stronger with d_downsample =
+    maxpool: worse with strided (+5.1 [..]), worse with maxpool (+19.2 [..]).'"""
+    parts = []
+    if claim["depends_on"]:
+        parts += [
+            claim_display.dependency_text(analysis, claim, decimals),
+            "its average effect mixes these and does not hold everywhere",
+        ]
+    parts += [
+        f"{words}: {claim_display.conditional_effects(analysis, claim, by, decimals)}"
+        for by, words in claim_display.interaction_words(analysis, claim)
+    ]
+    crossing = claim["verdict"].startswith(DEPENDS)  # the word is the first part
+    head = f"{claim['factor']} = {claim['level']} vs {claim['baseline']}"
+    return head + (" " if crossing else f" ({claim['verdict']}): ") + "; ".join(parts) + "."
 
 
 def aa_lines(analysis: Analysis, metric: str) -> list[str]:
@@ -112,15 +135,15 @@ def aa_lines(analysis: Analysis, metric: str) -> list[str]:
     decimals = displays.effect_decimals(analysis.effects).get(metric, 2)
     label, lines = analysis.columns[metric].label, []
     for r in null[null["metric"] == metric].itertuples():
-        effect = displays.ci_text(r.rec_estimate, r.rec_ci_low, r.rec_ci_high, decimals)
+        effect = displays.ci_text(r.estimate, r.ci_low, r.ci_high, decimals)
         head = (
             f"A/A check: {r.factor} = {r.level} vs {r.baseline} changes nothing but the "
             "random stream"
         )
         if r.verdict == "contradicted":
             lines.append(
-                f"{head}, yet the suite called a difference on {label} ({effect}, Holm p "
-                f"{displays.p_text(r.rec_p_holm)}): a false positive, a difference where none "
+                f"{head}, yet the suite called a difference on {label} ({effect}, adjusted p "
+                f"{displays.p_text(r.p_holm)}): a false positive, a difference where none "
                 "exists. At 95% at most about 1 such check in 20 does this by chance; if it "
                 "recurs, this study's verdicts are overconfident on this data and budget."
             )
@@ -262,102 +285,6 @@ def _machine_facts(infos: list[dict[str, Any]]) -> list[tuple[str, str]]:
             ("versions", ", ".join(f"{p} {'/'.join(sorted(v))}" for p, v in versions.items()))
         )
     return facts
-
-
-def methods(analysis: Analysis) -> list[str]:
-    lines = [
-        "Cell means carry a 95% t-interval over seeds (scipy.stats.t); a cell with one "
-        "completed seed gets no interval (shown as ± n/a).",
-        "Effects: one linear model per metric over all runs (sum/deviation coding), fitted by "
-        "Huber's robust regression (statsmodels RLM's estimator: Huber's T, c = 2, MAD "
-        "scale, H1 covariance; least squares where the runs leave fewer than 20 residual "
-        "degrees of freedom), so a half-failed run weighs less instead of dragging every "
-        "effect; a diverged run counts as the study's worst completed run (it ranks last). "
-        "Each level is compared with the baseline level, averaged over the other factors; 95% "
-        "CIs and p-values are t-tests of that contrast on the model's residual degrees of "
-        "freedom. Runs the primary metric's fit weighs below half are listed as outliers "
-        "with their samples.",
-        "Claims are judged where the advice is followed: at the recommended configuration ("
-        + ", ".join(f"{k} = {v}" for k, v in recommended_config(analysis.layout).items())
-        + "; the registry's recommended level, else the study's baseline). The effect there "
-        "is a contrast of the model's fitted cell means (pooled residual spread of all runs) "
-        "that fixes each factor the claim is shown to interact with at its recommended level "
-        "and averages over the others; with no decided interaction it is the main effect. A "
-        f"claim reads '{DEPENDS} X' when its effects at X's levels differ in sign and its "
-        "interaction with X is decided; the main effect (averaged over every other factor) "
-        "is shown beside it.",
-        confirmatory_method(analysis),
-        f"A no-effect claim (the A/A null factor) is contradicted by any decided effect; "
-        f"otherwise it reads '{NO_PRACTICAL_EFFECT}' when its interval lies inside ±SESOI, "
-        f"else '{NO_DECIDED_EFFECT}', which is not evidence of equivalence.",
-        "No practical effect: the effect at the recommended configuration lies inside "
-        "±SESOI, the smallest effect of interest, by two one-sided t-tests (TOST; a 90% "
-        "interval inside ±SESOI at 5%), Holm-adjusted together with the difference tests in "
-        "the claims' 4%. SESOI: "
-        + displays.sesoi_text(analysis)
-        + ". Seeds to decide: seeds per cell that would decide an open claim either way (80% "
-        "power for an effect of SESOI at α = 0.04 / "
-        + ("(confirmatory claims)" if len(analysis.judged_on) > 1 else "(tests of the metric)")
-        + ", a zero effect then lands inside ±SESOI), at the pooled residual spread, not the "
-        "observed effect.",
-        *displays.metric_lines(analysis),
-        DIVERGED_RULE,
-    ]
-    if len(analysis.layout.factors) < 2:
-        lines.append("Interactions are not reported: the study varies fewer than two factors.")
-    elif not analysis.layout.separates_interactions:
-        lines.append(
-            f"Interactions and ANOVA are not reported: a {analysis.layout.design} design does "
-            "not separate two-way interactions from main effects (needs a full factorial or a "
-            "fractional design of resolution V or more)."
-        )
-    return lines
-
-
-ERROR_RATE = (
-    "when nothing has an effect, the chance that any verdict word in this report ('depends "
-    "on' included) is wrong is at most 5% (adjusted p-values are shown on the 0.05 scale)."
-)
-TABLE_ADJUSTMENT = (
-    "The main-effect table is Holm-corrected across factors within each metric, each ANOVA "
-    "table across its terms (p-values, no words). Inconclusive means the evidence cannot tell "
-    "at 95%, not that the trick does nothing."
-)
-
-
-def confirmatory_method(analysis: Analysis) -> str:
-    """Which claims get verdict words and how they share the 5% (claims.py: Holm over all
-    confirmatory claims; conditional.interaction_share: the interactions' 1% split evenly
-    among the metrics those claims are judged on)."""
-    judged = analysis.judged_on
-    if len(judged) <= 1:
-        return (
-            f"Confirmatory: the claims on {analysis.primary} (the primary metric). Its claims "
-            "at the recommended configuration share 4% of the error rate (Holm across them, "
-            "each claim counted once for its difference and equivalence tests, of which at "
-            "most one can be falsely rejected) and its two-way interactions 1% (Holm across "
-            f"them): {ERROR_RATE} Every other metric is exploratory: effects with 95% "
-            f"intervals, no verdict word. {TABLE_ADJUSTMENT}"
-        )
-    dynamics = "; ".join(
-        f"{analysis.columns[m].label}: "
-        + ", ".join(f for metric, f in analysis.confirmatory if metric == m)
-        for m in judged
-        if m != analysis.primary
-    )
-    each = 100 * ALPHA * INTERACTION_SHARE / len(judged)
-    return (
-        f"Confirmatory: each trick's main claim on {analysis.primary} (the primary metric), "
-        f"and each claim about training dynamics on its own metric ({dynamics}). All these "
-        "claims at the recommended configuration share 4% of the error rate, in one Holm "
-        "family across their metrics (each claim counted once for its difference and "
-        "equivalence tests, of which at most one can be falsely rejected); the two-way "
-        f"interactions of these {len(judged)} metrics share 1%: {each:.2g}% each (Holm within "
-        "a metric, Bonferroni across them), and a claim's 'depends on X' is read off its own "
-        f"metric's interactions: {ERROR_RATE} Every other row (another metric, or a trick "
-        "without a dynamics claim on a dynamics metric) is exploratory: effects with 95% "
-        f"intervals, no verdict word. {TABLE_ADJUSTMENT}"
-    )
 
 
 def alias_text(design: DesignRecord) -> str:

@@ -3,12 +3,15 @@
 Every number is printed as mean ± 95% half-width with as many decimals as the intervals
 warrant; a cell with one seed prints "± n/a" instead of an invented interval, and the best
 mean per metric is bold (which way is better is the metric registry's word). The report
-page's other tables (claims, effects, ANOVA, divergences) are gan_bench/report/displays.py.
+page's other tables are gan_bench/report/displays.py's (effects, ANOVA, divergences) and
+claim_display.py's (claims).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,23 +249,36 @@ def write_table(table: Table, stem: Path, latex_label: str) -> list[Path]:
     return list(outputs)
 
 
-def claims_markdown(claims: pd.DataFrame) -> str:
-    """The claim table (report/looks.py claims_shown) as Markdown: what a README cites."""
-    return claims.to_markdown(index=False, disable_numparse=True) + "\n"
+def claims_markdown(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """The claim table (report/looks.py claims_shown) as Markdown: what a README cites;
+    `notes` (claim_display.claims_notes: what its columns mean) below it."""
+    text = claims.to_markdown(index=False, disable_numparse=True) + "\n"
+    return text + "".join(f"\n{note}\n" for note in notes)
 
 
 LATEX_TEXT = {"±": r"$\pm$", "−": "-", "—": "---", "–": "--", "≤": r"$\leq$", "≥": r"$\geq$"}
+CLAIMS_CAPTION = (
+    "Claim vs evidence: each trick's claim, the verdict, the effect it is about (verdict "
+    "about) with its 95% interval and adjusted p, the decided interactions, and the effect at "
+    "the recommended configuration (an estimate only, no verdict)."
+)
 
 
-def claims_latex(claims: pd.DataFrame) -> str:
-    """The claim table as a booktabs table (pandas Styler): what a paper cites."""
+def latex_text(text: str) -> str:
+    """Plain text (a caption) with LaTeX's special characters escaped; Unicode signs are
+    claims_latex's to replace, as in the table."""
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def claims_latex(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """The claim table as a booktabs table (pandas Styler): what a paper cites; `notes`
+    follow CLAIMS_CAPTION in its caption."""
     styler = claims.style.hide(axis="index").format(escape="latex")
     styler = styler.format_index(escape="latex", axis=1)
     latex = styler.to_latex(
         hrules=True,
         column_format="l" * claims.shape[1],
-        caption="Claim vs evidence: each trick's claim, the effect measured at the "
-        "recommended configuration with its 95\\% interval, and the verdict.",
+        caption=latex_text(" ".join([CLAIMS_CAPTION, *notes])),
         label="tab:claims",
         position_float="centering",
     )
@@ -271,16 +287,19 @@ def claims_latex(claims: pd.DataFrame) -> str:
     return latex
 
 
-def write_tables(analysis: Analysis, folder: Path, claims: pd.DataFrame) -> list[Path]:
+def write_tables(
+    analysis: Analysis, folder: Path, claims: pd.DataFrame, notes: Sequence[str] = ()
+) -> list[Path]:
     """The report's tables into `folder` (tables/): ablation and levels (md, tex, html) and
-    the claim table (md, tex); the CSVs are the analysis stage's (analysis/stage.py)."""
+    the claim table with `notes` (md, tex); the CSVs are the analysis stage's
+    (analysis/stage.py)."""
     written = write_table(cell_table(analysis), folder / "ablation", "tab:ablation")
     if analysis.layout.factors:
         written += write_table(level_table(analysis), folder / "levels", "tab:levels")
     if len(claims):
         for path, text in (
-            (folder / "claims.md", claims_markdown(claims)),
-            (folder / "claims.tex", claims_latex(claims)),
+            (folder / "claims.md", claims_markdown(claims, notes)),
+            (folder / "claims.tex", claims_latex(claims, notes)),
         ):
             atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
             written.append(path)

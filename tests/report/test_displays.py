@@ -1,16 +1,23 @@
-"""The report page's other tables: claim vs evidence with verdicts and seeds needed, each
-claim on the metric it is judged on (a dynamics claim on its own)."""
+"""The report page's other tables: the Wald tests of every term (ANOVA) without sums of
+squares, the interactions with their share of the error rate, the effects with their
+degrees of freedom. (The claim table: test_claim_display.py.)"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from conftest import planted
-from report_helpers import analyse_and_report, built_report, parse_html, write_results
+from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
+from report_helpers import built_report, parse_html
 
-from gan_bench.study.tricks import TRICKS
+from gan_bench.analysis.analyse import analyse
+from gan_bench.report.displays import (
+    ANOVA_CAPTION,
+    anova_display,
+    effects_display,
+    interaction_role,
+    interactions_display,
+)
 
 
 @pytest.fixture(scope="module")
@@ -18,53 +25,59 @@ def report(tmp_path_factory) -> Path:
     return built_report(tmp_path_factory)
 
 
-def test_claims_in_the_report_give_verdict_and_seeds_needed(report):
-    page = parse_html((report / "report.html").read_text(encoding="utf-8"))
-    claims = page.tables[page.table_ids.index("claims")]
-    header, rows = claims[0], {row[0]: row for row in claims[1:]}
-    verdict, seeds = header.index("verdict"), header.index("seeds/cell to decide")
-    assert rows["g_output"][verdict] == "supported"
-    assert rows["latent"][verdict] == "inconclusive"
-    assert re.fullmatch(r"(\d+|> 1000) \(now [\d.]+\)", rows["latent"][seeds])
+@pytest.fixture(scope="module")
+def two_by_two():
+    frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=4)
+    return analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame))
+
+
+def test_anova_shows_wald_tests_with_both_dfs_and_no_sums_of_squares(two_by_two):
+    shown = anova_display(two_by_two.anova, "fid_cnn_2k")
+    assert list(shown.columns) == ["term", "df", "df (denominator)", "F", "p", "p (Holm)"]
+    assert list(shown["term"]) == ["g_output", "latent", "g_output × latent"]  # no Residual
+    tests = two_by_two.anova[two_by_two.anova["metric"] == "fid_cnn_2k"].reset_index()
+    for k, row in shown.reset_index(drop=True).iterrows():
+        assert row["df"] == f"{tests.loc[k, 'df']:g}"
+        assert float(row["df (denominator)"]) == pytest.approx(tests.loc[k, "df_denom"], abs=0.05)
+        assert float(row["F"]) == pytest.approx(tests.loc[k, "F"], abs=0.005)
+    assert shown.iloc[0]["p"] == "< 0.001"  # sigmoid +10 FID
+
+
+def test_the_page_says_what_the_anova_tests_are(report):
+    html = (report / "report.html").read_text(encoding="utf-8")
+    page = parse_html(html)
+    table = page.tables[page.table_ids.index("anova-fid_cnn_2k")]
+    assert table[0] == ["term", "df", "df (denominator)", "F", "p", "p (Holm)"]
+    assert "sum of squares" not in html and "Residual" not in html
+    assert f"<caption>{ANOVA_CAPTION}</caption>" in html
+    assert "allows each cell its own spread" in ANOVA_CAPTION
+
+
+def test_interactions_show_both_dfs_and_their_share_of_the_error_rate(two_by_two):
+    shown = interactions_display(two_by_two)
+    row = two_by_two.interactions.iloc[0]
+    assert shown["F (df, denominator df)"].iloc[0] == (
+        f"{row['F']:.2f} ({row['df']:g}, {row['df_denom']:.1f})"
+    )
+    assert interaction_role(two_by_two, "fid_cnn_2k") == "confirmatory (0.5% share)"
+    assert interaction_role(two_by_two, "is_cnn_2k") == "exploratory"
 
 
 NOISE = {"g_output": ["tanh", "sigmoid"], "instance_noise": [0.0, 0.1]}
 
 
-def test_a_dynamics_claim_shows_its_metric_and_its_verdict(tmp_path):
-    """instance noise lowers d_overfit (its dynamics claim) and leaves FID alone: the claim
-    table has both of its claims, each with the metric it was judged on; the verdict matrix
-    gives words only to confirmatory claims; both metrics' interactions spend half the 1%."""
+def test_two_judged_metrics_split_the_interactions_share():
     frame = planted(
-        NOISE,
-        lambda lv: 30.0 + 10.0 * (lv["g_output"] == "sigmoid"),
-        seeds=4,
-        d_overfit=lambda lv: 0.2 - 0.12 * (lv["instance_noise"] == 0.1),
-    ).drop(columns=["is_cnn_2k"])
-    folder = write_results(tmp_path / "dynamics", frame, factors=NOISE)
-    page = parse_html(analyse_and_report(folder).html.read_text(encoding="utf-8"))
-    claims = page.tables[page.table_ids.index("claims")]
-    header, rows = claims[0], claims[1:]
-    on, claim = header.index("judged on"), header.index("claim (source)")
-    verdict = header.index("verdict")
-    shown = {(row[0], row[on]): row for row in rows}
-    assert list(shown) == [
-        ("g_output", "fid_cnn_2k"),
-        ("instance_noise", "fid_cnn_2k"),
-        ("instance_noise", "d_overfit"),
-    ]
-    dynamics = shown[("instance_noise", "d_overfit")]
-    assert dynamics[claim].startswith(TRICKS["instance_noise"].dynamics.claim)
-    assert dynamics[verdict] == "supported"
-    assert shown[("instance_noise", "fid_cnn_2k")][verdict] in (
-        "inconclusive",
-        "no practical effect",
+        NOISE, lambda lv: 30.0, seeds=2, d_overfit=lambda lv: 0.2 - 0.1 * lv["instance_noise"]
     )
-    matrix = page.tables[page.table_ids.index("verdicts")]
-    columns = matrix[0]
-    by_row = {row[0]: dict(zip(columns, row, strict=True)) for row in matrix[1:]}
-    assert by_row["instance_noise: 0.1 vs 0.0"]["d_overfit"] == "supported"
-    assert by_row["g_output: sigmoid vs tanh"]["d_overfit"].endswith("(exploratory)")
-    inter = page.tables[page.table_ids.index("interactions")]
-    role = inter[0].index("role")
-    assert {row[role] for row in inter[1:]} == {"confirmatory (0.5% share)"}
+    analysis = analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))
+    assert analysis.judged_on == ["fid_cnn_2k", "d_overfit"]
+    roles = set(interactions_display(analysis)["role"])
+    assert roles == {"confirmatory (0.25% share)", "exploratory"}
+
+
+def test_effects_show_the_satterthwaite_df_of_each_effect(two_by_two):
+    shown = effects_display(two_by_two)
+    assert list(shown.columns)[4:7] == ["effect [95% CI]", "df", "p"]
+    expected = [f"{df:.1f}" for df in two_by_two.effects["df"]]
+    assert list(shown["df"]) == expected

@@ -1,5 +1,6 @@
-"""The report's sentences: the bottom line, the study's facts with typed levels written as
-the registry writes them, the alias structure of a fraction, and the methods' caveats."""
+"""The report's sentences: the bottom line (what the verdicts are about, crossovers and
+interactions spelled out), the study's facts with typed levels written as the registry
+writes them, the alias structure of a fraction. (The Methods: test_methods.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, s
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.folders import StudyFolder
-from gan_bench.report.displays import claims_display
+from gan_bench.report.claim_display import claims_display
 from gan_bench.report.inputs import Inputs
 from gan_bench.report.prose import (
     alias_text,
@@ -17,7 +18,6 @@ from gan_bench.report.prose import (
     bottom_line,
     code_text,
     made_with,
-    methods,
     study_facts,
 )
 from gan_bench.study.design import DesignRecord
@@ -43,14 +43,31 @@ def test_bottom_line_counts_verdicts_and_names_what_it_cannot_decide():
     frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=6)
     frame.loc[0, "status"] = "diverged"
     lines = bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))
-    assert lines[0].startswith("On fid_cnn_2k (lower is better), 2 comparisons")
-    assert "0 supported, 0 contradicted, 1 inconclusive, 1 depends on another factor" in lines[0]
+    assert lines[0].startswith(
+        "On fid_cnn_2k (lower is better), 2 comparisons against the baseline, judged on the "
+        "average effect over the other factors' levels: "
+    )
+    assert "1 supported, 0 contradicted, 0 inconclusive, 1 depends on another factor" in lines[0]
+    # sigmoid +10 on average, +2 - 4 (the diverged tanh run) with normal, +18 with uniform
     assert lines[1].startswith(
+        "g_output = sigmoid vs tanh (supported): stronger with latent = uniform: undecided "
+        "with normal (+"
+    )
+    assert ", worse with uniform (+20." in lines[1]
+    assert lines[2].startswith(
         "latent = uniform vs normal depends on g_output: better with tanh (-"
     )  # uniform vs normal: -8 with tanh, +8 with sigmoid (conftest.a_plus_interaction)
-    assert ", worse with sigmoid (+" in lines[1]
-    assert lines[2].startswith("This study cannot decide: g_output = sigmoid (")
+    assert ", worse with sigmoid (+" in lines[2]
+    assert lines[2].endswith("; its average effect mixes these and does not hold everywhere.")
     assert lines[3].startswith("1 of 24 runs (4%) diverged")
+
+
+def test_bottom_line_names_what_it_cannot_decide():
+    frame = planted(TWO_BY_TWO, lambda lv: 30.0 + 1.0 * (lv["g_output"] == "sigmoid"), seeds=2)
+    lines = bottom_line(analyse(frame, study_of(TWO_BY_TWO), metrics=planted_metrics(frame)))
+    assert "0 supported, 0 contradicted, 2 inconclusive" in lines[0]
+    assert lines[1].startswith("This study cannot decide: g_output = sigmoid (")
+    assert lines[1].endswith("at the spread these runs show.")
 
 
 NULL = {"null_factor": ["a", "b"]}
@@ -91,9 +108,16 @@ def test_bottom_line_of_an_aa_study_names_a_false_positive():
     lines = bottom_line(_aa_analysis(10.0))
     assert "0 supported, 1 contradicted, 0 inconclusive at 95%" in lines[0]
     assert "yet the suite called a difference on fid_cnn_2k (+10." in lines[1]
+    assert ", adjusted p < 0.001)" in lines[1]  # the verdict's p, on the average effect
     assert "a false positive, a difference where none exists" in lines[1]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="engine bug (gan_bench/analysis/engine.py margins): analyse() of a summary without "
+    "metric columns raises 'need at least one array to stack'",
+)
 def test_bottom_line_without_metrics_says_there_is_nothing_to_judge():
     frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=2).drop(
         columns=["fid_cnn_2k", "is_cnn_2k"]
@@ -159,11 +183,7 @@ def test_alias_text_only_for_fractional_designs():
     assert "g_output = latent x d_downsample" in lines
 
 
-def test_methods_say_why_interactions_are_missing():
-    one = {"g_output": ["tanh", "sigmoid"]}
-    frame = planted(one, lambda lv: 20.0, seeds=2)
-    analysis = analyse(frame, study_of(one), metrics=planted_metrics(frame))
-    assert methods(analysis)[-1].startswith("Interactions are not reported: the study varies")
+def test_title_names_the_design_and_the_runs():
     study = study_of({"d_dropout": [0.4], "label_smoothing": [0.9]}, design="one_at_a_time")
     rows = [
         {"cell": cell, "seed": seed, "status": "completed", "fid_cnn_2k": 20.0 + seed}
@@ -172,10 +192,9 @@ def test_methods_say_why_interactions_are_missing():
     ]
     frame = pd.DataFrame(rows)
     analysis = analyse(frame, study, metrics=planted_metrics(frame))
-    assert "a one_at_a_time design does not separate" in methods(analysis)[-1]
-    assert analysis_title(inputs_for(study, pd.DataFrame(rows)), analysis) == (
-        "tiny (one_at_a_time, 6 runs)"
-    )
+    assert analysis_title(inputs_for(study, frame), analysis) == "tiny (one_at_a_time, 6 runs)"
+    # verdicts of a one-at-a-time design are about the effect at the others' baselines
+    assert "judged with every other factor at its baseline" in bottom_line(analysis)[0]
 
 
 NOISE = {"g_output": ["tanh", "sigmoid"], "instance_noise": [0.0, 0.1]}
@@ -199,8 +218,8 @@ def test_prose_says_which_metric_each_claim_was_judged_on():
     assert "1 supported, 0 contradicted, 1 inconclusive" in lines[0]
     assert lines[1].startswith(
         "On d_overfit (lower is better), the claims about training dynamics of "
-        "instance_noise: 1 comparison against the baseline, judged at the recommended "
-        "configuration: 1 supported, 0 contradicted, 0 inconclusive"
+        "instance_noise: 1 comparison against the baseline, judged on the average effect over "
+        "the other factors' levels: 1 supported, 0 contradicted, 0 inconclusive"
     )
     assert lines[2].startswith("This study cannot decide: instance_noise = 0.1 (")
     shown = claims_display(analysis)
@@ -210,17 +229,3 @@ def test_prose_says_which_metric_each_claim_was_judged_on():
     assert (
         dynamics["verdict"] == "supported" and dynamics["SESOI (±, in the metric's unit)"] == "0.02"
     )
-    said = " ".join(methods(analysis))
-    assert (
-        "each claim about training dynamics on its own metric (d_overfit: instance_noise)" in said
-    )
-    assert "one Holm family across their metrics" in said
-    assert "interactions of these 2 metrics share 1%: 0.5% each" in said
-    assert "±0.02 on d_overfit" in said and "α = 0.04 / (confirmatory claims)" in said
-
-
-def test_methods_of_a_study_without_dynamics_columns_keep_one_confirmatory_metric():
-    frame = planted(NOISE, lambda lv: 30.0, seeds=2)
-    said = " ".join(methods(analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))))
-    assert "Confirmatory: the claims on fid_cnn_2k (the primary metric)." in said
-    assert "two-way interactions 1% (Holm across them)" in said and "training dynamics" not in said

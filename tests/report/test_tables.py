@@ -139,3 +139,17 @@ def test_training_columns_render_like_any_metric(tmp_path):
     assert "effects.png" in {path.name for path in files.figures}
     html = files.html.read_text(encoding="utf-8")
     assert "d_overfit: D overfitting" in html and "overfit_pattern: Rising-G" in html
+
+
+def test_claim_tables_carry_their_notes_and_escape_the_caption():
+    claims = pd.DataFrame({"trick": ["g_output"], "effect": ["+1.0 [−0.5, +2.5]"]})
+    notes = ["Verdict about 'average': the level against the baseline.", "p: 95% & more"]
+    markdown = tables.claims_markdown(claims, notes)
+    assert markdown.startswith("| trick ") and markdown.endswith(
+        "\nVerdict about 'average': the level against the baseline.\n\np: 95% & more\n"
+    )
+    assert tables.claims_markdown(claims).endswith("+2.5] |\n")  # no notes: the table alone
+    tex = tables.claims_latex(claims, notes)
+    assert r"estimate only, no verdict). Verdict about 'average'" in tex
+    assert r"p: 95\% \& more}" in tex and "[-0.5, +2.5]" in tex
+    assert tables.latex_text("g_output {x} $5 #1") == r"g\_output \{x\} \$5 \#1"
