@@ -50,7 +50,7 @@ NUMBERS = ("estimate", "se", "df", "t", "p", "ci_low", "ci_high")
 def statistic_values(setting: Setting, values: np.ndarray) -> np.ndarray:
     """Each metric as statistics take it (MetricColumn.statistic: |x| for towards-zero)."""
     columns = [c.statistic(values[..., m]) for m, c in enumerate(setting.columns)]
-    return np.stack(columns, axis=-1).reshape(values.shape)
+    return np.stack(columns, axis=-1).reshape(values.shape) if columns else values
 
 
 def diverged_as_worst(
@@ -78,6 +78,8 @@ def margins(setting: Setting, statistics: np.ndarray) -> np.ndarray:
     equivalence.baseline_level of the replicate's runs)."""
     at_base = (setting.run_levels == 0).all(axis=1)
     means = baseline_level(np.moveaxis(statistics, 1, -1), at_base)
+    if not setting.columns:  # runs not scored yet: no metric, no margin
+        return np.zeros((len(statistics), 0))
     return np.stack(
         [
             np.vectorize(lambda mean, c=column: margin(c, setting.sesoi, mean))(means[:, m])

@@ -90,3 +90,11 @@ def test_a_real_study_is_replicate_zero_of_the_engine():
     claims = result.claims[result.claims["metric"] == FID]
     assert list(claims["verdict"]) == list(fits.verdict[0, 0])
     assert claims["p_holm"].to_numpy() == pytest.approx(fits.p_claim[0, 0], nan_ok=True)
+
+
+def test_runs_without_any_metric_column_are_measured_without_error():
+    """Runs not scored yet: no metric, no model, no margin (the report still renders)."""
+    study = study_of(TWO_BY_TWO, seeds=[0, 1])
+    setting = setting_of(study, DesignRecord.of(study), [])
+    measured = measure_studies(setting, np.zeros((1, len(setting.run_cells), 0)))
+    assert measured.sesoi.shape == (1, 0) and measured.models == []

@@ -119,12 +119,6 @@ def test_a_half_failed_run_is_named_as_an_outlier_with_its_samples(tmp_path):
     assert float(rows[1][4]) < 0.1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="engine bug (gan_bench/analysis/engine.py margins): analyse() of a summary without "
-    "metric columns raises 'need at least one array to stack'",
-)
 def test_report_without_metrics_or_run_folders_still_renders(tmp_path):
     results = write_results(tmp_path / "plain", synthetic_summary(metrics=[]))
     files = analyse_and_report(results)

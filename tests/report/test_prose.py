@@ -112,12 +112,6 @@ def test_bottom_line_of_an_aa_study_names_a_false_positive():
     assert "a false positive, a difference where none exists" in lines[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="engine bug (gan_bench/analysis/engine.py margins): analyse() of a summary without "
-    "metric columns raises 'need at least one array to stack'",
-)
 def test_bottom_line_without_metrics_says_there_is_nothing_to_judge():
     frame = planted(TWO_BY_TWO, a_plus_interaction, seeds=2).drop(
         columns=["fid_cnn_2k", "is_cnn_2k"]
