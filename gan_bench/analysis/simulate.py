@@ -6,12 +6,15 @@ replicate studies with known truth: planted means (main effects and interactions
 units) plus noise fitted to a real study's residuals (per-metric spread and the correlation
 across metrics, or the residual vectors themselves), optionally with half-failed runs and
 informative divergence, or missing cells (Setting.without_cells); verdicts.judge then
-judges them all through the engine analyse() uses.
+judges them all through the engine analyse() uses. The spreads can be made unequal across
+cells (`cell_scale`, e.g. each cell's own as a study observed it: observed_spreads) and the
+tails heavier (`tails`: Student t noise of the same SD); `restrict` keeps the metrics that
+carry verdict words, which judges the same words in a fraction of the time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ import pandas as pd
 
 from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.layout import metric_columns, tidy_runs
-from gan_bench.analysis.model import Setting, model_matrix, setting_of
+from gan_bench.analysis.model import Setting, claim_index, conditions, model_matrix, setting_of
 from gan_bench.analysis.summary import read_metric_columns, read_summary
 from gan_bench.analysis.verdicts import Fits, judge
 from gan_bench.errors import BadInput
@@ -35,12 +38,15 @@ __all__ = [
     "any_decided",
     "any_false_word",
     "any_interaction",
+    "any_wrong_word",
     "covered",
     "judge",
     "fit_noise",
+    "observed_spreads",
     "planted_means",
     "rate",
     "read_noise",
+    "restrict",
     "setting_of",
     "simulate_runs",
     "summary_frame",
@@ -115,6 +121,41 @@ def read_noise(folder: Path) -> tuple[Setting, NoiseModel, pd.DataFrame]:
     return setting, fit_noise(setting, frame), frame
 
 
+def restrict(setting: Setting, noise: NoiseModel, metrics: list[str]):
+    """The setting and noise model of `metrics` alone (in that order), for the confirmatory
+    claims on them: the verdict words are the same as with every metric (a metric's fit
+    and its Holm families are its own or the confirmatory claims'), in a fraction of the
+    time. (setting, noise)."""
+    keep = [setting.metrics.index(metric) for metric in metrics]
+    picked = replace(
+        setting,
+        columns=[setting.columns[k] for k in keep],
+        primary=setting.primary if setting.primary in metrics else "",
+        confirmatory=[pair for pair in setting.confirmatory if pair[0] in metrics],
+    )
+    residuals = None if noise.residuals is None else noise.residuals[:, keep]
+    sub = NoiseModel(
+        list(metrics), noise.mean[keep], noise.sd[keep], noise.corr[np.ix_(keep, keep)], residuals
+    )
+    return picked, sub
+
+
+def observed_spreads(setting: Setting, frame: pd.DataFrame) -> np.ndarray:
+    """cells x metrics: each cell's SD over its seeds in a real study's summary frame
+    (e.g. results/default's; runs of cells the setting lacks are ignored), per metric
+    scaled to a median of 1 over the setting's cells: a `cell_scale` that gives every cell
+    the spread it was observed to have, relative to the others (1 everywhere for a metric
+    whose median cell shows no spread: most cells tie)."""
+    sd = frame.groupby(frame["cell"].astype(str))[setting.metrics].std()
+    sd = sd.reindex(setting.layout.cell_order)
+    missing = sd.index[sd.isna().any(axis=1)]
+    if len(missing):
+        raise ValueError(f"no spread observed for cell {missing[0]!r} (fewer than 2 runs)")
+    values = sd.to_numpy(float)
+    median = np.median(values, axis=0, keepdims=True)  # 0: most cells tie (modes_hit)
+    return np.where(median > 0, values / np.where(median > 0, median, 1.0), 1.0)
+
+
 def planted_means(
     setting: Setting,
     base: np.ndarray,
@@ -152,12 +193,17 @@ def _check_planted(setting: Setting, *plants: dict | None) -> None:
                         raise ValueError(f"planted factor {factor!r}: not one of {list(factors)}")
 
 
+def noise_free(setting: Setting, means: np.ndarray) -> Fits:
+    """The setting judged on its planted cell means without noise (one replicate): every
+    contrast's truth, e.g. noise_free(...)["cond_estimate"] for the effects at each level."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return judge(setting, means[setting.run_cells][None])
+
+
 def true_effects(setting: Setting, means: np.ndarray) -> np.ndarray:
     """What each claim's contrast estimates on noise-free data (metrics x claims): the
     planted truth that intervals should cover."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fits = judge(setting, means[setting.run_cells][None])
-    return fits["estimate"][0]
+    return noise_free(setting, means)["estimate"][0]
 
 
 @dataclass(frozen=True)
@@ -199,13 +245,26 @@ def simulate_runs(
     resample: bool = False,
     half_failed: float = 0.0,
     divergence: Divergence | None = None,
+    cell_scale: np.ndarray | None = None,
+    tails: float | None = None,
 ) -> np.ndarray:
     """Replicate studies of the setting's design: replicates x runs x metrics = the cell
-    means (planted_means) + noise. Each run is half-failed with probability `half_failed`
-    (its FID-like values x3); `divergence` then drops one level's worst runs (NaN)."""
-    values = means[setting.run_cells][None] + noise.draw(
-        rng, (replicates, len(setting.run_cells)), resample
-    )
+    means (planted_means) + noise. `tails`: Student t noise with that many df (> 2), scaled
+    to the noise model's SD (one chi-square per run: a run is heavy-tailed on every metric
+    at once); `cell_scale` (per cell of layout.cell_order, or cells x metrics) multiplies
+    each cell's noise. Each run is then half-failed with probability `half_failed` (its
+    FID-like values x3); `divergence` then drops one level's worst runs (NaN)."""
+    shape = (replicates, len(setting.run_cells))
+    if tails is not None and (resample or tails <= 2):
+        raise ValueError(f"tails: {tails}: t noise needs df > 2 and normal draws to scale")
+    draws = noise.draw(rng, shape, resample)
+    if tails is not None:
+        draws = draws * np.sqrt((tails - 2) / rng.chisquare(tails, size=shape))[..., None]
+    if cell_scale is not None:
+        scale = np.asarray(cell_scale, dtype=float)
+        scale = scale[:, None] if scale.ndim == 1 else scale
+        draws = draws * scale[setting.run_cells][None]
+    values = means[setting.run_cells][None] + draws
     if half_failed:
         failed = rng.random(values.shape[:2]) < half_failed
         fid_like = np.array([c.metric.key in FAILED_KEYS for c in setting.columns])
@@ -237,9 +296,11 @@ def summary_frame(setting: Setting, design_cells: dict, values: np.ndarray) -> p
 
 
 def rate(flags: np.ndarray) -> tuple[float, float]:
-    """The share of replicates where `flags` holds, and its Monte-Carlo standard error."""
-    share = float(np.mean(flags))
-    return share, float(np.sqrt(share * (1 - share) / len(flags)))
+    """The share of replicates (first axis) where `flags` holds, averaged over any other
+    axes (e.g. the share of claims whose interval covers), and its Monte-Carlo standard
+    error from the replicates' shares (one replicate's claims are not independent)."""
+    shares = np.asarray(flags, dtype=float).reshape(len(flags), -1).mean(axis=1)
+    return float(shares.mean()), float(shares.std() / np.sqrt(len(shares)))
 
 
 def any_decided(fits: Fits, metric: str | None = None) -> np.ndarray:
@@ -278,3 +339,38 @@ def verdict_of(fits: Fits, metric: str, factor: str) -> np.ndarray:
 def covered(fits: Fits, truth: np.ndarray) -> np.ndarray:
     """Per replicate, metric and claim: whether the 95% interval holds the true effect."""
     return (fits["ci_low"] <= truth[None]) & (truth[None] <= fits["ci_high"])
+
+
+TRUE_ZERO = 1e-8  # a planted effect below this (metric units) is no effect
+
+
+def true_crossings(truth: Fits) -> np.ndarray:
+    """metrics x claims x factors: whether a claim's true effects (truth: noise_free) at the
+    factor's levels have opposite signs: the crossovers "depends on X" may name."""
+    layout = truth.setting.layout
+    cond = truth["cond_estimate"][0]  # metrics x conditions
+    shape = (len(cond), len(claim_index(layout)), len(layout.factors))
+    above, below = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    for c, (k, other, _) in enumerate(conditions(layout)):
+        above[:, k, other] |= cond[:, c] > TRUE_ZERO
+        below[:, k, other] |= cond[:, c] < -TRUE_ZERO
+    return above & below
+
+
+def any_wrong_word(fits: Fits, truth: Fits) -> np.ndarray:
+    """Per replicate: some verdict word the planted truth (the same setting's noise_free
+    fits) does not bear out: supported or contradicted on a claim whose true average
+    effect is zero or of the other sign, or "depends on X" where the claim's true effects
+    at X's levels do not cross. Right words on real effects (and decided interactions that
+    are real) are not counted, as any_false_word would count them."""
+    effect = truth["estimate"][0][None]  # 1 x metrics x claims
+    words = fits.verdict.astype(str)
+    called = np.isin(words, ["supported", "contradicted"]) & (fits.depends == "")
+    with np.errstate(invalid="ignore"):
+        off = (np.abs(effect) < TRUE_ZERO) | (np.sign(fits["estimate"]) != np.sign(effect))
+    wrong = called & off
+    crossing = true_crossings(truth)
+    for f, name in enumerate(fits.setting.layout.factors):
+        named = np.frompyfunc(lambda text, n=name: n in text.split(", "), 1, 1)(fits.depends)
+        wrong |= named.astype(bool) & ~crossing[None, :, :, f]
+    return wrong.reshape(len(wrong), -1).any(axis=1)

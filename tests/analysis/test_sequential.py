@@ -10,11 +10,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from conftest import TWO_BY_TWO, planted, planted_metrics, study_of
-from gan_bench.analysis.linear_model import ALPHA
 
 from gan_bench.analysis import sequential as seq
 from gan_bench.analysis import simulate as sim
 from gan_bench.analysis.analyse import analyse
+from gan_bench.analysis.inference import ALPHA
 
 FID = "fid_cnn_2k"
 

@@ -64,9 +64,7 @@ def test_a_fixed_seed_study_is_one_look_with_the_whole_error_rate_and_analyse_s_
 ):
     """No sequence.json: the study is a schedule of one look at summary.csv's seeds (here
     not 0..n-1), spending the whole 5%; its analysis is analyse()'s of every run, every
-    table and field equal, and it has no looks. A crossover makes the claim's verdict
-    "depends on latent" while its word at the recommended configuration differs: a
-    sequence's claims would carry the sequential word there too, a fixed study's do not."""
+    table and field equal, and it has no looks (a tested crossover: "depends on latent")."""
     frame = planted(TWO_BY_TWO, _crossover, seeds=3, sd=1.0)
     frame["seed"] = frame["seed"].map({0: 7, 1: 3, 2: 5})
     study, metrics = study_of(TWO_BY_TWO), planted_metrics(frame)
@@ -74,7 +72,7 @@ def test_a_fixed_seed_study_is_one_look_with_the_whole_error_rate_and_analyse_s_
     old = analyse(frame, study, None, metrics=metrics)
     assert sequence is None and new.look_share == 1.0 and len(new.runs) == len(frame)
     crossed = new.claims[new.claims["verdict"] == "depends on latent"]
-    assert len(crossed) == 1 and crossed["rec_verdict"].iloc[0] != "depends on latent"
+    assert len(crossed) == 1 and crossed["depends_on"].iloc[0] == "latent"
     for field in dataclasses.fields(old):
         ours, theirs = getattr(new, field.name), getattr(old, field.name)
         if isinstance(theirs, pd.DataFrame):
