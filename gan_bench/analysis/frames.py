@@ -142,7 +142,8 @@ def _terms(fits: Fits) -> list[tuple[int, ...]]:
 def conditional_frame(fits: Fits) -> pd.DataFrame:
     """Per claim: its effect with every other factor at its recommended level (`by` empty)
     and at each level of each other factor (`by`, `by_level`), averaged over the rest;
-    p_holm is the crossover family's (verdicts.py)."""
+    p_holm is the adjusted p of the claim's crossover test on `by` (verdicts.crossover_p),
+    the same for each of its levels."""
     layout = fits.setting.layout
     names = list(layout.factors)
     keys = conditions(layout)
@@ -157,7 +158,8 @@ def conditional_frame(fits: Fits) -> pd.DataFrame:
                     continue
                 numbers = {key: _value(fits, "cond_" + key, m, c) for key in NUMBERS}
                 by = {"by": names[other], "by_level": layout.factors[names[other]][value]}
-                rows.append(head | by | numbers | {"p_holm": float(fits.cond_p_holm[0, m, c])})
+                crossing = float(fits.cross_p_holm[0, m, k, other])
+                rows.append(head | by | numbers | {"p_holm": crossing})
     return pd.DataFrame(rows, columns=CONDITIONAL_COLUMNS)
 
 

@@ -14,9 +14,10 @@ half fraction's verdicts went wrong in 11-18% of null studies (benchmarks/RESULT
             the runs' variances replaced by their cell's mean): in a two-cell design it is
             Welch's test (tests check both against statsmodels and scipy).
 
-Simulated on the default design's factors (3000 studies a row): at most 5.0% false
+Simulated through the engine on the default design's factors and noise
+(benchmarks/simulate.py, rows in benchmarks/RESULTS.md): at most 5% + 2 Monte-Carlo SE false
 verdicts with 1-2 of 16 cells at 3x the spread, each cell its own observed spread, t3
-tails, a missing cell; power for +3 FID with 5% of runs x3: 83.5%; coverage 94-97.7%.
+tails, a missing cell; today's MAD-scale H1 variance gave 11-18% there.
 
 A run with leverage 1 (the only run of a cell the model fits exactly) shows no residual:
 it adds nothing to B, and its cell's variance in the df is the others' mean.

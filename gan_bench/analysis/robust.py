@@ -3,7 +3,7 @@
 Why not OLS: one half-failed run (FID x3) dominates a least-squares fit. Simulated on the
 published default design, 5% of runs half-failed cut the power to see a +3 FID effect at
 3 seeds from 90% to 7% under OLS; log FID alone only brought it back to 14%
-(benchmarks/RESULTS.md). A Huber M-estimate (Huber's T norm, c = HUBER_T = 2.0: about 99%
+(benchmarks/RESULTS.md). A Huber M-estimate (Huber's T norm, c = HUBER_T = 1.345: 95%
 efficient under normal noise) weighs a run down once it sits more than c robust SDs off
 its fit.
 
@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats
 
-# Huber's tuning constant, in robust SDs. statsmodels' default 1.345 (95% efficient at the
-# normal) clips more: simulated on the default design it kept 71% power with 5% of runs
-# x3 but gave 5.4-6.1% false verdicts on the study's own residuals and 13% with 4 of 32
-# cells at 3x the spread; 2.0 (about 99% efficient) keeps 64% power, 5.1-5.5% and 10%;
-# least squares 5% power, 5.0-5.1% and 6%.
-HUBER_T = 2.0
+# Huber's tuning constant, in robust SDs: statsmodels' default, 95% efficient at the normal.
+# With RLM's H1 covariance it ran hot (5.4-6.1% false verdicts on the default design, 13%
+# with 4 of 32 cells at 3x the spread), so 2.0 was used; with the sandwich variance of
+# inference.py those are gone (at most 5.3 +- 0.6% in every audit scenario), and 1.345 keeps
+# more power where runs half-fail: +3 FID with 5% of runs x3, 64% against 58% at 2.0
+# (benchmarks/simulate.py, noise of results/default).
+HUBER_T = 1.345
 # Below this many residual degrees of freedom the fit is least squares (see robust_fit).
 MIN_ROBUST_DF = 20
 MAD_TO_SD = 1.0 / stats.norm.ppf(0.75)  # statsmodels.robust.scale.mad's normalisation

@@ -183,6 +183,22 @@ def non_crossover(ctx: Context, replicates: int, rng) -> list[Row]:
     ]  # fmt: skip
 
 
+def boundary(ctx: Context, replicates: int, rng) -> list[Row]:
+    """Three strong interactions that do not cross, each at the edge of one (+8 FID where
+    both factors leave the baseline, 0 elsewhere: six claims' effects are 0 at one level of
+    their partner). "depends on" is tested only where an interaction is decided
+    (verdicts._crossover_holm): here every one is, the case that gate could fail in."""
+    label = "boundary: 3 interactions +8 / 0, none crossing"
+    inter = {(*POOL, *KERNEL): 8.0, ("g_output", "sigmoid", "d_activation", "relu"): 8.0,
+             ("latent", "uniform", "kernel_size", "3"): 8.0}  # fmt: skip
+    fits, truth = _judged(ctx, ctx.full, replicates, rng, inter=inter)
+    depends = np.char.startswith(fits.verdict, DEPENDS).reshape(replicates, -1).any(axis=1)
+    return [
+        Row(label, "'depends on' (any claim)", FALSE, depends),
+        Row(label, "any wrong word", FALSE, sim.any_wrong_word(fits, truth)),
+    ]  # fmt: skip
+
+
 def crossover(ctx: Context, replicates: int, rng) -> list[Row]:
     """Max-pool -4 FID at kernel 4, +4 at kernel 3: a crossover, no average effect."""
     label = "crossover: pool -4 / +4 at kernel 4 / 3"
@@ -326,6 +342,7 @@ SCENARIOS: dict[str, Scenario] = {
         "(12) half, 5% of runs x3, no effect", lambda c: c.half, limit=True, half_failed=0.05
     ),
     "crossover": crossover,
+    "boundary": boundary,
     "diverged": diverged,
     "dynamics": dynamics,
 }  # fmt: skip

@@ -9,7 +9,7 @@ its typed design that `gan-bench aggregate` wrote beside it. The sentences are
 gan_bench.report.prose's, the page is the package's template.html.
 
 Training curves, sample mosaics and traversals are drawn from the run folders' files. Where
-those are absent (a published results folder is committed without runs/), the figure an
+those are absent (a published results folder is committed without its run folders), the figure an
 earlier report drew from them is kept as it is, shown in its usual place and named in the
 page's notes; a figure this report would no longer draw at all (of a metric or factor the
 study has lost) is removed.

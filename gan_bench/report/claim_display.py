@@ -16,7 +16,6 @@ import pandas as pd
 from gan_bench.analysis.analyse import Analysis
 from gan_bench.analysis.claims import DEPENDS, ESTIMANDS, NO_DIFFERENCE
 from gan_bench.analysis.equivalence import MAX_SEEDS
-from gan_bench.analysis.inference import ALPHA
 from gan_bench.analysis.model import recommended_config
 from gan_bench.report.displays import ci_text, effect_decimals, p_text, versus
 
@@ -50,9 +49,12 @@ def entries(text: str, factors: list[str]) -> list[str]:
     return re.split(rf", (?=(?:{names})\b)", text)
 
 
-def conditional_effects(analysis: Analysis, claim: pd.Series, by: str, decimals: int) -> str:
-    """The claim's effect at each level of `by` (the conditional table), in words: 'better
-    with 4 (-4.5 [..])' where the crossover family decides it, 'undecided with 3 (..)'."""
+def conditional_effects(
+    analysis: Analysis, claim: pd.Series, by: str, decimals: int, crossing: bool = False
+) -> str:
+    """The claim's effect at each level of `by` (the conditional table): for a tested
+    crossover (`crossing`, both sides decided) in words, 'better with 4 (-4.5 [..])';
+    else as estimates, '+0.8 [..] with normal'."""
     sign = -1.0 if analysis.columns[claim["metric"]].direction in ("lower", "zero") else 1.0
     table = analysis.conditional
     rows = table[
@@ -63,11 +65,12 @@ def conditional_effects(analysis: Analysis, claim: pd.Series, by: str, decimals:
     ]
     words = []
     for r in rows.itertuples():
-        decided = np.isfinite(r.p_holm) and r.p_holm < ALPHA
-        word = ("better" if sign * r.estimate > 0 else "worse") if decided else "undecided"
-        words.append(
-            f"{word} with {r.by_level} ({ci_text(r.estimate, r.ci_low, r.ci_high, decimals)})"
-        )
+        effect = ci_text(r.estimate, r.ci_low, r.ci_high, decimals)
+        if crossing:
+            word = "better" if sign * r.estimate > 0 else "worse"
+            words.append(f"{word} with {r.by_level} ({effect})")
+        else:
+            words.append(f"{effect} with {r.by_level}")
     return ", ".join(words)
 
 
@@ -76,7 +79,7 @@ def dependency_text(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
     factor of a tested crossover, with the level's effect at each of its levels."""
     factors = list(analysis.layout.factors)
     return "; ".join(
-        f"{DEPENDS} {name}: {conditional_effects(analysis, claim, name, decimals)}"
+        f"{DEPENDS} {name}: {conditional_effects(analysis, claim, name, decimals, True)}"
         for name in entries(claim["depends_on"], factors)
     )
 

@@ -188,7 +188,7 @@ def models_display(analysis: Analysis) -> pd.DataFrame:
 
 
 def interaction_role(analysis: Analysis, metric: str) -> str:
-    """'confirmatory (0.5% share)' on a metric confirmatory claims are judged on (its share:
+    """'confirmatory (0.25% share)' on a metric confirmatory claims are judged on (its share:
     verdicts.interaction_share), else 'exploratory'."""
     if metric not in analysis.judged_on:
         return "exploratory"

@@ -112,7 +112,7 @@ def verdict_lines(analysis: Analysis, metric: str, claims: pd.DataFrame) -> list
 def relation_line(analysis: Analysis, claim: pd.Series, decimals: int) -> str:
     """A claim's tested crossovers and decided interactions, with its effects at each level
     of the other factor: 'kernel_size = 3 vs 4 (supported): stronger with d_downsample =
-    maxpool: worse with strided (+5.1 [..]), worse with maxpool (+19.2 [..]).'"""
+    maxpool: +5.1 [..] with strided, +19.2 [..] with maxpool.'"""
     parts = []
     if claim["depends_on"]:
         parts += [
@@ -219,9 +219,9 @@ def kept_note(names: list[str]) -> str:
     """Which figures the page shows as an earlier report drew them (build.keep_earlier)."""
     return (
         f"Kept from an earlier report: {', '.join(names)}. They are drawn from the run "
-        "folders' files (runs/<cell>/seed-<S>/: log.jsonl, samples.png, traversals.png), none "
-        "of which this folder has for them (a published results folder is committed without "
-        "runs/), so they are shown as that report drew them; every other figure and table is "
+        "folders' files (each run's log, samples and traversals), none of which this folder "
+        "has for them (a published results folder is committed without its run folders), "
+        "so they are shown as that report drew them; every other figure and table is "
         "this report's."
     )
 

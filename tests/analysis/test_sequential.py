@@ -103,8 +103,8 @@ def test_the_sequence_goes_on_until_its_looks_are_run_and_stops_when_all_are_dec
     going = _looks(frame, study, schedule, planned=3)  # seeds 4, 5 not run yet
     assert len(going.looks) == 2 and going.stop is None
     one = {"g_output": ["tanh", "sigmoid"]}
-    strong = planted(one, lambda lv: 30 + 40 * (lv["g_output"] == "sigmoid"), seeds=2, sd=1.0)
-    decided = _looks(strong, study_of(one), seq.Schedule((0, 1), 1, 4), planned=1)
+    strong = planted(one, lambda lv: 30 + 40 * (lv["g_output"] == "sigmoid"), seeds=3, sd=1.0)
+    decided = _looks(strong, study_of(one), seq.Schedule((0, 1, 2), 1, 6), planned=1)
     assert decided.verdicts == {(FID, "g_output", "sigmoid"): ("supported", 1)}
     assert decided.stop == seq.ALL_DECIDED and decided.pending == []
 
@@ -144,7 +144,7 @@ def test_a_dynamics_claim_is_decided_and_kept_apart_from_its_tricks_main_claim()
 
 def _prefix_looks(published, means, replicates, seed, schedule):
     """Replicate studies of the published design at N seeds per cell, fitted at each look on
-    the first n_j seeds with the look's share: per look, fit_many's Fits."""
+    the first n_j seeds with the look's share: per look, the engine's Fits."""
     setting, noise, _, study, design = published
     sizes = schedule.sizes
 
@@ -155,7 +155,7 @@ def _prefix_looks(published, means, replicates, seed, schedule):
     values = sim.simulate_runs(full, noise, means(full), replicates, np.random.default_rng(seed))
     index = np.tile(np.arange(sizes[-1]), len(full.layout.cell_order))
     return [
-        sim.fit_many(of(k), values[:, index < k], share)
+        sim.judge(of(k), values[:, index < k], share)
         for k, share in zip(sizes, schedule.shares, strict=True)
     ]
 
@@ -192,7 +192,7 @@ def test_a_planted_effect_is_found_more_often_than_at_three_fixed_seeds(publishe
         fixed, noise, sim.planted_means(fixed, noise.mean, plant), 1000, np.random.default_rng(33)
     )
     fixed_power = sim.rate(
-        sim.verdict_of(sim.fit_many(fixed, values), FID, "g_output") == "supported"
+        sim.verdict_of(sim.judge(fixed, values), FID, "g_output") == "supported"
     )
     power = sim.rate(np.any(supported, axis=0))
     print(f"power: sequence {power[0]:.3f}, fixed 3 seeds {fixed_power[0]:.3f}")

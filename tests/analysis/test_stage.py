@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 from report_helpers import synthetic_summary, write_results  # noqa: E402
 
 from gan_bench.analysis.analyse import analyse  # noqa: E402
-from gan_bench.analysis.result_file import FRAMES  # noqa: E402
+from gan_bench.analysis.result_file import ANALYSIS_FORMAT, FRAMES  # noqa: E402
 from gan_bench.analysis.sequential import Schedule, state  # noqa: E402
 from gan_bench.analysis.stage import (  # noqa: E402
     AnalysisError,
@@ -88,7 +88,7 @@ def test_a_missing_foreign_or_stale_analysis_is_refused_by_name(folder):
     run_analysis(folder)
     record = json.loads(folder.analysis.read_text())
     folder.analysis.write_text(json.dumps(record | {"format": 99}))
-    with pytest.raises(AnalysisError, match="format 99, this gan-bench reads 1"):
+    with pytest.raises(AnalysisError, match=f"format 99, this gan-bench reads {ANALYSIS_FORMAT}"):
         read_analysis(data)
     folder.analysis.write_text("{not json")
     with pytest.raises(AnalysisError, match="analysis.json: unreadable"):

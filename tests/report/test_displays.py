@@ -11,6 +11,7 @@ from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, s
 from report_helpers import built_report, parse_html
 
 from gan_bench.analysis.analyse import analyse
+from gan_bench.analysis.verdicts import INTERACTION_SHARE
 from gan_bench.report.displays import (
     ANOVA_CAPTION,
     anova_display,
@@ -18,6 +19,7 @@ from gan_bench.report.displays import (
     interaction_role,
     interactions_display,
 )
+from gan_bench.report.methods import percent
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,8 @@ def test_interactions_show_both_dfs_and_their_share_of_the_error_rate(two_by_two
     assert shown["F (df, denominator df)"].iloc[0] == (
         f"{row['F']:.2f} ({row['df']:g}, {row['df_denom']:.1f})"
     )
-    assert interaction_role(two_by_two, "fid_cnn_2k") == "confirmatory (0.5% share)"
+    share = percent(INTERACTION_SHARE)
+    assert interaction_role(two_by_two, "fid_cnn_2k") == f"confirmatory ({share} share)"
     assert interaction_role(two_by_two, "is_cnn_2k") == "exploratory"
 
 
@@ -73,7 +76,7 @@ def test_two_judged_metrics_split_the_interactions_share():
     analysis = analyse(frame, study_of(NOISE), metrics=planted_metrics(frame))
     assert analysis.judged_on == ["fid_cnn_2k", "d_overfit"]
     roles = set(interactions_display(analysis)["role"])
-    assert roles == {"confirmatory (0.25% share)", "exploratory"}
+    assert roles == {f"confirmatory ({percent(INTERACTION_SHARE / 2)} share)", "exploratory"}
 
 
 def test_effects_show_the_satterthwaite_df_of_each_effect(two_by_two):

@@ -10,6 +10,8 @@ from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, s
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.claims import ESTIMANDS
+from gan_bench.analysis.robust import HUBER_T
+from gan_bench.analysis.verdicts import CROSSOVER_SHARE, INTERACTION_SHARE
 from gan_bench.report import methods as methods_module
 from gan_bench.report.methods import methods, percent
 
@@ -27,7 +29,8 @@ def test_methods_state_the_verdict_rules():
     assert "The effect at the recommended configuration (g_output = tanh, latent = normal;" in said
     assert "as an estimate with its 95% interval and no verdict" in said
     assert "'depends on X' only on a tested crossover" in said
-    assert "each decided, with opposite signs" in said and "in 0.5% of the error rate" in said
+    assert "each decided, with opposite signs" in said
+    assert f"in {percent(CROSSOVER_SHARE)} of the error rate" in said
     assert "'stronger with X = x': the claim's two-way interaction with X is decided" in said
     assert "'varies with X (sign undecided)'" in said
     assert (
@@ -36,7 +39,7 @@ def test_methods_state_the_verdict_rules():
     )
     assert "Satterthwaite's degrees of freedom" in said
     assert "judged at the recommended configuration" not in said
-    assert "Huber's T, c = 2," in said and "fewer than 20 residual degrees" in said
+    assert f"Huber's T, c = {HUBER_T:g}," in said and "fewer than 20 residual degrees" in said
 
 
 def test_methods_read_the_shares_from_the_rules(monkeypatch):
@@ -63,15 +66,17 @@ def test_methods_of_dynamics_claims_split_the_interactions_share():
         "each claim about training dynamics on its own metric (d_overfit: instance_noise)" in said
     )
     assert "verdicts share 4% of the error rate, in one Holm family across their metrics" in said
-    assert "interactions of these 2 metrics share 0.5%: 0.25% each" in said
-    assert "factor share 0.5% in one Holm family across their metrics, for 'depends on'" in said
+    whole, half = percent(INTERACTION_SHARE), percent(INTERACTION_SHARE / 2)
+    assert f"interactions of these 2 metrics share {whole}: {half} each" in said
+    crossing = percent(CROSSOVER_SHARE)
+    assert f"opposite signs) share {crossing} in one Holm family across their metrics" in said
     assert "±0.02 on d_overfit" in said and "α = 0.04 / (confirmatory claims)" in said
 
 
 def test_methods_of_a_study_without_dynamics_columns_keep_one_confirmatory_metric():
     said = " ".join(methods(_analysis(NOISE, lambda lv: 30.0, seeds=2)))
     assert "Confirmatory: the claims on fid_cnn_2k (the primary metric)." in said
-    assert "two-way interactions 0.5% (Holm across them)" in said
+    assert f"two-way interactions {percent(INTERACTION_SHARE)} (Holm across them)" in said
     assert "training dynamics" not in said
 
 
