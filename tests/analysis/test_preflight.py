@@ -4,7 +4,7 @@ the scorer's extractor, each refused naming the file and the key, by their own c
 from __future__ import annotations
 
 import pytest
-from conftest import tiny_study
+from conftest import tiny_study, write_image_folder
 
 from gan_bench.analysis.choices import PrimaryError, SesoiError
 from gan_bench.analysis.preflight import check_study, checked_plan, study_columns
@@ -58,13 +58,21 @@ def test_good_analysis_keys_pass():
     check_study(_study(analysis={"primary": "d_overfit"}))
 
 
-def test_a_folder_under_the_domain_extractor_is_refused(tmp_path):
+def test_a_flat_folder_under_the_domain_extractor_is_refused(tmp_path):
     folder = _pngs(tmp_path / "imgs", 50)
     study = _study(dataset={"name": "folder", "path": folder, "image_size": 16})
-    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'domain' .*'folder'"):
+    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'domain' .*ImageFolder"):
         check_study(study)
     check_study(_study(dataset={"name": "folder", "path": folder, "image_size": 16},
                        eval={"num_samples": 64, "extractor": "inception"}))  # fmt: skip
+
+
+def test_a_folder_of_class_folders_takes_the_domain_extractor(tmp_path):
+    folder = str(write_image_folder(tmp_path / "classes", classes=3, per_class=20))
+    for choice in ("domain", "auto"):
+        study = _study(dataset={"name": "folder", "path": folder, "image_size": 16},
+                       eval={"num_samples": 64, "extractor": choice})  # fmt: skip
+        assert "fid_cnn_64" in [c.name for c in study_columns(study)]
 
 
 def test_checked_plan_is_plan_then_the_checks(write_study, tmp_path, monkeypatch):
