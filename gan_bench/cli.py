@@ -196,7 +196,8 @@ def cmd_cells(args: argparse.Namespace) -> int:
     from gan_bench.analysis.preflight import checked_plan
     from gan_bench.study.design import cells, cells_text, varied_tricks
 
-    study = checked_plan(args.study).study  # every check `gan-bench run` makes before it starts
+    # every check `gan-bench run` makes before it starts
+    study = checked_plan(args.study, download_check=True).study
     varied = varied_tricks(study)
     rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
     print(cells_text(rows, args.format))

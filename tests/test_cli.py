@@ -301,6 +301,43 @@ def test_run_over_the_run_limit_exits_2_before_snakemake_starts(capsys, tmp_path
     assert not (tmp_path / ".snakemake").exists()  # nothing started, nothing written
 
 
+def _flat_folder(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "flat").mkdir()
+    for index in range(60):
+        Image.new("RGB", (8, 8), (index, 0, 0)).save(tmp_path / "flat" / f"{index}.png")
+    return {"name": "folder", "path": str(tmp_path / "flat"), "image_size": 16}
+
+
+@pytest.mark.parametrize(
+    ("extractor", "flat", "said"),
+    [
+        ("inception", False, "'inception': Inception weights are not available (none on disk"),
+        ("auto", True, "'auto' scores with the domain classifier where the dataset has labels"),
+        ("domain", True, "'domain' trains a classifier on labelled data"),
+    ],
+)
+def test_a_study_whose_extractor_cannot_be_had_exits_2_before_snakemake_starts(
+    extractor, flat, said, capsys, tmp_path, write_study, monkeypatch
+):
+    """No Inception weights on disk (conftest's empty torch home) and no download (offline),
+    or no labels: `cells` and `run` refuse it naming eval.extractor and the fix."""
+    from gan_bench.score import weights
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(weights, "download_problem", lambda: "URLError: name not known")
+    dataset = _flat_folder(tmp_path) if flat else tiny_study()["dataset"]
+    study = write_study(
+        tiny_study(dataset=dataset, eval={"num_samples": 64, "extractor": extractor})
+    )
+    for command in ("cells", "run"):
+        code, _, err = run_cli(capsys, command, str(study))
+        assert code == 2 and f"{study}: eval.extractor: {said}" in err, err
+        assert weights.INCEPTION_ENV in err or "ImageFolder layout" in err
+    assert not (tmp_path / ".snakemake").exists() and not (tmp_path / "results").exists()
+
+
 @pytest.mark.parametrize(
     "argv",
     [
