@@ -12,7 +12,7 @@ import sys
 
 import pytest
 import torch
-from conftest import ABLATIONS, REPO, tiny_study
+from conftest import ABLATIONS, REPO, tiny_study, write_image_folder
 
 from gan_bench.cli import main
 from gan_bench.resources import builtin_studies
@@ -406,6 +406,16 @@ def test_init_writes_a_study_that_cells_accepts(capsys, tmp_path, monkeypatch):
     code, _, err = run_cli(capsys, "init", "my.yaml", "--name", "other")
     assert code == 2 and "my.yaml" in err and "exists" in err
     assert (tmp_path / "my.yaml").read_text() == before
+
+
+def test_init_on_class_folders_says_it_scores_with_the_domain_extractor(capsys, tmp_path,
+                                                                        monkeypatch):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    write_image_folder(tmp_path / "shapes", classes=3, per_class=30)
+    code, out, _ = run_cli(capsys, "init", "my.yaml", "--images", "shapes")
+    assert code == 0 and "3 class sub-folders" in out and "the domain extractor" in out
+    code, out, _ = run_cli(capsys, "cells", "my.yaml")
+    assert code == 0 and "(4 cells)" in out
 
 
 def test_init_checks_its_data_options(capsys, tmp_path, monkeypatch):
