@@ -36,14 +36,16 @@ def inception_cache_file() -> Path:
     return hub_dir() / "checkpoints" / INCEPTION_URL.rsplit("/", 1)[1]
 
 
-def inception_howto(reason: str) -> str:
+def inception_howto(reason: str, domain: str = "--extractor domain") -> str:
+    """How to provide the weights; `domain` names the switch to the domain extractor (the
+    option, or a study's key)."""
     return (
         f"Inception weights are not available ({reason}). To provide them, download\n"
         f"  {INCEPTION_URL}\n"
         f"on a machine with internet and either set {INCEPTION_ENV}=/path/to/that/file or copy "
         f"it to {inception_cache_file()}; or, for a labelled dataset (digits, mnist, "
         "fashion-mnist, cifar10, idx with labels, a folder with one sub-folder per class), "
-        "score with --extractor domain"
+        f"score with {domain}"
     )
 
 
@@ -105,4 +107,5 @@ def check_inception_obtainable() -> None:
     problem = download_problem()
     if problem is not None:
         reason = f"none on disk, and no download from here: {problem}"
-        raise ScoringError(f"eval.extractor: 'inception': {inception_howto(reason)}")
+        howto = inception_howto(reason, "eval.extractor: domain")
+        raise ScoringError(f"eval.extractor: 'inception': {howto}")

@@ -58,7 +58,7 @@ def _quoted(text: str) -> str:
 
 
 def _shown(classes: tuple[str, ...]) -> str:
-    return ", ".join(classes[:5]) + (f", ... ({len(classes)} in all)" if len(classes) > 5 else "")
+    return ", ".join(classes[:5]) + (f" and {len(classes) - 5} more" if len(classes) > 5 else "")
 
 
 def _folder_block(images: str) -> tuple[str, str, str, str]:
@@ -67,9 +67,9 @@ def _folder_block(images: str) -> tuple[str, str, str, str]:
     classes = dataspec.folder_layout(Path(images)).classes
     if classes:
         head = (
-            "  # folder in torchvision's ImageFolder layout: one sub-folder per class, its name\n"
-            f"  # the label ({len(classes)} classes: {_shown(classes)}); the labels train the\n"
-            "  # classifier that scores the runs\n"
+            "  # folder in torchvision's ImageFolder layout: one sub-folder per class, its\n"
+            "  # name the label; the labels train the classifier that scores the runs. Classes:\n"
+            f"  # {_shown(classes)}\n"
         )
     else:
         head = (

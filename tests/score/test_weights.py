@@ -107,7 +107,7 @@ def test_inception_at_plan_time_needs_weights_on_disk_or_a_download(tmp_path, mo
     assert message.startswith("eval.extractor: 'inception': Inception weights are not available")
     assert "no download from here: URLError: offline" in message
     assert weights.INCEPTION_ENV in message and str(weights.inception_cache_file()) in message
-    assert "--extractor domain" in message and "one sub-folder per class" in message
+    assert "score with eval.extractor: domain" in message and "one sub-folder per class" in message
     on_disk = tmp_path / "inception.pth"
     on_disk.write_bytes(b"x")
     monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
