@@ -65,7 +65,9 @@ def _add_starting_commands(commands: Any) -> None:
     init = commands.add_parser("init", help="write a commented starter study for your data")
     init.add_argument("file", help="the study file to write (never overwritten)")
     data = init.add_mutually_exclusive_group()
-    data.add_argument("--images", metavar="DIR", help="a folder of images (dataset 'folder')")
+    data.add_argument(
+        "--images", metavar="DIR", help="a folder of images, or of one sub-folder per class"
+    )
     data.add_argument(
         "--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="IDX image and label files"
     )
@@ -181,14 +183,9 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    import shlex
+    from gan_bench.study.starter import init_study
 
-    from gan_bench.study.starter import write_starter
-
-    name = write_starter(args.file, args.images, args.idx, args.name)
-    file = shlex.quote(args.file)
-    print(f"{args.file}: study {name!r} written; check it with `gan-bench cells {file}`,")
-    print(f"run it with `gan-bench run {file}` (results in results/{name}/)")
+    print(init_study(args.file, args.images, args.idx, args.name))
     return EXIT_OK
 
 
@@ -196,7 +193,8 @@ def cmd_cells(args: argparse.Namespace) -> int:
     from gan_bench.analysis.preflight import checked_plan
     from gan_bench.study.design import cells, cells_text, varied_tricks
 
-    study = checked_plan(args.study).study  # every check `gan-bench run` makes before it starts
+    # every check `gan-bench run` makes before it starts
+    study = checked_plan(args.study, download_check=True).study
     varied = varied_tricks(study)
     rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
     print(cells_text(rows, args.format))

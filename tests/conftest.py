@@ -304,6 +304,32 @@ def write_idx(path: Path, array: Any, compress: bool) -> None:
     path.write_bytes(gzip.compress(payload) if compress else payload)
 
 
+# Class k's colour: three far apart, so a classifier tells a class from its colour alone.
+CLASS_COLOURS = ((220, 40, 40), (40, 190, 60), (50, 70, 230), (230, 200, 30))
+
+
+def write_image_folder(
+    root: Path, classes: int = 3, per_class: int = 24, size: int = 16, seed: int = 0
+) -> Path:
+    """A colour dataset in torchvision's ImageFolder layout: root/class-<k>/<i>.png, RGB
+    PNGs of size x size. Class k's images are its colour (CLASS_COLOURS) with noise, and
+    stripes of its own (rows, columns, diagonals) as a second cue."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    rows, cols = np.indices((size, size))
+    stripes = [rows % 4 < 2, cols % 4 < 2, (rows + cols) % 4 < 2, (rows // 4 + cols // 4) % 2 == 0]
+    for k in range(classes):
+        folder = root / f"class-{k}"
+        folder.mkdir(parents=True)
+        for index in range(per_class):
+            pixels = np.array(CLASS_COLOURS[k], float) + rng.normal(0, 25, (size, size, 3))
+            pixels[stripes[k]] *= 0.6
+            image = pixels.clip(0, 255).astype(np.uint8)
+            Image.fromarray(image, "RGB").save(folder / f"{index:03d}.png")
+    return root
+
+
 # --------------------------------------------------------------------------- study plans
 
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 import torch
-from conftest import ABLATIONS, REPO, tiny_study
+from conftest import ABLATIONS, REPO, tiny_study, write_image_folder
 
 from gan_bench.cli import main
 from gan_bench.resources import builtin_studies
@@ -301,6 +301,43 @@ def test_run_over_the_run_limit_exits_2_before_snakemake_starts(capsys, tmp_path
     assert not (tmp_path / ".snakemake").exists()  # nothing started, nothing written
 
 
+def _flat_folder(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "flat").mkdir()
+    for index in range(60):
+        Image.new("RGB", (8, 8), (index, 0, 0)).save(tmp_path / "flat" / f"{index}.png")
+    return {"name": "folder", "path": str(tmp_path / "flat"), "image_size": 16}
+
+
+@pytest.mark.parametrize(
+    ("extractor", "flat", "said"),
+    [
+        ("inception", False, "'inception': Inception weights are not available (none on disk"),
+        ("auto", True, "'auto' scores with the domain classifier where the dataset has labels"),
+        ("domain", True, "'domain' trains a classifier on labelled data"),
+    ],
+)
+def test_a_study_whose_extractor_cannot_be_had_exits_2_before_snakemake_starts(
+    extractor, flat, said, capsys, tmp_path, write_study, monkeypatch
+):
+    """No Inception weights on disk (conftest's empty torch home) and no download (offline),
+    or no labels: `cells` and `run` refuse it naming eval.extractor and the fix."""
+    from gan_bench.score import weights
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(weights, "download_problem", lambda: "URLError: name not known")
+    dataset = _flat_folder(tmp_path) if flat else tiny_study()["dataset"]
+    study = write_study(
+        tiny_study(dataset=dataset, eval={"num_samples": 64, "extractor": extractor})
+    )
+    for command in ("cells", "run"):
+        code, _, err = run_cli(capsys, command, str(study))
+        assert code == 2 and f"{study}: eval.extractor: {said}" in err, err
+        assert weights.INCEPTION_ENV in err or "ImageFolder layout" in err
+    assert not (tmp_path / ".snakemake").exists() and not (tmp_path / "results").exists()
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -369,6 +406,16 @@ def test_init_writes_a_study_that_cells_accepts(capsys, tmp_path, monkeypatch):
     code, _, err = run_cli(capsys, "init", "my.yaml", "--name", "other")
     assert code == 2 and "my.yaml" in err and "exists" in err
     assert (tmp_path / "my.yaml").read_text() == before
+
+
+def test_init_on_class_folders_says_it_scores_with_the_domain_extractor(capsys, tmp_path,
+                                                                        monkeypatch):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    write_image_folder(tmp_path / "shapes", classes=3, per_class=30)
+    code, out, _ = run_cli(capsys, "init", "my.yaml", "--images", "shapes")
+    assert code == 0 and "3 class sub-folders" in out and "the domain extractor" in out
+    code, out, _ = run_cli(capsys, "cells", "my.yaml")
+    assert code == 0 and "(4 cells)" in out
 
 
 def test_init_checks_its_data_options(capsys, tmp_path, monkeypatch):

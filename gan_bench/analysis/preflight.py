@@ -2,7 +2,10 @@
 fail only after training. analysis.primary and analysis.sesoi are resolved here by the
 report's own code (gan_bench/analysis/choices.py) against the columns the study will have,
 and eval.extractor against the dataset by the scorer's own rule (gan_bench/score/planning.py:
-the domain classifier needs labels).
+the domain classifier needs labels; `auto` adds Inception when its weights are on disk,
+looked for where the scorer looks: gan_bench/score/weights.py). An explicit `inception`
+without weights on disk is downloaded by the evaluator job; `gan-bench cells` and
+`gan-bench run` (`download_check=True`) first ask the download host for a byte of it.
 
 study/plan.py cannot make these checks (imports flow downward), so `checked_plan` is
 study.plan plus them, and `gan-bench cells`, `gan-bench run` (before Snakemake starts) and
@@ -16,23 +19,23 @@ from typing import Any
 from gan_bench.analysis.choices import primary_column, sesoi_settings
 from gan_bench.score.planning import ScoringError, plan_extractors
 from gan_bench.score.registry import MetricColumn, planned_columns
+from gan_bench.score.weights import check_inception_obtainable, weights_on_disk
 from gan_bench.study.design import cells
 from gan_bench.study.plan import Plan, plan
 from gan_bench.study.study_file import Study, StudyError
 
 
-def _inception_possible() -> bool:
-    """Whether `auto` may add Inception: its weights on disk are found through torch (hub's
-    folder), so here it is taken as possible; the evaluator job settles it before training."""
-    return True
-
-
-def study_columns(study: Study) -> list[MetricColumn]:
+def study_columns(study: Study, download_check: bool = False) -> list[MetricColumn]:
     """The metric columns the study's summary may have: those of its extractors, the pixel
     and training ones, and the InfoGAN code metrics when a cell uses InfoGAN (as the scorer
-    plans them: registry.planned_columns)."""
+    plans them: registry.planned_columns). StudyError naming eval.extractor when the
+    extractor cannot be had: the domain one without labels, `auto` with neither labels nor
+    Inception weights on disk, and with `download_check`, `inception` with no weights on disk
+    and no answer from their download host."""
     try:
-        shorts = plan_extractors(study.eval["extractor"], study.dataset, _inception_possible)
+        shorts = plan_extractors(study.eval["extractor"], study.dataset, weights_on_disk)
+        if study.eval["extractor"] == "inception" and download_check:
+            check_inception_obtainable()
     except ScoringError as error:  # its messages lead with the key: "eval.extractor: ..."
         key, _, message = str(error).partition(": ")
         raise StudyError(study.path, [(key, message)]) from None
@@ -40,16 +43,18 @@ def study_columns(study: Study) -> list[MetricColumn]:
     return planned_columns(shorts, study.eval["num_samples"], codes)
 
 
-def check_study(study: Study) -> None:
+def check_study(study: Study, download_check: bool = False) -> None:
     """BadInput naming the file and key when the study's scoring or analysis settings
-    cannot work: an extractor the dataset cannot take, an analysis.primary that names no
-    column it will have, an analysis.sesoi family the registry does not know."""
-    primary_column(study, study_columns(study))
+    cannot work: an extractor that cannot be had (study_columns), an analysis.primary that
+    names no column it will have, an analysis.sesoi family the registry does not know."""
+    primary_column(study, study_columns(study, download_check))
     sesoi_settings(study)
 
 
-def checked_plan(*args: Any, **kwargs: Any) -> Plan:
-    """study.plan(...) (same arguments), then check_study on its study."""
+def checked_plan(*args: Any, download_check: bool = False, **kwargs: Any) -> Plan:
+    """study.plan(...) (same arguments), then check_study on its study. `download_check`:
+    an `inception` study without weights on disk asks their host (gan-bench cells and run;
+    the Snakefile, parsed again by every job, leaves it to the evaluator job)."""
     study_plan = plan(*args, **kwargs)
-    check_study(study_plan.study)
+    check_study(study_plan.study, download_check)
     return study_plan

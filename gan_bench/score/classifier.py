@@ -32,8 +32,8 @@ from gan_bench.train.data import ImageData, dataset_key, load_dataset
 CLASSIFIER_FORMAT = 1  # bump when the network or training changes: old cache entries retire
 # Below these held-out accuracies the classifier's features are not trusted for scoring.
 MIN_ACCURACY = {"digits": 0.95, "mnist": 0.98, "fashion-mnist": 0.88, "cifar10": 0.75}
-# idx datasets: their content is unknown (Fashion-MNIST's IDX files carry the same names as
-# MNIST's), so a generic bar: low enough for Fashion-MNIST-like data, far above chance.
+# idx and folder datasets: their content is unknown (Fashion-MNIST's IDX files carry the same
+# names as MNIST's), so a generic bar: low enough for Fashion-MNIST-like data, far above chance.
 GENERIC_MIN_ACCURACY = 0.85
 
 

@@ -3,13 +3,13 @@
 The domain CNN (gan_bench/score/classifier.py) is handed to torch-fidelity as a
 `FeatureExtractorBase` subclass (logits for IS, the penultimate layer for FID / KID /
 precision-recall), Inception as torch-fidelity's own `inception-v3-compat` with an explicit
-weights file, found on disk or (only when asked) downloaded.
+weights file, found on disk (gan_bench/score/weights.py, torch-free, which the plan-time
+checks share) or (only when asked) downloaded.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +17,17 @@ from typing import Any, ClassVar
 
 import torch
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3 as INCEPTION_URL
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 from gan_bench.files import TorchFileError, load_torch
 from gan_bench.score.classifier import Classifier, DomainClassifier, ScoringError, to_unit_range
+from gan_bench.score.weights import (
+    INCEPTION_URL,
+    inception_cache_file,
+    inception_howto,
+    local_inception_weights,
+)
 
-INCEPTION_ENV = "GAN_BENCH_INCEPTION_WEIGHTS"
 INCEPTION_NAME = "inception-v3-compat"  # torch-fidelity's registered name
 FEATURES = ("penultimate", "logits", "logits_unbiased")
 DOWNLOAD_TIMEOUT_S = 60  # a network that drops packets fails the download instead of hanging
@@ -106,36 +110,6 @@ def inception_extractor(weights: Path) -> Extractor:
 
 
 # --------------------------------------------------------------------------- Inception weights
-
-
-def inception_cache_file() -> Path:
-    """Where torch hub (and so torch-fidelity) keeps the downloaded Inception weights."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_URL.rsplit("/", 1)[1]
-
-
-def inception_howto(reason: str) -> str:
-    return (
-        f"Inception weights are not available ({reason}). To provide them, download\n"
-        f"  {INCEPTION_URL}\n"
-        f"on a machine with internet and either set {INCEPTION_ENV}=/path/to/that/file or copy "
-        f"it to {inception_cache_file()}; or, for a labelled dataset (digits, mnist, "
-        "fashion-mnist, cifar10, idx with labels), score with --extractor domain"
-    )
-
-
-def local_inception_weights() -> Path | None:
-    """The Inception weights file if present on disk; never touches the network.
-
-    A set but wrong $GAN_BENCH_INCEPTION_WEIGHTS is an error, not a silent fallback.
-    """
-    named = os.environ.get(INCEPTION_ENV)
-    if named:
-        path = Path(named).expanduser()
-        if not path.is_file():
-            raise ScoringError(f"{INCEPTION_ENV}: file not found: {path}")
-        return path
-    cached = inception_cache_file()
-    return cached if cached.is_file() else None
 
 
 def plain_weights(path: Path) -> Path:

@@ -8,12 +8,15 @@ the Snakefile) refuse a study that scoring would refuse, before anything trains.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gan_bench.errors import BadInput
+from gan_bench.study.dataspec import folder_layout
 
 EXTRACTORS = ("auto", "domain", "inception")
 LABELLED_DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+INCEPTION_ENV = "GAN_BENCH_INCEPTION_WEIGHTS"  # a local Inception weights file
 
 
 class ScoringError(BadInput):
@@ -22,14 +25,20 @@ class ScoringError(BadInput):
 
 def has_labels(spec: dict[str, Any]) -> bool:
     """Whether the dataset has class labels for the domain classifier: the built-in sets,
-    an idx dataset with a label file; never a folder (gan_bench/train/data.py reads its
-    images only)."""
+    an idx dataset with a label file, a folder in torchvision's ImageFolder layout (one
+    sub-folder per class: study/dataspec.py's folder_layout, which gan_bench/train/data.py
+    reads the labels by)."""
+    if spec["name"] == "folder":
+        return bool(folder_layout(Path(spec["path"])).classes)
     return spec["name"] in LABELLED_DATASETS or (spec["name"] == "idx" and "labels" in spec)
 
 
 def _no_labels(spec: dict[str, Any]) -> str:
     if spec["name"] == "folder":
-        return "a 'folder' dataset has no labels (its sub-folders are not read as classes)"
+        return (
+            f"folder {spec['path']} is not in torchvision's ImageFolder layout (at least two "
+            "sub-folders, one per class, and no images beside them), so it has no labels"
+        )
     return f"dataset {spec['name']!r} has no labels (give dataset.labels, an IDX label file)"
 
 
@@ -55,8 +64,9 @@ def plan_extractors(
     planned = (["cnn"] if has_labels(spec) else []) + (["inception"] if inception_on_disk() else [])
     if not planned:
         raise ScoringError(
-            f"dataset.name: {spec['name']!r} has no labels for the domain extractor and no "
-            "Inception weights are on disk; provide labels or Inception weights "
-            "(see --extractor inception)"
+            f"eval.extractor: 'auto' scores with the domain classifier where the dataset has "
+            f"labels, and {_no_labels(spec)}; and with Inception where its weights are on "
+            f"disk, and none are; give the dataset labels, or set {INCEPTION_ENV}=/path/to/"
+            "weights.pth, or use extractor: inception where they can be downloaded"
         )
     return planned

@@ -30,9 +30,9 @@ from gan_bench.score.extractors import (
     domain_extractor,
     inception_extractor,
     inception_weights,
-    local_inception_weights,
 )
 from gan_bench.score.planning import EXTRACTORS, ScoringError
+from gan_bench.score.weights import local_inception_weights
 from gan_bench.study.study_file import min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent

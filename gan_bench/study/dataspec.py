@@ -2,8 +2,9 @@
 
 Study validation runs in every Snakemake process and before every job, so it must be
 cheap: file existence, IDX headers and data lengths (a gzip file is decompressed as a
-stream, never held), each folder image's header and checksums (PIL's verify, no pixel
-decoding: ~0.1 s for 1,900 small PNGs), and the split sizes.
+stream, never held), a folder's layout (flat, or torchvision's ImageFolder layout: one
+sub-folder per class, which labels its images) and each image's header and checksums (PIL's
+verify, no pixel decoding: ~0.1 s for 1,900 small PNGs), and the split sizes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gzip
 import math
 import os
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from gan_bench.errors import BadInput
 
 SPLIT_SEED = 20161  # fixed: the held-out split never depends on the run's seed
 DEFAULT_HELDOUT_FRACTION = 0.2
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".webp")  # any case
 TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 # Training-split sizes of the fixed-size datasets: checked before any loading.
 KNOWN_TRAIN_SIZES = {"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000}
@@ -118,8 +120,72 @@ def checked_idx(path: Path) -> tuple[int, list[int]]:
     return magic, dims
 
 
-def folder_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+@dataclass(frozen=True)
+class FolderLayout:
+    """A folder dataset's images in reading order and, in torchvision's ImageFolder layout,
+    their classes: `labels[i]` is the index in `classes` of `files[i]`'s sub-folder."""
+
+    files: tuple[Path, ...]
+    classes: tuple[str, ...] = ()  # empty: unlabelled
+    labels: tuple[int, ...] | None = None
+
+
+def is_image_name(name: str) -> bool:
+    """torchvision's test (has_file_allowed_extension): the name ends in an image suffix."""
+    return name.lower().endswith(IMAGE_SUFFIXES)
+
+
+def _walk_images(top: str) -> list[Path]:
+    """The images under `top` as torchvision's make_dataset walks a class folder (os.walk
+    following links, folders then names sorted); a link back to a folder above it, which
+    would walk forever, is refused naming it."""
+    walked = []
+    for root, folders, names in os.walk(top, followlinks=True):
+        real_root = os.path.realpath(root)
+        for name in folders:
+            real = os.path.realpath(os.path.join(root, name))
+            if real_root == real or real_root.startswith(real.rstrip(os.sep) + os.sep):
+                raise DataError(
+                    f"dataset.path: {os.path.join(root, name)} links back to {real}, a folder "
+                    "above it (a loop); remove the link"
+                )
+        walked.append((root, names))
+    ordered = ((root, name) for root, names in sorted(walked) for name in sorted(names))
+    return [Path(root, name) for root, name in ordered if is_image_name(name)]
+
+
+def folder_layout(folder: Path) -> FolderLayout:
+    """How a folder dataset reads `folder`: images directly in it, none in sub-folders:
+    unlabelled; no images in it but at least two sub-folders: one class per sub-folder, as
+    torchvision's ImageFolder reads them (find_classes: every sub-folder, sorted by name;
+    each must hold an image); a single sub-folder: its images, unlabelled (one class labels
+    nothing). Images both in it and in sub-folders: DataError, as is an empty class."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        top = [Path(e.path) for e in entries if is_image_name(e.name) and not e.is_dir()]
+        subs = {e.name: _walk_images(os.path.join(folder, e.name)) for e in entries if e.is_dir()}
+    except OSError as error:
+        raise DataError(f"dataset.path: cannot read folder {folder}: {error}") from None
+    holding = [name for name, files in subs.items() if files]
+    if top and holding:
+        raise DataError(
+            f"dataset.path: {folder} holds images itself ({top[0].name}, ...) and in sub-folders "
+            f"({', '.join(holding[:3])}{', ...' if len(holding) > 3 else ''}); give either a flat "
+            "folder of images (unlabelled) or one sub-folder per class and no images beside "
+            "them (torchvision's ImageFolder layout, labelled)"
+        )
+    if top or len(subs) < 2:
+        return FolderLayout(tuple(top or [p for files in subs.values() for p in files]))
+    empty = [name for name in subs if name not in holding]
+    if empty:
+        raise DataError(
+            f"dataset.path: {folder} is read as one sub-folder per class (torchvision's "
+            f"ImageFolder layout), and {', '.join(empty)} holds no image "
+            f"({', '.join(IMAGE_SUFFIXES)}); remove it or add its images"
+        )
+    classes = tuple(subs)
+    files = [(path, index) for index, name in enumerate(classes) for path in subs[name]]
+    return FolderLayout(tuple(p for p, _ in files), classes, tuple(i for _, i in files))
 
 
 def _idx_problems(spec: dict[str, Any]) -> tuple[list[tuple[str, str]], int | None]:
@@ -170,9 +236,12 @@ def _folder_problems(spec: dict[str, Any]) -> tuple[list[tuple[str, str]], int |
     folder = Path(spec["path"])
     if not folder.is_dir():
         return [("dataset.path", f"folder not found: {folder}")], None
-    files = folder_files(folder)
+    try:
+        files = folder_layout(folder).files
+    except DataError as error:
+        return [("dataset.path", str(error).removeprefix("dataset.path: "))], None
     if not files:
-        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        suffixes = ", ".join(IMAGE_SUFFIXES)
         return [("dataset.path", f"no images ({suffixes}) in {folder}")], None
     for path in files:
         problem = image_problem(path)

@@ -28,9 +28,15 @@ AUTO_NOTE = (
     "  # torch-fidelity's Inception network (downloads its weights once)"
 )
 FOLDER_NOTE = (
-    "  # inception: a folder has no labels for the domain classifier, so the samples are\n"
-    "  # scored with torch-fidelity's Inception network, whose weights are downloaded once\n"
-    "  # (offline: set GAN_BENCH_INCEPTION_WEIGHTS=/path/to/weights.pth)"
+    "  # inception: a flat folder has no labels for the domain classifier (one sub-folder per\n"
+    "  # class would give them), so the samples are scored with torch-fidelity's Inception\n"
+    "  # network, whose weights are downloaded once (offline: set\n"
+    "  # GAN_BENCH_INCEPTION_WEIGHTS=/path/to/weights.pth)"
+)
+CLASSES_NOTE = (
+    "  # domain = a small classifier trained once on the folder's classes (offline; scoring\n"
+    "  # refuses it below 0.85 held-out accuracy); auto adds Inception where its weights are\n"
+    "  # on disk; inception = torch-fidelity's Inception network alone (downloads its weights)"
 )
 # Which `gan-bench init` option gave each dataset key, to name it in an error.
 OPTION_OF_KEY = {"dataset.path": "--images", "dataset.images": "--idx IMAGES"}
@@ -51,17 +57,43 @@ def _quoted(text: str) -> str:
     return text if plain else json.dumps(text)
 
 
-def dataset_block(images: str | None, idx: tuple[str, str] | None) -> tuple[str, str, str]:
-    """(dataset lines, subject, extractor) for --images, --idx or neither (digits)."""
-    if images is not None:
-        lines = (
-            "  # folder: every image (.png, .jpg, ...) under path, subfolders too; no labels\n"
-            "  name: folder\n"
-            f"  path: {_quoted(images)}\n"
-            "  # 3 = colour (RGB), 1 = greyscale\n"
-            "  channels: 3"
+def _shown(classes: tuple[str, ...]) -> str:
+    return ", ".join(classes[:5]) + (f" and {len(classes) - 5} more" if len(classes) > 5 else "")
+
+
+def _folder_block(images: str) -> tuple[str, str, str, str]:
+    """A folder's dataset lines: labelled by its class sub-folders (torchvision's ImageFolder
+    layout) and scored with the domain extractor, else unlabelled and scored with Inception."""
+    classes = dataspec.folder_layout(Path(images)).classes
+    if classes:
+        head = (
+            "  # folder in torchvision's ImageFolder layout: one sub-folder per class, its\n"
+            "  # name the label; the labels train the classifier that scores the runs. Classes:\n"
+            f"  # {_shown(classes)}\n"
         )
-        return lines, f"the images in {images}", "inception"
+    else:
+        head = (
+            "  # folder: every image (.png, .jpg, ...) in path; no class sub-folders, no labels\n"
+        )
+    lines = (
+        f"{head}"
+        "  name: folder\n"
+        f"  path: {_quoted(images)}\n"
+        "  # 3 = colour (RGB), 1 = greyscale\n"
+        "  channels: 3"
+    )
+    subject = f"the images in {images}"
+    return (
+        (lines, subject, "domain", CLASSES_NOTE)
+        if classes
+        else (lines, subject, "inception", FOLDER_NOTE)
+    )
+
+
+def dataset_block(images: str | None, idx: tuple[str, str] | None) -> tuple[str, str, str, str]:
+    """(dataset lines, subject, extractor, its note) for --images, --idx or neither (digits)."""
+    if images is not None:
+        return _folder_block(images)
     if idx is not None:
         lines = (
             "  # idx: an IDX image file (N x H x W uint8) and its label file (N uint8), gzip or\n"
@@ -70,14 +102,14 @@ def dataset_block(images: str | None, idx: tuple[str, str] | None) -> tuple[str,
             f"  images: {_quoted(idx[0])}\n"
             f"  labels: {_quoted(idx[1])}"
         )
-        return lines, f"the images of {idx[0]}", "auto"
+        return lines, f"the images of {idx[0]}", "auto", AUTO_NOTE
     lines = (
         "  # digits: scikit-learn's 1,797 handwritten 8x8 digits (bundled, no download). For\n"
         "  # your own data: `gan-bench init FILE --images DIR` or `--idx IMAGES LABELS`, or set\n"
         "  # name: folder + path: DIR, or name: idx + images: FILE + labels: FILE\n"
         "  name: digits"
     )
-    return lines, "scikit-learn's handwritten digits", "auto"
+    return lines, "scikit-learn's handwritten digits", "auto", AUTO_NOTE
 
 
 def check_data(images: str | None, idx: tuple[str, str] | None) -> None:
@@ -114,7 +146,7 @@ def study_name(file: str, name: str | None) -> str:
 
 def starter_text(file: str, name: str, images: str | None, idx: tuple[str, str] | None) -> str:
     """The filled-in starter study for FILE (not yet checked or written)."""
-    dataset, subject, extractor = dataset_block(images, idx)
+    dataset, subject, extractor, note = dataset_block(images, idx)
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         file=shlex.quote(file),
         name=_quoted(name),
@@ -122,7 +154,7 @@ def starter_text(file: str, name: str, images: str | None, idx: tuple[str, str] 
         description=_quoted(f"Two folk tricks at a short budget on {subject}; a first look."),
         dataset=dataset,
         extractor=extractor,
-        extractor_note=FOLDER_NOTE if images is not None else AUTO_NOTE,
+        extractor_note=note,
     )
 
 
@@ -149,3 +181,25 @@ def write_starter(
     except FileExistsError:
         raise InitError(f"{file}: already exists; gan-bench init never overwrites a file") from None
     return name
+
+
+def init_study(file: str, images: str | None, idx: tuple[str, str] | None, name: str | None) -> str:
+    """`gan-bench init`: write the starter (write_starter) and say what was written: its
+    name, how to check and run it, and for a folder how its images will be scored."""
+    name = write_starter(file, images, idx, name)
+    quoted = shlex.quote(file)
+    lines = [
+        f"{file}: study {name!r} written; check it with `gan-bench cells {quoted}`,",
+        f"run it with `gan-bench run {quoted}` (results in results/{name}/)",
+    ]
+    if images is not None:
+        classes = dataspec.folder_layout(Path(images)).classes
+        lines.append(
+            f"{images}: {len(classes)} class sub-folders ({_shown(classes)}), torchvision's "
+            "ImageFolder layout: labelled, scored with the domain extractor (a classifier "
+            "trained on them)"
+            if classes
+            else f"{images}: no class sub-folders, so no labels: scored with Inception "
+            "(its weights are downloaded once; offline: GAN_BENCH_INCEPTION_WEIGHTS)"
+        )
+    return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 Every dataset becomes `ImageData`: images as uint8 NCHW at the study's image size (the
 canonical form that both training and scoring read), integer labels when the dataset has
-them, and a fixed train / held-out split that does not depend on the run's seed.
+them (the built-in sets, IDX label files, a folder's class sub-folders), and a fixed train /
+held-out split that does not depend on the run's seed.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ import torch.nn.functional as F
 from gan_bench.cache import cache_root, digest
 from gan_bench.files import atomic_write, load_torch
 from gan_bench.study.dataspec import (
+    IMAGE_SUFFIXES,
     SPLIT_SEED,
     TORCHVISION_SETS,
     DataError,
+    FolderLayout,
     checked_idx,
     data_root,
     dataset_key,
-    folder_files,
+    folder_layout,
     heldout_fraction,
     open_maybe_gzip,
     split_sizes,
@@ -151,13 +154,43 @@ def _torchvision(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, int]
     return images, labels, train_count
 
 
-def _folder(spec: dict[str, Any]) -> torch.Tensor:
+def _unread(path: str) -> None:
+    raise AssertionError(f"{path}: DatasetFolder only lists the files here")
+
+
+def _imagefolder_labels(folder: Path, layout: FolderLayout) -> torch.Tensor:
+    """The labels of an ImageFolder layout, from torchvision's own DatasetFolder (ImageFolder
+    with gan-bench's image suffixes: find_classes, make_dataset); it must list the files,
+    classes and indices the plan-time check saw (study/dataspec.py), else DataError."""
+    from torchvision.datasets import DatasetFolder
+
+    try:
+        found = DatasetFolder(str(folder), loader=_unread, extensions=IMAGE_SUFFIXES)
+    except (OSError, ValueError) as error:  # FileNotFoundError: an empty class folder
+        raise DataError(f"dataset.path: torchvision cannot read {folder}: {error}") from None
+    samples = [(Path(path), index) for path, index in found.samples]
+    if tuple(found.classes) != layout.classes or samples != list(
+        zip(layout.files, layout.labels or (), strict=True)
+    ):
+        raise DataError(
+            f"dataset.path: torchvision's ImageFolder reads {folder} otherwise than gan-bench's "
+            f"check did ({len(found.classes)} classes, {len(samples)} images vs "
+            f"{len(layout.classes)}, {len(layout.files)}); did the folder change meanwhile?"
+        )
+    return torch.tensor([index for _, index in found.samples], dtype=torch.long)
+
+
+def _folder(spec: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A folder's images (and, in torchvision's ImageFolder layout, their labels)."""
     from PIL import Image, UnidentifiedImageError
 
     mode = "L" if spec.get("channels", 3) == 1 else "RGB"
     size = spec.get("image_size", 16)
+    folder = Path(spec["path"])
+    layout = folder_layout(folder)
+    labels = _imagefolder_labels(folder, layout) if layout.classes else None
     images = []
-    for path in folder_files(Path(spec["path"])):
+    for path in layout.files:
         try:
             with Image.open(path) as image:
                 pixels = np.asarray(image.convert(mode), dtype=np.uint8)
@@ -166,17 +199,17 @@ def _folder(spec: dict[str, Any]) -> torch.Tensor:
         tensor = torch.from_numpy(pixels.copy())
         tensor = tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1)
         images.append(resize_uint8(tensor.unsqueeze(0), size))
-    return torch.cat(images)
+    return torch.cat(images), labels
 
 
-DATA_CACHE_VERSION = 1
+DATA_CACHE_VERSION = 2  # 2: folders in ImageFolder layout carry labels
 
 
 def _source_files(spec: dict[str, Any]) -> list[Path]:
     if spec["name"] == "idx":
         return [Path(spec[key]) for key in ("images", "labels") if key in spec]
     if spec["name"] == "folder":
-        return folder_files(Path(spec["path"]))
+        return list(folder_layout(Path(spec["path"])).files)
     return []
 
 
@@ -224,7 +257,7 @@ def prepare_dataset(spec: dict[str, Any]) -> ImageData:
         elif name == "idx":
             images, labels = _idx(spec)
         elif name == "folder":
-            images, labels = _folder(spec), None
+            images, labels = _folder(spec)
         else:
             raise DataError(f"dataset.name: unknown dataset {name!r}")
         train_index, heldout_index = _fixed_split(images.shape[0], heldout_fraction(spec))

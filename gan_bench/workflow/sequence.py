@@ -47,8 +47,9 @@ def prepare(
 ) -> tuple[Schedule, Plan]:
     """The schedule and the results folder (relative to Snakemake's directory), checked
     before any work: a fixed-seed study's one look; with `until`, the study has a claim to
-    decide and its largest plan (N seeds per cell) fits --max-runs."""
-    study_plan = checked_plan(study, max_runs=max_runs)
+    decide and its largest plan (N seeds per cell) fits --max-runs; an `inception` study
+    without weights on disk, that their host answers (once, here: not in every round)."""
+    study_plan = checked_plan(study, max_runs=max_runs, download_check=True)
     if not until:
         return Schedule.one_look(study_plan.study.seeds), study_plan
     if not directed_claims(study_plan.study):

@@ -1,13 +1,15 @@
 """Plan-time checks of what otherwise fails after training: the report's analysis keys and
-the scorer's extractor, each refused naming the file and the key, by their own code."""
+the scorer's extractor (labels for the domain one, Inception's weights on disk or a download
+that can start), each refused naming the file and the key, by their own code."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import tiny_study
+from conftest import tiny_study, write_image_folder
 
 from gan_bench.analysis.choices import PrimaryError, SesoiError
 from gan_bench.analysis.preflight import check_study, checked_plan, study_columns
+from gan_bench.score import weights
 from gan_bench.study.study_file import StudyError, study_from_dict
 
 
@@ -33,10 +35,18 @@ def test_the_columns_are_what_the_scorer_plans_for_the_study():
     assert "code_accuracy_cnn_64" in infogan and "code_r2" in infogan
 
 
-def test_auto_counts_inception_as_possible():
-    """Whether its weights are on disk needs torch; the evaluator job settles it."""
-    names = [c.name for c in study_columns(_study(eval={"num_samples": 64, "extractor": "auto"}))]
+def test_auto_counts_inception_only_when_its_weights_are_on_disk(tmp_path, monkeypatch):
+    """Looked for where the scorer looks (score/weights.py), without torch; never fetched."""
+    auto = _study(eval={"num_samples": 64, "extractor": "auto"})
+    assert "fid_inception_64" not in [c.name for c in study_columns(auto)]  # empty torch home
+    on_disk = tmp_path / "inception.pth"
+    on_disk.write_bytes(b"x")
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
+    names = [c.name for c in study_columns(auto)]
     assert "fid_cnn_64" in names and "fid_inception_64" in names
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(tmp_path / "gone.pth"))  # as scoring would
+    with pytest.raises(StudyError, match=rf"my.yaml: eval.extractor: .*{weights.INCEPTION_ENV}"):
+        study_columns(auto)
 
 
 @pytest.mark.parametrize(
@@ -58,13 +68,40 @@ def test_good_analysis_keys_pass():
     check_study(_study(analysis={"primary": "d_overfit"}))
 
 
-def test_a_folder_under_the_domain_extractor_is_refused(tmp_path):
+def test_a_flat_folder_under_the_domain_extractor_is_refused(tmp_path):
     folder = _pngs(tmp_path / "imgs", 50)
     study = _study(dataset={"name": "folder", "path": folder, "image_size": 16})
-    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'domain' .*'folder'"):
+    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'domain' .*ImageFolder"):
         check_study(study)
     check_study(_study(dataset={"name": "folder", "path": folder, "image_size": 16},
                        eval={"num_samples": 64, "extractor": "inception"}))  # fmt: skip
+
+
+def test_a_folder_of_class_folders_takes_the_domain_extractor(tmp_path):
+    folder = str(write_image_folder(tmp_path / "classes", classes=3, per_class=20))
+    for choice in ("domain", "auto"):
+        study = _study(dataset={"name": "folder", "path": folder, "image_size": 16},
+                       eval={"num_samples": 64, "extractor": choice})  # fmt: skip
+        assert "fid_cnn_64" in [c.name for c in study_columns(study)]
+
+
+def test_auto_on_a_flat_folder_without_inception_weights_is_refused_at_plan_time(tmp_path):
+    """What failed in the evaluator job before (~40 s in) is refused before Snakemake starts."""
+    folder = _pngs(tmp_path / "imgs", 50)
+    study = _study(dataset={"name": "folder", "path": folder, "image_size": 16},
+                   eval={"num_samples": 64, "extractor": "auto"})  # fmt: skip
+    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'auto' .*no labels.*none are"):
+        check_study(study)
+
+
+def test_inception_off_disk_is_checked_against_its_download_host_when_asked(monkeypatch):
+    inception = _study(eval={"num_samples": 64, "extractor": "inception"})
+    monkeypatch.setattr(weights, "download_problem", lambda: "URLError: offline")
+    check_study(inception)  # the Snakefile's check: the evaluator job downloads or refuses
+    with pytest.raises(StudyError, match=r"^my.yaml: eval.extractor: 'inception': .*offline"):
+        check_study(inception, download_check=True)
+    monkeypatch.setattr(weights, "download_problem", lambda: None)
+    check_study(inception, download_check=True)
 
 
 def test_checked_plan_is_plan_then_the_checks(write_study, tmp_path, monkeypatch):

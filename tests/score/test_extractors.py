@@ -1,5 +1,5 @@
 """The torch-fidelity adapter: the domain classifier registered as a feature extractor, and
-Inception weights discovery without a network."""
+Inception's weights: downloaded only when asked, refused when they would run code."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor
 
-from gan_bench.score import extractors
+from gan_bench.score import extractors, weights
 from gan_bench.score.classifier import ScoringError, predict_logits
 from gan_bench.score.extractors import domain_extractor
 
@@ -38,25 +38,6 @@ def test_registered_with_torch_fidelity(digits_classifier, digits_data):
         assert cls.get_default_feature_layer_for_metric(metric) == "penultimate"
 
 
-def test_inception_weights_found_locally_without_network(tmp_path, monkeypatch):
-    assert extractors.local_inception_weights() is None  # empty torch home (conftest)
-    cached = extractors.inception_cache_file()
-    assert cached.name == extractors.INCEPTION_URL.rsplit("/", 1)[1]
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(b"x")
-    try:
-        assert extractors.local_inception_weights() == cached
-        named = tmp_path / "inception.pth"
-        named.write_bytes(b"x")
-        monkeypatch.setenv(extractors.INCEPTION_ENV, str(named))
-        assert extractors.local_inception_weights() == named
-        monkeypatch.setenv(extractors.INCEPTION_ENV, str(tmp_path / "missing.pth"))
-        with pytest.raises(ScoringError, match=extractors.INCEPTION_ENV):
-            extractors.local_inception_weights()
-    finally:
-        cached.unlink()
-
-
 def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("no network here")
@@ -65,7 +46,7 @@ def test_inception_download_failure_explains_how_to_provide_weights(monkeypatch)
     with pytest.raises(ScoringError) as caught:
         extractors.inception_weights(download=True)
     message = str(caught.value)
-    assert extractors.INCEPTION_ENV in message and extractors.INCEPTION_URL in message
+    assert weights.INCEPTION_ENV in message and weights.INCEPTION_URL in message
     assert not Path(extractors.inception_cache_file()).exists()
 
 
@@ -74,13 +55,13 @@ def test_weights_that_would_run_code_are_refused_before_torch_fidelity_loads_the
 ):
     pwned, crafted = tmp_path / "PWNED", tmp_path / "crafted.pth"
     torch.save({"fc.weight": torch.zeros(2), "hook": RunsCode(pwned)}, crafted)
-    monkeypatch.setenv(extractors.INCEPTION_ENV, str(crafted))
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(crafted))
     with pytest.raises(ScoringError, match=r"crafted.pth: refused: .*run code on loading"):
         extractors.inception_weights(download=False)
     assert not pwned.exists()
     plain = tmp_path / "plain.pth"
     torch.save({"fc.weight": torch.zeros(2)}, plain)
-    monkeypatch.setenv(extractors.INCEPTION_ENV, str(plain))
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(plain))
     assert extractors.inception_weights(download=False) == plain
     plain.write_bytes(b"x")
     with pytest.raises(ScoringError, match=r"plain.pth: unreadable \("):

@@ -1,5 +1,6 @@
 """One extractor rule for scoring and for the plan-time checks: the domain classifier needs
-labels, auto adds Inception only when it is on disk, and a refusal names the key."""
+labels (a folder has them in torchvision's ImageFolder layout), auto adds Inception only
+when it is on disk, and a refusal names the key."""
 
 from __future__ import annotations
 
@@ -7,40 +8,58 @@ import subprocess
 import sys
 
 import pytest
+from conftest import write_image_folder
 
 from gan_bench.score.planning import ScoringError, has_labels, plan_extractors
 
-FOLDER = {"name": "folder", "path": "imgs"}
 IDX_BARE = {"name": "idx", "images": "img"}
 IDX_LABELLED = IDX_BARE | {"labels": "lab"}
 DIGITS = {"name": "digits"}
+
+
+@pytest.fixture
+def flat(tmp_path):
+    """A flat folder of images: no labels."""
+    from PIL import Image
+
+    (tmp_path / "flat").mkdir()
+    for index in range(3):
+        Image.new("RGB", (8, 8), (index, 0, 0)).save(tmp_path / "flat" / f"{index}.png")
+    return {"name": "folder", "path": str(tmp_path / "flat")}
+
+
+@pytest.fixture
+def classes(tmp_path):
+    """A folder in torchvision's ImageFolder layout: labelled."""
+    return {"name": "folder", "path": str(write_image_folder(tmp_path / "classes", 2, 3))}
 
 
 def _never() -> bool:
     raise AssertionError("Inception looked for when the choice does not need it")
 
 
-@pytest.mark.parametrize(
-    ("spec", "labelled"), [(DIGITS, True), (IDX_LABELLED, True), (IDX_BARE, False), (FOLDER, False)]
-)
-def test_labels_come_with_the_built_in_sets_and_idx_label_files_only(spec, labelled):
-    assert has_labels(spec) is labelled
+def test_labels_come_with_the_built_in_sets_idx_label_files_and_class_folders(flat, classes):
+    assert has_labels(DIGITS) and has_labels(IDX_LABELLED) and has_labels(classes)
+    assert not has_labels(IDX_BARE) and not has_labels(flat)
 
 
-@pytest.mark.parametrize(("spec", "why"), [(FOLDER, "'folder' dataset"), (IDX_BARE, "labels")])
-def test_domain_without_labels_is_refused_naming_eval_extractor(spec, why):
-    with pytest.raises(ScoringError, match=rf"^eval\.extractor: 'domain' .*{why}.*inception"):
-        plan_extractors("domain", spec, _never)
+def test_domain_without_labels_is_refused_naming_eval_extractor(flat):
+    with pytest.raises(ScoringError, match=r"^eval\.extractor: 'domain' .*labels.*inception"):
+        plan_extractors("domain", IDX_BARE, _never)
+    with pytest.raises(ScoringError, match=r"^eval\.extractor: 'domain' .*ImageFolder layout"):
+        plan_extractors("domain", flat, _never)
 
 
-def test_each_choice_plans_its_extractors():
+def test_each_choice_plans_its_extractors(flat, classes):
     assert plan_extractors("domain", IDX_LABELLED, _never) == ["cnn"]
-    assert plan_extractors("inception", FOLDER, _never) == ["inception"]
+    assert plan_extractors("domain", classes, _never) == ["cnn"]
+    assert plan_extractors("inception", flat, _never) == ["inception"]
     assert plan_extractors("auto", DIGITS, lambda: False) == ["cnn"]
     assert plan_extractors("auto", DIGITS, lambda: True) == ["cnn", "inception"]
-    assert plan_extractors("auto", FOLDER, lambda: True) == ["inception"]
-    with pytest.raises(ScoringError, match="^dataset.name: 'folder' has no labels"):
-        plan_extractors("auto", FOLDER, lambda: False)
+    assert plan_extractors("auto", flat, lambda: True) == ["inception"]
+    assert plan_extractors("auto", classes, lambda: False) == ["cnn"]
+    with pytest.raises(ScoringError, match="^eval.extractor: 'auto' .* no labels.*none are"):
+        plan_extractors("auto", flat, lambda: False)
     with pytest.raises(ScoringError, match="^--extractor: unknown extractor 'vgg'"):
         plan_extractors("vgg", DIGITS, _never)
 

@@ -20,7 +20,7 @@ from gan_bench.cli import main
 from gan_bench.files import read_json, read_log, write_json
 from gan_bench.folders import RunFolder
 from gan_bench.score import classifier as evaluator
-from gan_bench.score import extractors, registry
+from gan_bench.score import extractors, registry, weights
 from gan_bench.score import scorer as scoring
 from gan_bench.score.extractors import inception_extractor
 from gan_bench.score.registry import UnknownMetric
@@ -209,7 +209,7 @@ def test_auto_scores_offline_without_trying_the_network(run_dir, no_network):
 def test_inception_without_weights_exits_2_with_how_to(run_dir, no_network, capsys):
     assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
     err = capsys.readouterr().err
-    assert extractors.INCEPTION_ENV in err and extractors.INCEPTION_URL in err
+    assert weights.INCEPTION_ENV in err and weights.INCEPTION_URL in err
     assert "--extractor domain" in err
     assert no_network  # it did try torch-fidelity's download, and that failed
     assert not (run_dir / "scores.json").exists()
@@ -222,7 +222,7 @@ def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
     study = write_study(tiny_study(eval={"num_samples": 64, "extractor": "inception"}))
     out = tmp_path / "evaluator.json"
     assert main(["evaluator", str(study), "--out", str(out)]) == 2
-    assert extractors.INCEPTION_ENV in capsys.readouterr().err
+    assert weights.INCEPTION_ENV in capsys.readouterr().err
     assert not out.exists()  # so Snakemake starts no train job
 
 
@@ -241,8 +241,8 @@ def random_inception_weights(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeypatch, no_network):
-    weights = random_inception_weights(tmp_path / "inception.pth")
-    monkeypatch.setenv(extractors.INCEPTION_ENV, str(weights))
+    weights_file = random_inception_weights(tmp_path / "inception.pth")
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(weights_file))
     # Inception is slow on a CPU: few samples, and its 64-d layer rather than 2048-d for
     # FID / KID / PR (FID's 2048x2048 eigenvalues alone take ~10 s here).
     monkeypatch.setattr(scoring, "MIN_SAMPLES", 5)
@@ -252,7 +252,7 @@ def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeyp
     )
     scores = score_run(run_dir, extractor="auto", samples=5)
     assert scores["extractors"] == ["cnn", "inception"]
-    assert scores["inception_weights"] == str(weights)
+    assert scores["inception_weights"] == str(weights_file)
     assert list(scores["metrics"]) == expected_names("5", ("cnn", "inception"))
     for name in ("fid_inception_5", "is_inception_5", "kid_inception_5"):
         assert math.isfinite(scores["metrics"][name])
@@ -260,9 +260,9 @@ def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeyp
 
 
 def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(extractors.INCEPTION_ENV, str(tmp_path / "nope.pth"))
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(tmp_path / "nope.pth"))
     assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
-    assert extractors.INCEPTION_ENV in capsys.readouterr().err
+    assert weights.INCEPTION_ENV in capsys.readouterr().err
 
 
 def test_infogan_run_reports_code_accuracy_and_consistency(tmp_path):

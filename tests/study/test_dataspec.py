@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gzip
 import struct
+from pathlib import Path
 
 import pytest
 import torch
-from conftest import write_idx
+from conftest import write_idx, write_image_folder
 
 from gan_bench.study import dataspec
 
@@ -68,7 +69,7 @@ def test_a_whole_idx_file_passes_and_is_counted_without_holding_it(tmp_path):
 def _pngs(folder, count):
     from PIL import Image
 
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for index in range(count):
         Image.new("RGB", (8, 8), (index, 0, 0)).save(folder / f"{index:03d}.png")
     return folder
@@ -87,6 +88,66 @@ def test_an_undecodable_image_is_named_at_validation(tmp_path):
     problems = _problems({"name": "folder", "path": str(folder)})
     assert problems == [("dataset.path", problems[0][1])]
     assert "cannot decode image" in problems[0][1] and "010.png" in problems[0][1]
+
+
+def _imagefolder_oracle(folder):
+    """torchvision's own reading of an ImageFolder layout (classes, (file, class index))."""
+    from torchvision.datasets import DatasetFolder
+
+    found = DatasetFolder(str(folder), loader=print, extensions=dataspec.IMAGE_SUFFIXES)
+    return tuple(found.classes), [(Path(path), index) for path, index in found.samples]
+
+
+def test_a_folder_of_class_folders_is_labelled_as_torchvisions_imagefolder_reads_it(tmp_path):
+    root = write_image_folder(tmp_path / "data", classes=3, per_class=4)
+    (root / "class-1" / "nested").mkdir()  # a class folder is walked through, as torchvision does
+    _pngs(root / "class-1" / "nested", 2)
+    (root / "class-2" / "003.png").rename(root / "class-2" / "UPPER.PNG")
+    (root / "class-0" / "notes.txt").write_text("not an image")
+    _pngs(root / ".hidden", 1)  # every sub-folder is a class to find_classes, hidden or not
+    layout = dataspec.folder_layout(root)
+    assert layout.classes == (".hidden", "class-0", "class-1", "class-2")
+    assert len(layout.files) == 1 + 4 + 6 + 4
+    classes, samples = _imagefolder_oracle(root)
+    assert layout.classes == classes
+    assert list(zip(layout.files, layout.labels, strict=True)) == samples
+    assert _problems({"name": "folder", "path": str(root)}, min_heldout=1) == []
+
+
+def test_a_flat_folder_or_a_single_sub_folder_is_unlabelled(tmp_path):
+    flat = _pngs(tmp_path / "flat", 5)
+    (flat / "empty").mkdir()  # a sub-folder without images leaves the folder flat
+    layout = dataspec.folder_layout(flat)
+    assert (layout.classes, layout.labels, len(layout.files)) == ((), None, 5)
+    _pngs(tmp_path / "one" / "only", 5)  # one class labels nothing: read as its images
+    assert dataspec.folder_layout(tmp_path / "one") == dataspec.FolderLayout(
+        tuple(sorted((tmp_path / "one" / "only").glob("*.png")))
+    )
+
+
+def test_images_beside_class_folders_or_an_empty_class_are_refused_naming_the_folder(tmp_path):
+    mixed = write_image_folder(tmp_path / "mixed", classes=2, per_class=3)
+    _pngs(mixed, 2)
+    problems = _problems({"name": "folder", "path": str(mixed)})
+    assert problems[0][0] == "dataset.path" and len(problems) == 1
+    assert (
+        f"{mixed} holds images itself (000.png, ...) and in sub-folders (class-0, class-1)"
+        in (problems[0][1])
+    )
+    empty = write_image_folder(tmp_path / "empty", classes=2, per_class=3)
+    (empty / "class-9").mkdir()
+    (empty / "class-9" / "readme.txt").write_text("no images")
+    [(key, message)] = _problems({"name": "folder", "path": str(empty)})
+    assert key == "dataset.path" and "class-9 holds no image" in message
+    with pytest.raises(dataspec.DataError, match="^dataset.path: .*class-9 holds no image"):
+        dataspec.folder_layout(empty)
+
+
+def test_a_link_looping_back_up_is_refused_not_walked_forever(tmp_path):
+    root = write_image_folder(tmp_path / "data", classes=2, per_class=2)
+    (root / "class-0" / "again").symlink_to(root, target_is_directory=True)
+    [(key, message)] = _problems({"name": "folder", "path": str(root)})
+    assert key == "dataset.path" and f"{root / 'class-0' / 'again'} links back to" in message
 
 
 @pytest.mark.parametrize(

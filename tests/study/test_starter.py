@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 import yaml
-from conftest import write_idx
+from conftest import write_idx, write_image_folder
 
 from gan_bench.study.design import cells
-from gan_bench.study.starter import InitError, study_name, write_starter
+from gan_bench.study.starter import InitError, init_study, study_name, write_starter
 from gan_bench.study.study_file import load_study
 
 
@@ -63,6 +63,40 @@ def test_images_starter_points_at_the_folder(tmp_path, monkeypatch):
     study = load_study("faces.yaml")
     assert study.dataset["name"] == "folder" and study.dataset["path"] == "my images"
     assert study.eval["extractor"] == "inception"  # no labels for the domain classifier
+
+
+def test_a_folder_of_class_folders_gets_a_starter_scored_by_the_domain_extractor(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    write_image_folder(tmp_path / "shapes", classes=3, per_class=30)
+    said = init_study("shapes.yaml", "shapes", None, None)
+    study = load_study("shapes.yaml")
+    assert study.dataset == {"name": "folder", "path": "shapes", "channels": 3} | {
+        "image_size": 16, "heldout_fraction": 0.2}  # fmt: skip
+    assert study.eval["extractor"] == "domain"
+    text = (tmp_path / "shapes.yaml").read_text()
+    assert "ImageFolder layout" in text and "  # class-0, class-1, class-2\n" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "shapes: 3 class sub-folders (class-0, class-1, class-2)" in said
+    assert "scored with the domain extractor" in said and "gan-bench run shapes.yaml" in said
+
+
+def test_a_flat_folder_starter_says_it_is_scored_with_inception(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _images(tmp_path / "flat", 100)
+    said = init_study("flat.yaml", "flat", None, "flat")
+    assert "flat: no class sub-folders, so no labels: scored with Inception" in said
+    assert "ImageFolder" not in (tmp_path / "flat.yaml").read_text()
+
+
+def test_a_folder_with_images_beside_its_class_folders_is_refused(tmp_path):
+    mixed = write_image_folder(tmp_path / "mixed", classes=2, per_class=40)
+    _images(mixed / "loose", 1)
+    (mixed / "loose" / "0.png").rename(mixed / "0.png")
+    with pytest.raises(InitError, match=r"^--images: .*holds images itself \(0.png, ...\)"):
+        write_starter(str(tmp_path / "s.yaml"), images=str(mixed))
+    assert not (tmp_path / "s.yaml").exists()
 
 
 def test_idx_starter_points_at_both_files(tmp_path):

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 import torch
-from conftest import MNIST_T10K, write_idx
+from conftest import CLASS_COLOURS, MNIST_T10K, write_idx, write_image_folder
 from torchvision.utils import save_image
 
 from gan_bench.study import dataspec
@@ -90,6 +90,33 @@ def test_folder_of_images(tmp_path):
     assert loaded.images.shape == (6, 3, 16, 16) and loaded.labels is None
     grey = data.load_dataset(spec | {"channels": 1})
     assert grey.images.shape == (6, 1, 16, 16)
+
+
+def test_a_folder_of_class_folders_carries_labels_as_idx_files_do(tmp_path):
+    """torchvision's ImageFolder layout: one class per sub-folder (sorted), colour kept."""
+    root = write_image_folder(tmp_path / "data", classes=3, per_class=24, size=20)
+    spec = {"name": "folder", "image_size": 16, "path": str(root)}
+    loaded = data.load_dataset(spec)
+    assert loaded.images.shape == (72, 3, 16, 16) and loaded.num_classes == 3
+    assert loaded.labels.tolist() == [k for k in range(3) for _ in range(24)]
+    for k, colour in enumerate(CLASS_COLOURS[:3]):  # each class keeps its own colour
+        mean = loaded.images[loaded.labels == k].float().mean((0, 2, 3))
+        assert int(mean.argmax()) == max(range(3), key=lambda c: colour[c])
+    train, train_labels = loaded.split("train")
+    heldout, heldout_labels = loaded.split("heldout")
+    assert (len(train_labels), len(heldout_labels)) == (58, 14)  # the fixed 20 % split
+    assert set(heldout_labels.tolist()) <= {0, 1, 2}
+    grey = data.load_dataset(spec | {"channels": 1})
+    assert grey.images.shape == (72, 1, 16, 16) and torch.equal(grey.labels, loaded.labels)
+
+
+def test_imagefolder_labels_come_from_torchvision_and_must_match_the_check(tmp_path, monkeypatch):
+    root = write_image_folder(tmp_path / "data", classes=2, per_class=3)
+    layout = dataspec.folder_layout(root)
+    assert data._imagefolder_labels(root, layout).tolist() == [0, 0, 0, 1, 1, 1]
+    shifted = dataspec.FolderLayout(layout.files, layout.classes, (1, 0, 0, 1, 1, 1))
+    with pytest.raises(dataspec.DataError, match="torchvision's ImageFolder reads .* otherwise"):
+        data._imagefolder_labels(root, shifted)
 
 
 def test_torchvision_dataset_offline_gives_a_clear_error(tmp_path, monkeypatch):

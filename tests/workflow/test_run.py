@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import finish_run, tiny_study
+import yaml
+from conftest import finish_run, tiny_study, write_image_folder
 
 from gan_bench.files import write_json
 from gan_bench.folders import RunFolder
@@ -149,3 +150,57 @@ def test_max_runs_reaches_the_snakefiles_own_plan_check(tmp_path, write_study, m
     refused = _snakemake_dry_run(tmp_path, config)
     assert refused.returncode != 0
     assert "over the limit of 5 runs" in refused.stdout + refused.stderr
+
+
+@pytest.mark.slow
+def test_a_colour_imagefolder_study_runs_end_to_end_scored_by_the_domain_extractor(tmp_path):
+    """`gan-bench run` (Snakemake really runs) on 3 classes x 24 RGB PNGs in torchvision's
+    ImageFolder layout: the classifier learns the labels from the sub-folders, G trains on
+    3 channels, scores.json has the domain extractor's FID, the samples and the report's
+    mosaic are in colour."""
+    import numpy as np
+    from PIL import Image
+
+    from gan_bench.files import load_torch, read_json
+    from gan_bench.folders import StudyFolder
+    from gan_bench.train.models import build_models
+
+    images = write_image_folder(tmp_path / "shapes", classes=3, per_class=24)
+    raw = tiny_study(
+        name="colour",
+        dataset={"name": "folder", "path": str(images), "image_size": 16, "channels": 3},
+        eval={"num_samples": 64, "extractor": "domain"},
+        train={"steps": 60, "batch_size": 16, "lr": 1e-3, "log_every": 20, "checkpoint_every": 60},
+        design="cells",
+        factors={},
+        cells=[{}],
+    )
+    study = tmp_path / "colour.yaml"
+    study.write_text(yaml.safe_dump(raw, sort_keys=False))
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command = [sys.executable, "-m", "gan_bench", "run", str(study), "--cores", "1"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    folder = StudyFolder(tmp_path / "results" / "colour")
+    evaluator = read_json(folder.evaluator)
+    assert evaluator["extractors"] == ["cnn"]
+    assert evaluator["classifier"]["num_classes"] == 3
+    assert evaluator["classifier"]["accuracy"] >= evaluator["classifier"]["min_accuracy"]
+    [run] = [folder.run(cell, 0) for cell in (p.name for p in folder.runs.iterdir())]
+    config = read_json(run.config)
+    generator, _ = build_models(config, channels=3)
+    generator.load_state_dict(load_torch(run.generator))  # G was built for 3 channels
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        build_models(config, channels=1)[0].load_state_dict(load_torch(run.generator))
+    scores = read_json(run.scores)
+    assert scores["status"] == "completed" and scores["extractors"] == ["cnn"]
+    assert np.isfinite(scores["metrics"]["fid_cnn_64"])
+    assert 1 <= scores["metrics"]["modes_hit_cnn_64"] <= 3  # mode coverage: the labels' classes
+    assert scores["metric_info"]["fid_cnn_64"]["extractor"] == "cnn"
+    for png in (run.samples, folder.figures / "samples.png"):  # the run's and the report's
+        assert Image.open(png).mode in ("RGB", "RGBA"), png
+        red, green, blue = np.asarray(Image.open(png).convert("RGB")).astype(int).transpose(2, 0, 1)
+        coloured = (abs(red - green) + abs(blue - green) > 60).mean()  # 60 steps: ~0.3 and ~0.1
+        assert coloured > 0.02, f"{png} is grey ({coloured:.3f} of its pixels in colour)"
+    assert folder.report.stat().st_size > 10_000
