@@ -278,7 +278,7 @@ def diverged(ctx: Context, replicates: int, rng) -> list[Row]:
     return [Row(label, "'tanh beats sigmoid' contradicted", FALSE, words == "contradicted")]
 
 
-def dynamics(ctx: Context, replicates: int, rng) -> list[Row]:
+def dynamics_claims(ctx: Context, replicates: int, rng) -> list[Row]:
     """No effect in a 2^5 study with a d_overfit column (8 confirmatory claims on 2
     metrics): one Holm family across metrics, against one family per metric."""
     label = "dynamics: 8 claims on FID and d_overfit, no effect"
@@ -344,5 +344,5 @@ SCENARIOS: dict[str, Scenario] = {
     "crossover": crossover,
     "boundary": boundary,
     "diverged": diverged,
-    "dynamics": dynamics,
+    "dynamics": dynamics_claims,
 }  # fmt: skip
