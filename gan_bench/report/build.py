@@ -135,15 +135,14 @@ def draw_figures(inputs: Inputs, analysis: Analysis) -> Figures:
 def keep_earlier(drawn: Figures, inputs: Inputs, analysis: Analysis, logs_absent: bool) -> Figures:
     """Add, as they are, the figures an earlier report drew from run files that are not here
     now: those this report would draw from them (curves per factor of the study, the sample
-    mosaic of its cells, the samples of the runs it finds outlying, its InfoGAN cells'
-    traversals) but could not, finding none of the files. Any other is left to
-    remove_stale_figures. A figure drawn now from the run files that are here replaces it."""
+    mosaic of its cells, its InfoGAN cells' traversals) but could not, finding none of the
+    files. Not the samples of outlying runs: which runs are outlying is the analysis' call,
+    and an earlier analysis' figure may show others than the table beside it. Any other is
+    left to remove_stale_figures. A figure drawn now from the run files here replaces it."""
     out = inputs.folder.figures
-    outlying = bool((analysis.outliers["metric"] == analysis.primary).any())
     would_draw = {  # field of Figures -> its files, were the run files here
         "curves": list(figures.curve_files(analysis, out).values()) if logs_absent else [],
         "mosaic": [out / "samples.png"] if analysis.layout.cell_order else [],
-        "outliers": [out / "outliers.png"] if outlying else [],
         "traversals": [out / "traversals.png"] if infogan_cells(inputs.study, analysis) else [],
     }
     found = {
