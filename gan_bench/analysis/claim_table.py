@@ -60,6 +60,8 @@ def _row(fits: Fits, columns: dict[str, MetricColumn], m: int, k: int) -> dict:
     seeds = seeds_per_cell(fits, m)
     se, margin = float(fits["se"][0, m, k]), float(fits.measured.sesoi[0, m])
     needed = seeds_to_decide(se, seeds, margin, _alpha(fits, m, k))
+    if needed <= seeds:  # normal quantiles undershoot at few df: these seeds did not decide it
+        needed = float(int(seeds) + 1)
     confirmatory = bool(fits.confirmatory[m, k])
     return {
         "factor": factor, "level": level, "baseline": base, "claim": claim, "source": source,

@@ -54,3 +54,12 @@ def test_seeds_to_decide_only_for_undecided_confirmatory_claims():
     assert math.isnan(judged.loc["g_output", "seeds_needed"])  # supported
     assert judged.loc["latent", "verdict"] == "depends on g_output"
     assert math.isnan(judged.loc["latent", "seeds_needed"])
+
+
+def test_an_undecided_claim_never_asks_for_the_seeds_it_already_has():
+    """seeds_to_decide's normal quantiles undershoot at few df: a claim these seeds left
+    open is asked at least one more seed per cell."""
+    frame = planted(TWO_BY_TWO, lambda lv: 30.0 + 0.2 * (lv["latent"] == "uniform"), seeds=3)
+    claims = analyse(frame, study_of(TWO_BY_TWO), metrics=PLANTED_METRICS).claims
+    judged = claims[(claims["metric"] == FID) & claims["verdict"].isin(["inconclusive"])]
+    assert len(judged) and (judged["seeds_needed"] >= 4).all()

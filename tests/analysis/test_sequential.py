@@ -191,9 +191,7 @@ def test_a_planted_effect_is_found_more_often_than_at_three_fixed_seeds(publishe
     values = sim.simulate_runs(
         fixed, noise, sim.planted_means(fixed, noise.mean, plant), 1000, np.random.default_rng(33)
     )
-    fixed_power = sim.rate(
-        sim.verdict_of(sim.judge(fixed, values), FID, "g_output") == "supported"
-    )
+    fixed_power = sim.rate(sim.verdict_of(sim.judge(fixed, values), FID, "g_output") == "supported")
     power = sim.rate(np.any(supported, axis=0))
     print(f"power: sequence {power[0]:.3f}, fixed 3 seeds {fixed_power[0]:.3f}")
     assert power[0] > fixed_power[0] + 2 * (power[1] + fixed_power[1])
