@@ -19,7 +19,7 @@ The words, per claim, in one 5% error rate for the campaign:
   Holm over every member and claim: "dataset-dependent (better on A; worse on B)" where
   two members' effects are decided with opposite signs. Not the members' own verdicts:
   each was decided in its own 5%, so a campaign reading them states no rate (only the
-  bound k x 5%). They are more powerful (an effect of 2.5 member SEs reversed on one of
+  bound k x 5%). They are more powerful (an effect of 2.5-3 member SEs reversed on one of
   four datasets: 53% against 14%) and rarely disagree falsely (<= 0.4% of null
   campaigns; benchmarks/transfer_rules.py measures both), but the campaign's 5% must hold
   without a measurement behind every design.
