@@ -28,6 +28,7 @@ TORCH_FREE = (
     "gan_bench.score.registry",
     "gan_bench.score.dynamics",
     "gan_bench.analysis.analyse",
+    "gan_bench.analysis.transfer",
     "gan_bench.report.build",
     "gan_bench.workflow.run",
     "gan_bench.cli",
