@@ -46,7 +46,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simulate import cpu_model  # noqa: E402  (benchmarks/simulate.py)
+from simulate import cpu_text as cpu_model  # noqa: E402  (benchmarks/simulate.py)
 
 from gan_bench.analysis import simulate as sim  # noqa: E402
 from gan_bench.analysis.common_scale import member_effects  # noqa: E402

@@ -44,7 +44,7 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simulate import cpu_model  # noqa: E402  (benchmarks/simulate.py)
+from simulate import cpu_text as cpu_model  # noqa: E402  (benchmarks/simulate.py)
 
 from gan_bench.analysis import simulate as sim  # noqa: E402
 from gan_bench.analysis import transfer as tr  # noqa: E402
