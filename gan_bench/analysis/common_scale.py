@@ -14,7 +14,7 @@ which the registry already treats as the same on every dataset.
 
 Why the log ratio (benchmarks/common_scale.py, ARCHITECTURE.md "Transfer"): a relative
 effect that is the same on every dataset is the same log ratio on each, whatever the
-dataset's FID level, its seed-to-seed spread and its other factors' effects; FID's spread
+dataset's FID level, its spread from seed to seed and its other factors' effects; FID's spread
 grows with its level (cells' SD/mean ~0.1 on digits and on MNIST), which the log also
 evens out. Dividing by the baseline cell's FID (delta-method SE) makes such an effect
 depend on how far the other factors move FID on each dataset (the average effect is over
