@@ -27,6 +27,7 @@ TORCH_FREE = (
     "gan_bench.study.design",
     "gan_bench.score.registry",
     "gan_bench.score.dynamics",
+    "gan_bench.score.strokes",
     "gan_bench.analysis.analyse",
     "gan_bench.analysis.transfer",
     "gan_bench.report.build",

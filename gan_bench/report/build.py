@@ -43,7 +43,15 @@ from gan_bench.report.inputs import (
     traversal_tiles,
 )
 from gan_bench.report.methods import methods
-from gan_bench.report.prose import alias_text, analysis_title, bottom_line, kept_note, study_facts
+from gan_bench.report.prose import (
+    CODE_ROLES,
+    alias_text,
+    analysis_title,
+    bottom_line,
+    code_roles,
+    kept_note,
+    study_facts,
+)
 from gan_bench.resources import REPORT_TEMPLATE
 
 __all__ = ["ReportError", "ReportFiles", "build_report"]
@@ -280,6 +288,8 @@ def figures_part(analysis: Analysis, drawn: Figures) -> dict[str, Any]:
         "samples": _images([drawn.mosaic], "samples per cell", drawn.kept),
         "outlier_samples": _images([drawn.outliers], "samples of outlying runs", drawn.kept),
         "traversals": _images([drawn.traversals], "InfoGAN traversals per cell", drawn.kept),
+        "code_roles": code_roles(analysis),
+        "code_roles_note": CODE_ROLES,
     }
 
 

@@ -1,11 +1,12 @@
 """The report's sentences: the bottom line, the study's facts (design, data, budget,
-machines) and the page title (the Methods are gan_bench.report.methods'). Numbers come
-from the Analysis; how they are formatted is gan_bench.report.tables',
-gan_bench.report.displays' and gan_bench.report.claim_display's.
+machines), which InfoGAN code moves what, and the page title (the Methods are
+gan_bench.report.methods'). Numbers come from the Analysis; how they are formatted is
+gan_bench.report.tables', gan_bench.report.displays' and gan_bench.report.claim_display's.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -22,6 +23,7 @@ from gan_bench.analysis.claims import (
 from gan_bench.provenance import git_commit
 from gan_bench.report import claim_display, displays
 from gan_bench.report.inputs import Inputs
+from gan_bench.score.registry import STROKE_CODES, STROKE_MEASURES, stroke_key
 from gan_bench.study.design import DesignRecord
 from gan_bench.study.tricks import TRICKS, format_level
 
@@ -285,6 +287,59 @@ def _machine_facts(infos: list[dict[str, Any]]) -> list[tuple[str, str]]:
             ("versions", ", ".join(f"{p} {'/'.join(sorted(v))}" for p, v in versions.items()))
         )
     return facts
+
+
+CODE_ROLES = (
+    "Which continuous code moves what: per code, the digits' slant and their stroke "
+    "thickness against the code along its sweeps (|mean Spearman r|, 1: always the same way, "
+    "0: not at all; gan_bench/score/strokes.py), mean over seeds [95% t-interval]. A code is "
+    "named for a measure where the two intervals do not overlap. Each run learns its own "
+    "roles: seeds that give the slant to different codes leave both codes middling."
+)
+
+
+def code_roles(analysis: Analysis) -> list[str]:
+    """Per InfoGAN cell, which continuous code moves the digits' slant and which their
+    thickness, in words, from the cell means and t-intervals of the stroke columns
+    (slant_r_c1_pixel_<N>, ...) the analysis has; none where it has none."""
+    names = {column.metric.key: name for name, column in analysis.columns.items()}
+    codes = [
+        code
+        for code in range(1, STROKE_CODES + 1)
+        if all(stroke_key(measure, code) in names for measure in STROKE_MEASURES)
+    ]
+    if not codes:
+        return []
+    lines = []
+    for cell, rows in analysis.cells.groupby("cell", sort=False):
+        by_metric = rows.set_index("metric")
+        roles = []
+        for code in codes:
+            found = {m: by_metric.loc[names[stroke_key(m, code)]] for m in STROKE_MEASURES}
+            if all(math.isfinite(row["mean"]) for row in found.values()):
+                roles.append(code_role(code, found))
+        if roles:
+            lines.append(f"{cell}: " + "; ".join(roles) + ".")
+    return lines
+
+
+def code_role(code: int, found: dict[str, pd.Series]) -> str:
+    """`c1: slant, |r| = 0.82 [0.75, 0.89] (thickness 0.21 [0.10, 0.32])`: the measure with
+    the larger mean leads, and is named the code's when its interval lies above the other's
+    (or there are no intervals: one seed)."""
+    (lead, first), (other, second) = sorted(found.items(), key=lambda item: -item[1]["mean"])
+    if not (math.isfinite(first["ci_low"]) and math.isfinite(second["ci_high"])):
+        return (
+            f"c{code}: {lead}, |r| = {first['mean']:.2f} ({other} {second['mean']:.2f}; "
+            "one seed, no interval)"
+        )
+    if first["ci_low"] <= second["ci_high"]:
+        return f"c{code}: no clear lead ({lead} |r| = {_r(first)}, {other} {_r(second)})"
+    return f"c{code}: {lead}, |r| = {_r(first)} ({other} {_r(second)})"
+
+
+def _r(row: pd.Series) -> str:
+    return f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
 
 
 def alias_text(design: DesignRecord) -> str:

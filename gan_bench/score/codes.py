@@ -10,6 +10,9 @@ not the class)?
   each continuous code is swept over gan_bench/train/traversals.py's SWEEP (the sweep of
   traversals.png) with the other code 0; the metric is the share of the sweep's other points
   whose predicted class equals the class at its centre, over every draw and code.
+- the stroke columns (`slant_r_c1` ... `thickness_r_c2`, pixel: gan_bench/score/strokes.py):
+  along the same sweeps as code_consistency, each continuous code's |mean Spearman r| with
+  the digit's slant and with its stroke thickness.
 - `change_rates`: how often changing the categorical code (to each other value) changes the
   predicted class, against how often moving a continuous code along its sweep does
   (1 - consistency). A learnt categorical code changes the class far more often.
@@ -28,7 +31,7 @@ from sklearn.metrics import r2_score
 
 from gan_bench.files import load_torch
 from gan_bench.folders import RunFolder
-from gan_bench.score import registry
+from gan_bench.score import registry, strokes
 from gan_bench.score.classifier import Classifier, ScoringError, predict_logits
 from gan_bench.train import data
 from gan_bench.train.models import (
@@ -40,11 +43,16 @@ from gan_bench.train.models import (
     code_input,
     sample_latent,
 )
-from gan_bench.train.traversals import CENTRE, SWEEP_STEPS, fixed_z, sweep_codes
+from gan_bench.train.traversals import CENTRE, SWEEP, SWEEP_STEPS, fixed_z, sweep_codes
 
 CODE_SEED = 6173  # the codes and z of every code metric: same run -> same numbers
 R2_SAMPLES = 2000  # code_r2's column names no sample count, so the count is fixed here
 BATCH = 500
+STROKE_KEYS = {
+    registry.stroke_key(measure, code)
+    for measure in registry.STROKE_MEASURES
+    for code in range(1, registry.STROKE_CODES + 1)
+}
 
 
 class Sweeps(NamedTuple):
@@ -119,54 +127,83 @@ def code_r2(
 
 
 @torch.no_grad()
-def _classes(
+def _images(
+    generator: Generator, g_input: torch.Tensor, g_output: str, device: torch.device | str
+) -> list[torch.Tensor]:
+    """G's uint8 images of these inputs, in batches of BATCH (G in the mode it is in)."""
+    return [
+        data.to_uint8(generator(g_input[start : start + BATCH].to(device)).float().cpu(), g_output)
+        for start in range(0, g_input.shape[0], BATCH)
+    ]
+
+
+def _classes(classifier: Classifier, batches: list[torch.Tensor]) -> torch.Tensor:
+    """The domain CNN's predicted class of these batches of images."""
+    return torch.cat([predict_logits(classifier.network, images) for images in batches]).argmax(1)
+
+
+def sweep_inputs(config: dict[str, Any], draws: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(z, category) of `draws` sweeps, from CODE_SEED: the same draws for every code metric."""
+    z = fixed_z(config, draws, CODE_SEED)
+    category = torch.randint(
+        0, INFOGAN_CATEGORIES, (draws,), generator=torch.Generator().manual_seed(CODE_SEED + 1)
+    )
+    return z, category
+
+
+@torch.no_grad()
+def sweep_images(
     generator: Generator,
-    classifier: Classifier,
-    g_input: torch.Tensor,
-    g_output: str,
-    device: torch.device | str,
-) -> torch.Tensor:
-    """The domain CNN's predicted class of G's images of these inputs."""
-    parts = []
-    for start in range(0, g_input.shape[0], BATCH):
-        images = generator(g_input[start : start + BATCH].to(device)).float().cpu()
-        parts.append(predict_logits(classifier.network, data.to_uint8(images, g_output)))
-    return torch.cat(parts).argmax(1)
+    config: dict[str, Any],
+    draws: int,
+    device: torch.device | str = "cpu",
+) -> list[list[torch.Tensor]]:
+    """Per continuous code, the uint8 images (in batches of BATCH) of `draws` sweeps of it
+    over SWEEP at each draw's category, the other code 0 (G in eval mode): draw-major, each
+    draw's SWEEP_STEPS images in a row."""
+    was_training = generator.training
+    generator.eval()
+    z, category = sweep_inputs(config, draws)
+    z_swept = z.repeat_interleave(SWEEP_STEPS, dim=0)
+    along = []
+    for code in range(INFOGAN_CONTINUOUS):
+        categories, continuous = sweep_codes(category, code)
+        g_input = code_input(z_swept, categories, continuous)
+        along.append(_images(generator, g_input, config["tricks"]["g_output"], device))
+    generator.train(was_training)
+    return along
 
 
+@torch.no_grad()
 def sweeps(
     generator: Generator,
     classifier: Classifier,
     config: dict[str, Any],
     draws: int,
     device: torch.device | str = "cpu",
+    along: list[list[torch.Tensor]] | None = None,
 ) -> Sweeps:
     """Classes of `draws` sweeps: each draw's image under every category (codes 0), and
-    along each continuous code's SWEEP at the draw's category (G in eval mode)."""
+    along each continuous code's SWEEP at the draw's category (G in eval mode); `along`:
+    sweep_images' images of the same draws, when the caller has them already."""
+    if along is None or sum(len(batch) for batch in along[0]) != draws * SWEEP_STEPS:
+        along = sweep_images(generator, config, draws, device)
     was_training = generator.training
     generator.eval()
-    z = fixed_z(config, draws, CODE_SEED)
-    category = torch.randint(
-        0, INFOGAN_CATEGORIES, (draws,), generator=torch.Generator().manual_seed(CODE_SEED + 1)
-    )
-    g_output = config["tricks"]["g_output"]
+    z, category = sweep_inputs(config, draws)
     every = torch.arange(INFOGAN_CATEGORIES).repeat(draws)
     z_every = z.repeat_interleave(INFOGAN_CATEGORIES, dim=0)
     zeros = torch.zeros(every.shape[0], INFOGAN_CONTINUOUS)
     g_input = code_input(z_every, every, zeros)
-    by_category = _classes(generator, classifier, g_input, g_output, device)
-    z_swept = z.repeat_interleave(SWEEP_STEPS, dim=0)
-    along = []
-    for code in range(INFOGAN_CONTINUOUS):
-        categories, continuous = sweep_codes(category, code)
-        g_input = code_input(z_swept, categories, continuous)
-        along.append(_classes(generator, classifier, g_input, g_output, device))
+    by_category = _classes(
+        classifier, _images(generator, g_input, config["tricks"]["g_output"], device)
+    )
     generator.train(was_training)
     shape = (draws, SWEEP_STEPS)
     return Sweeps(
         category,
         by_category.view(draws, INFOGAN_CATEGORIES),
-        torch.stack([a.view(shape) for a in along], dim=1),
+        torch.stack([_classes(classifier, images).view(shape) for images in along], dim=1),
     )
 
 
@@ -200,6 +237,35 @@ def sweep_draws(count: int) -> int:
 # --------------------------------------------------------------------------- scorer
 
 
+def stroke_scores(
+    generator: Generator,
+    config: dict[str, Any],
+    columns: list[registry.MetricColumn],
+    device: torch.device | str = "cpu",
+    along: list[list[torch.Tensor]] | None = None,
+) -> dict[str, float]:
+    """The stroke columns among `columns` (slant_r_c1_pixel_<N>, ...): each continuous
+    code's strokes.sweep_correlation with the digit's slant and thickness, along the
+    sweep_draws(N) sweeps of code_consistency (`along`: sweep_images' images of them, when
+    the caller has them already)."""
+    planned = {c.metric.key: c for c in columns if c.metric.key in STROKE_KEYS}
+    if not planned:
+        return {}
+    draws = sweep_draws(next(iter(planned.values())).samples)
+    if along is None or sum(len(batch) for batch in along[0]) != draws * SWEEP_STEPS:
+        along = sweep_images(generator, config, draws, device)
+    per_code = [torch.cat(batches).numpy() for batches in along]
+    images = np.stack([i.reshape(draws, SWEEP_STEPS, *i.shape[1:]) for i in per_code], axis=1)
+    found = strokes.stroke_correlations(images, SWEEP.numpy())
+    values = {}
+    for measure, correlations in found.items():
+        for code, value in enumerate(correlations, start=1):
+            key = registry.stroke_key(measure, code)
+            if key in planned:
+                values[planned[key].name] = value
+    return values
+
+
 def code_scores(
     config: dict[str, Any],
     paths: RunFolder,
@@ -208,12 +274,14 @@ def code_scores(
     columns: list[registry.MetricColumn],
     device: torch.device | str = "cpu",
 ) -> dict[str, float]:
-    """The planned code columns of an InfoGAN run (code_r2, code_consistency_cnn_<N>),
-    under their registry names; a column that is not planned is not computed."""
+    """The planned code columns of an InfoGAN run (code_r2, code_consistency_cnn_<N>, the
+    stroke correlations slant_r_c1_pixel_<N>, ...), under their registry names; a column
+    that is not planned is not computed."""
     planned = {c.metric.key: c for c in columns}
     wanted_r2 = "code_r2" in planned
     wanted_sweeps = "code_consistency" in planned and classifier is not None
-    if not (wanted_r2 or wanted_sweeps):
+    wanted_strokes = bool(STROKE_KEYS & set(planned))
+    if not (wanted_r2 or wanted_sweeps or wanted_strokes):
         return {}
     generator, discriminator = load_networks(config, paths, channels, torch.device(device))
     values: dict[str, float] = {}
@@ -222,8 +290,12 @@ def code_scores(
         if discriminator is not None:
             r2 = code_r2(generator, discriminator, config, device)
         values[planned["code_r2"].name] = r2
+    along = None  # the sweeps' images, shared by consistency and strokes (same draws)
     if wanted_sweeps:
         column = planned["code_consistency"]
-        found = sweeps(generator, classifier, config, sweep_draws(column.samples), device)
+        along = sweep_images(generator, config, sweep_draws(column.samples), device)
+        found = sweeps(generator, classifier, config, sweep_draws(column.samples), device, along)
         values[column.name] = consistency(found)
+    if wanted_strokes:
+        values |= stroke_scores(generator, config, columns, device, along)
     return values

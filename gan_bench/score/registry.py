@@ -66,6 +66,40 @@ class Metric:
         return DIRECTION_TEXT[self.direction]
 
 
+# InfoGAN's continuous codes (gan_bench/train/models.py INFOGAN_CONTINUOUS, which imports
+# torch: tests/score/test_registry.py checks the two agree) and the stroke measures
+# (gan_bench/score/strokes.py MEASURES) each code's correlation is measured with
+STROKE_CODES = 2
+STROKE_MEASURES = {
+    "slant": "slant (the deskewing angle from the second-order image moments)",
+    "thickness": "stroke thickness (ink per unit of stroke length, from the ink's outline)",
+}
+
+
+def stroke_key(measure: str, code: int) -> str:
+    """The metric key of continuous code `code` (1-based, as c1 in traversals.png) against
+    a stroke measure: slant_r_c1, thickness_r_c2."""
+    return f"{measure}_r_c{code}"
+
+
+def _stroke_metric(measure: str, code: int) -> Metric:
+    return Metric(
+        key=stroke_key(measure, code),
+        title=f"InfoGAN c{code} vs {measure}",
+        direction="higher",
+        unit="|Spearman r|, 0 to 1",
+        meaning=f"how consistently moving continuous code c{code} along its sweep (other "
+        f"inputs fixed) moves the digit's {STROKE_MEASURES[measure]}: |mean over sweeps of "
+        "Spearman's r|",
+        family="codes",
+        extractors=(PIXEL,),
+        sesoi=0.1,
+        sesoi_why="0.1: a tenth of the way from a code that does nothing (0) to one that "
+        "always moves the measure the same way (1); not yet set against a seed's spread",
+        needs_codes=True,
+    )
+
+
 _BY_EXTRACTOR = "its scale depends on the extractor (domain CNN vs Inception), so a share"
 METRICS: dict[str, Metric] = {
     entry.key: entry
@@ -204,6 +238,11 @@ METRICS: dict[str, Metric] = {
             extractors=(PIXEL,),
             sesoi=0.1,
             sesoi_why="0.1: about 10% more (or less) Nyquist power than real data",
+        ),
+        *(
+            _stroke_metric(measure, code)
+            for measure in STROKE_MEASURES
+            for code in range(1, STROKE_CODES + 1)
         ),
         Metric(
             key="d_overfit",

@@ -310,7 +310,7 @@ def score_run(
     values |= training_scores(paths, config.get("train"))
     columns = registry.planned_columns(shorts, count, codes is not None)
     classifier = next((c for _, c in extractors if c is not None), None)
-    if codes is not None:  # InfoGAN: Q's recovery of the codes, class consistency of sweeps
+    if codes is not None:  # InfoGAN: Q's recovery of the codes; class, slant, thickness of sweeps
         values |= code_scores(config, paths, classifier, dataset.channels, columns, device)
     inception = next((e.weights_path for e, _ in extractors if e.weights_path), None)
     payload = {

@@ -20,7 +20,7 @@ from gan_bench.analysis.stage import run_analysis
 from gan_bench.analysis.summary import write_summary
 from gan_bench.folders import StudyFolder
 from gan_bench.report.build import ReportFiles, build_report
-from gan_bench.score.registry import column
+from gan_bench.score.registry import column, stroke_key
 from gan_bench.study.design import cell_id
 from gan_bench.study.record import write_study_record
 
@@ -31,6 +31,12 @@ TRAINING = {  # write_results describes them where a summary has them
     key: column(key, "training", None) for key in ("d_overfit", "d_balance", "overfit_pattern")
 }
 D_OVERFIT = TRAINING["d_overfit"]
+STROKES = {  # InfoGAN's stroke correlations, described where a summary has them
+    c.name: c
+    for c in (
+        column(stroke_key(m, k), "pixel", 2000) for m in ("slant", "thickness") for k in (1, 2)
+    )
+}
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -70,7 +76,7 @@ def write_results(results: Path, summary: pd.DataFrame, **study: object) -> Path
     `gan-bench aggregate` leaves a results folder (a 2x2 study of FACTORS unless `study` says
     otherwise)."""
     results.mkdir(parents=True, exist_ok=True)
-    described = [*COLUMNS.values(), *TRAINING.values()]
+    described = [*COLUMNS.values(), *TRAINING.values(), *STROKES.values()]
     columns = [c for c in described if c.name in summary.columns]
     write_summary(summary, results / "summary.csv", columns)
     factors = study.pop("factors", FACTORS)

@@ -76,9 +76,15 @@ def test_report_writes_tables_figures_and_one_self_contained_page(report):
 def test_infogan_cells_get_a_traversals_section(tmp_path):
     factors = {"infogan": [False, True]}
     rng = np.random.default_rng(2)
+    codes = {"slant_r_c1_pixel_2k": 0.9, "thickness_r_c1_pixel_2k": 0.1}  # c1's (each figure
+    # costs time; test_prose.py has the whole sentence)
     rows = [
         {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
         | {"fid_cnn_2k": 20 + rng.normal()}
+        | {
+            name: v + rng.normal(0, 0.01) if cell.tricks["infogan"] else np.nan
+            for name, v in codes.items()
+        }
         for cell in cells(study_of(factors))
         for seed in range(2)
     ]
@@ -93,6 +99,13 @@ def test_infogan_cells_get_a_traversals_section(tmp_path):
     assert '<h2 id="traversals">InfoGAN traversals</h2>' in html
     alts = [image["alt"] for image in parse_html(html).images]
     assert "InfoGAN traversals per cell: traversals" in alts
+    section = html.partition('<h2 id="traversals">')[2].partition("<h2")[0]
+    assert "Which continuous code moves what" in section
+    assert re.search(
+        r"<li>infogan-true: c1: slant, \|r\| = 0\.\d\d \[0\.\d\d, \d\.\d\d\] "
+        r"\(thickness 0\.\d\d \[-?\d\.\d\d, \d\.\d\d\]\)\.</li>",
+        section,
+    )
     drawn = (results / "figures" / "traversals.png").read_bytes()
     traversals.unlink()  # its run file goes: the figure drawn from it stays, and says so
     files = analyse_and_report(results)

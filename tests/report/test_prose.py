@@ -1,12 +1,15 @@
 """The report's sentences: the bottom line (what the verdicts are about, crossovers and
 interactions spelled out), the study's facts with typed levels written as the registry
-writes them, the alias structure of a fraction. (The Methods: test_methods.py.)"""
+writes them, which InfoGAN code moves what, the alias structure of a fraction. (The
+Methods: test_methods.py.)"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import TWO_BY_TWO, a_plus_interaction, planted, planted_metrics, study_of
+from scipy import stats
 
 from gan_bench.analysis.analyse import analyse
 from gan_bench.folders import StudyFolder
@@ -16,11 +19,13 @@ from gan_bench.report.prose import (
     alias_text,
     analysis_title,
     bottom_line,
+    code_roles,
     code_text,
     made_with,
     study_facts,
 )
-from gan_bench.study.design import DesignRecord
+from gan_bench.score.registry import column, stroke_key
+from gan_bench.study.design import DesignRecord, cells
 from gan_bench.study.study_file import Study
 
 
@@ -222,3 +227,67 @@ def test_prose_says_which_metric_each_claim_was_judged_on():
     assert (
         dynamics["verdict"] == "supported" and dynamics["SESOI (±, in the metric's unit)"] == "0.02"
     )
+
+
+INFOGAN = {"infogan": [False, True]}
+FID = column("fid", "cnn", 2000)
+STROKES = {
+    (m, k): column(stroke_key(m, k), "pixel", 2000) for m in ("slant", "thickness") for k in (1, 2)
+}
+
+
+def infogan_runs(means: dict[tuple[str, int], float], sd: float, seeds: int) -> pd.DataFrame:
+    """An InfoGAN off / on study's runs: the stroke columns (NaN without codes) about
+    `means` with seed noise of `sd`."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for cell in cells(study_of(INFOGAN)):
+        for seed in range(seeds):
+            strokes = {
+                STROKES[key].name: mean + rng.normal(0, sd) if cell.tricks["infogan"] else np.nan
+                for key, mean in means.items()
+            }
+            rows.append(
+                {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
+                | {FID.name: 20 + rng.normal()}
+                | strokes
+            )
+    return pd.DataFrame(rows)
+
+
+def roles_of(frame: pd.DataFrame) -> list[str]:
+    metrics = [FID, *STROKES.values()]
+    return code_roles(analyse(frame, study_of(INFOGAN), metrics=metrics))
+
+
+def test_code_roles_name_which_code_moves_what_with_intervals_over_seeds():
+    means = {("slant", 1): 0.9, ("slant", 2): 0.2, ("thickness", 1): 0.1, ("thickness", 2): 0.6}
+    frame = infogan_runs(means, sd=0.03, seeds=5)
+    (line,) = roles_of(frame)  # the InfoGAN cell only
+    runs = frame[frame["infogan"]]
+
+    def text(key):
+        values = runs[STROKES[key].name]
+        half = stats.sem(values) * stats.t.ppf(0.975, len(values) - 1)
+        return f"{values.mean():.2f} [{values.mean() - half:.2f}, {values.mean() + half:.2f}]"
+
+    assert line == (
+        f"infogan-true: c1: slant, |r| = {text(('slant', 1))} (thickness "
+        f"{text(('thickness', 1))}); c2: thickness, |r| = {text(('thickness', 2))} "
+        f"(slant {text(('slant', 2))})."
+    )
+
+
+def test_code_roles_name_no_lead_where_the_intervals_overlap_and_say_one_seed():
+    means = {("slant", 1): 0.9, ("slant", 2): 0.45, ("thickness", 1): 0.1, ("thickness", 2): 0.5}
+    (line,) = roles_of(infogan_runs(means, sd=0.1, seeds=4))
+    assert "c1: slant, |r| = " in line
+    assert "c2: no clear lead (thickness |r| = " in line and ", slant " in line
+    (one,) = roles_of(infogan_runs(means, sd=0.0, seeds=1))
+    assert "c1: slant, |r| = 0.90 (thickness 0.10; one seed, no interval)" in one
+    assert "c2: thickness, |r| = 0.50 (slant 0.45; one seed, no interval)" in one
+
+
+def test_no_code_roles_without_the_stroke_columns():
+    frame = infogan_runs({}, sd=0.0, seeds=3)
+    assert code_roles(analyse(frame, study_of(INFOGAN), metrics=[FID])) == []

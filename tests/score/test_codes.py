@@ -1,6 +1,7 @@
 """InfoGAN's code metrics: the acceptance check (on a tiny run trained long enough, changing
 the categorical code changes the digits CNN's class more often than moving a continuous code
-does), Q's R^2 against an untrained D, the rates on planted sweeps, and the scorer's entry
+does), Q's R^2 against an untrained D, the rates on planted sweeps, the stroke correlations
+along the same sweeps (a code of the tiny run moves the slant), and the scorer's entry
 (planned columns only, NaN without discriminator.pt, a bad file named)."""
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from gan_bench.score.codes import (
     code_scores,
     consistency,
     load_networks,
+    stroke_scores,
     sweep_draws,
+    sweep_images,
     sweeps,
 )
 from gan_bench.train.models import INFOGAN_CATEGORIES, build_models
 from gan_bench.train.traversals import CENTRE, SWEEP_STEPS
 
 CPU = torch.device("cpu")
+STROKES_90 = [f"{m}_r_c{k}_pixel_90" for m in ("slant", "thickness") for k in (1, 2)]
 
 
 @pytest.fixture
@@ -96,11 +100,42 @@ def test_sweeps_are_deterministic_and_shaped(infogan_run, digits_classifier):
     assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
 
 
+def test_a_continuous_code_of_the_tiny_run_moves_the_slant(infogan_run):
+    config = infogan_config()
+    generator, _ = load_networks(config, RunFolder(infogan_run), 1, CPU)
+    columns = registry.planned_columns(["cnn"], 900, codes=True)
+    values = stroke_scores(generator, config, columns)
+    print("stroke correlations:", {k: round(v, 3) for k, v in values.items()})
+    slants = [values[f"slant_r_c{k}_pixel_900"] for k in (1, 2)]
+    assert max(slants) > 0.5  # its traversals.png: c1 leans the digits over
+    assert all(0.0 <= value <= 1.0 for value in values.values())
+
+
+def test_sweep_images_are_the_sweeps_consistency_classes(infogan_run, digits_classifier):
+    config = infogan_config()
+    generator, _ = load_networks(config, RunFolder(infogan_run), 1, CPU)
+    along = sweep_images(generator, config, 7)
+    assert len(along) == 2 and torch.cat(along[0]).shape == (7 * SWEEP_STEPS, 1, 16, 16)
+    assert torch.cat(along[0]).dtype == torch.uint8
+    shared = sweeps(generator, digits_classifier, config, 7, along=along)
+    alone = sweeps(generator, digits_classifier, config, 7)
+    assert all(torch.equal(a, b) for a, b in zip(shared, alone, strict=True))
+    columns = registry.planned_columns(["cnn"], 63, codes=True)  # 7 draws
+    assert stroke_scores(generator, config, columns, along=along) == stroke_scores(
+        generator, config, columns
+    )
+    other = registry.planned_columns(["cnn"], 90, codes=True)  # 10 draws: made anew
+    assert stroke_scores(generator, config, other, along=along) == stroke_scores(
+        generator, config, other
+    )
+
+
 def test_code_scores_computes_the_planned_columns(infogan_run, digits_classifier):
     columns = registry.planned_columns(["cnn"], 90, codes=True, training=True)
     values = code_scores(infogan_config(), RunFolder(infogan_run), digits_classifier, 1, columns)
-    assert set(values) == {"code_r2", "code_consistency_cnn_90"}
+    assert set(values) == {"code_r2", "code_consistency_cnn_90", *STROKES_90}
     assert 0.0 <= values["code_consistency_cnn_90"] <= 1.0 and values["code_r2"] <= 1.0
+    assert all(0.0 <= values[name] <= 1.0 for name in STROKES_90)
     assert sweep_draws(90) == 10 and sweep_draws(2000) == 223
 
 
@@ -108,10 +143,13 @@ def test_code_scores_skips_what_is_not_planned(infogan_run, digits_classifier):
     config, paths = infogan_config(), RunFolder(infogan_run)
     no_training = registry.planned_columns(["cnn"], 90, codes=True, training=False)
     assert set(code_scores(config, paths, digits_classifier, 1, no_training)) == {
-        "code_consistency_cnn_90"
+        "code_consistency_cnn_90",
+        *STROKES_90,
     }
     inception_only = registry.planned_columns(["inception"], 90, codes=True, training=False)
-    assert code_scores(config, paths, None, 1, inception_only) == {}
+    assert set(code_scores(config, paths, None, 1, inception_only)) == set(STROKES_90)
+    no_codes = registry.planned_columns(["cnn"], 90, codes=False)
+    assert code_scores(config, paths, digits_classifier, 1, no_codes) == {}
 
 
 def test_a_run_without_discriminator_pt_gets_nan_r2(run_copy, digits_classifier):

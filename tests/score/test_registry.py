@@ -31,7 +31,8 @@ FIDELITY = ("fid", "is", "kid", "precision", "recall")
 
 def names_before_the_registry(extractors: list[str], count: int, infogan: bool) -> list[str]:
     """The scorer's metric names as written out before the registry existed (and the code
-    consistency metric and the training columns, named by their key, added after it)."""
+    consistency metric, the training columns, named by their key, and InfoGAN's stroke
+    correlations, added after it)."""
     label = f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else str(count)
     names = []
     for short in extractors:
@@ -42,7 +43,9 @@ def names_before_the_registry(extractors: list[str], count: int, infogan: bool) 
                 names.append(f"code_accuracy_{short}_{label}")
                 names.append(f"code_consistency_{short}_{label}")
     training = [*(["code_r2"] if infogan else []), "d_overfit", "d_balance", "overfit_pattern"]
-    return [*names, f"checkerboard_pixel_{label}", *training]
+    strokes = [f"{m}_r_c{k}_pixel_{label}" for m in ("slant", "thickness") for k in (1, 2)]
+    pixel = [f"checkerboard_pixel_{label}", *(strokes if infogan else [])]
+    return [*names, *pixel, *training]
 
 
 def test_column_names_are_the_published_contract():
@@ -113,6 +116,10 @@ def test_every_entry_is_fully_described():
         "code_r2",
         "code_consistency",
         "checkerboard",
+        "slant_r_c1",
+        "slant_r_c2",
+        "thickness_r_c1",
+        "thickness_r_c2",
         "d_overfit",
         "d_balance",
         "overfit_pattern",
@@ -121,6 +128,23 @@ def test_every_entry_is_fully_described():
         assert entry.title and entry.unit and entry.meaning and entry.sesoi_why, entry.key
         assert entry.sesoi > 0 and entry.extractors, entry.key
         assert entry.family in ("quality", "coverage", "artifacts", "codes", "dynamics")
+
+
+def test_stroke_columns_cover_every_continuous_code_and_measure():
+    from gan_bench.score.strokes import MEASURES
+    from gan_bench.train.models import INFOGAN_CONTINUOUS
+
+    assert registry.STROKE_CODES == INFOGAN_CONTINUOUS
+    assert list(registry.STROKE_MEASURES) == list(MEASURES)
+    found = column("slant_r_c1", "pixel", 2000)
+    assert (found.name, found.direction, found.metric.family) == (
+        "slant_r_c1_pixel_2k",
+        "higher",
+        "codes",
+    )
+    assert registry.stroke_key("thickness", 2) == "thickness_r_c2"
+    plain = [c.name for c in registry.planned_columns(["cnn"], 64, codes=False)]
+    assert not [name for name in plain if "_r_c" in name]  # InfoGAN runs only
 
 
 def test_training_columns_are_named_by_their_key_and_resolve_from_json():

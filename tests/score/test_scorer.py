@@ -278,6 +278,21 @@ def test_infogan_run_reports_code_accuracy_and_consistency(tmp_path):
     assert list(diverged["metrics"]) == list(scores["metrics"])
 
 
+def test_a_tiny_infogan_run_gets_its_stroke_correlations_in_scores_json(
+    infogan_run, digits_data, tmp_path
+):
+    run = Path(shutil.copytree(infogan_run, tmp_path / "run"))
+    assert RunFolder(run).traversals.is_file()
+    score_run(run, samples=90, dataset=digits_data)
+    scores = read_json(RunFolder(run).scores)  # as written
+    strokes = [f"{m}_r_c{k}_pixel_90" for m in ("slant", "thickness") for k in (1, 2)]
+    for name in strokes:
+        assert 0.0 <= scores["metrics"][name] <= 1.0, name
+        info = scores["metric_info"][name]
+        assert info["extractor"] == "pixel" and info["samples"] == 90
+        assert registry.resolve(name, info).metric.family == "codes"
+
+
 def test_a_metric_without_a_registry_entry_is_refused(run_dir, monkeypatch):
     real = scoring._domain_scores
 
