@@ -293,31 +293,14 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     import torch
 
     from gan_bench.files import write_json
-    from gan_bench.score.scorer import ScoringError, extractors_on_disk
+    from gan_bench.score.scorer import evaluator_record
     from gan_bench.study.study_file import load_study
 
     study = load_study(args.study)
     torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
-    extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
-    record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
-    if "cnn" in extractors:
-        from gan_bench.score.classifier import load_or_train_classifier
-
-        classifier = load_or_train_classifier(study.dataset)
-        record["classifier"] = classifier.summary()
-        if classifier.accuracy < classifier.min_accuracy:
-            raise ScoringError(
-                f"{args.study}: dataset: the domain classifier reaches held-out accuracy "
-                f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
-                "makes its features meaningful; scoring would refuse"
-            )
-    if "inception" in extractors:  # fetched once here (where allowed), or fail before training
-        from gan_bench.score.extractors import inception_weights
-
-        download = study.eval["extractor"] == "inception"
-        record["inception_weights"] = str(inception_weights(download=download))
+    record = evaluator_record(study)
     write_json(Path(args.out), record)
-    print(f"{args.out}: extractors {', '.join(extractors)}")
+    print(f"{args.out}: extractors {', '.join(record['extractors'])}")
     return EXIT_OK
 
 

@@ -33,7 +33,7 @@ from gan_bench.score.extractors import (
 )
 from gan_bench.score.planning import EXTRACTORS, ScoringError
 from gan_bench.score.weights import local_inception_weights
-from gan_bench.study.study_file import min_samples
+from gan_bench.study.study_file import Study, min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
 from gan_bench.train.recovery import missing_log_steps
@@ -227,6 +227,28 @@ def prepare_extractors(
     if inception_file is not None:
         extractors.append((inception_extractor(inception_file), None))
     return extractors
+
+
+def evaluator_record(study: Study) -> dict[str, Any]:
+    """The evaluator job (`gan-bench evaluator`, once per study before any run trains): the
+    domain classifier trained (cached) and checked, Inception's weights found or (for
+    `extractor: inception`) fetched; evaluator.json's content. ScoringError when scoring
+    would refuse, so that no run trains for nothing."""
+    extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
+    record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
+    if "cnn" in extractors:
+        classifier = load_or_train_classifier(study.dataset)
+        record["classifier"] = classifier.summary()
+        if classifier.accuracy < classifier.min_accuracy:
+            raise ScoringError(
+                f"{study.path}: dataset: the domain classifier reaches held-out accuracy "
+                f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
+                "makes its features meaningful; scoring would refuse"
+            )
+    if "inception" in extractors:  # fetched once here (where allowed), or fail before training
+        download = study.eval["extractor"] == "inception"
+        record["inception_weights"] = str(inception_weights(download=download))
+    return record
 
 
 def measure(
