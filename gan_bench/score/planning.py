@@ -42,12 +42,24 @@ def _no_labels(spec: dict[str, Any]) -> str:
     return f"dataset {spec['name']!r} has no labels (give dataset.labels, an IDX label file)"
 
 
+def _inception(found: str | bool | None) -> str | None:
+    """The planned name of what an `inception_on_disk()` answered: its name (`inception`, or
+    registry.INCEPTION_POOL for weights without the classifier head), `inception` for True
+    (weights with the head), None for none."""
+    if isinstance(found, str):
+        return found
+    return "inception" if found else None
+
+
 def plan_extractors(
-    choice: str, spec: dict[str, Any], inception_on_disk: Callable[[], bool]
+    choice: str, spec: dict[str, Any], inception_on_disk: Callable[[], str | bool | None]
 ) -> list[str]:
     """Short names of the extractors to use: domain = the domain CNN (labelled data only),
     inception = Inception; auto = the domain CNN for labelled data, plus Inception when
-    `inception_on_disk()` (auto never downloads). ScoringError naming the key otherwise."""
+    `inception_on_disk()` (auto never downloads). Inception is planned as what is on disk
+    says (weights without the classifier head: registry.INCEPTION_POOL, no IS); an explicit
+    `inception` with nothing on disk is the download's, with its head. ScoringError naming
+    the key otherwise."""
     if choice not in EXTRACTORS:
         raise ScoringError(
             f"--extractor: unknown extractor {choice!r} (known: {', '.join(EXTRACTORS)})"
@@ -60,8 +72,9 @@ def plan_extractors(
             )
         return ["cnn"]
     if choice == "inception":
-        return ["inception"]
-    planned = (["cnn"] if has_labels(spec) else []) + (["inception"] if inception_on_disk() else [])
+        return [_inception(inception_on_disk()) or "inception"]
+    inception = _inception(inception_on_disk())
+    planned = (["cnn"] if has_labels(spec) else []) + ([inception] if inception else [])
     if not planned:
         raise ScoringError(
             f"eval.extractor: 'auto' scores with the domain classifier where the dataset has "

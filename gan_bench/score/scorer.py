@@ -32,8 +32,8 @@ from gan_bench.score.extractors import (
     inception_weights,
 )
 from gan_bench.score.planning import EXTRACTORS, ScoringError
-from gan_bench.score.weights import local_inception_weights
-from gan_bench.study.study_file import min_samples
+from gan_bench.score.weights import inception_on_disk
+from gan_bench.study.study_file import Study, min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
 from gan_bench.train.recovery import missing_log_steps
@@ -79,17 +79,18 @@ def read_run(paths: RunFolder) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def extractors_on_disk(choice: str, spec: dict[str, Any], strict: bool = True) -> list[str]:
     """planning.plan_extractors with Inception looked for on disk (never on the network);
-    `strict=False`: a wrong $GAN_BENCH_INCEPTION_WEIGHTS reads as no weights."""
+    `strict=False`: a wrong $GAN_BENCH_INCEPTION_WEIGHTS or metadata file reads as no
+    weights."""
 
-    def inception_on_disk() -> bool:
+    def on_disk() -> str | None:
         try:
-            return local_inception_weights() is not None
+            return inception_on_disk()
         except ScoringError:
             if strict:
                 raise
-            return False
+            return None
 
-    return planning.plan_extractors(choice, spec, inception_on_disk)
+    return planning.plan_extractors(choice, spec, on_disk)
 
 
 def metric_names(extractors: list[str], count: int, infogan: bool) -> list[str]:
@@ -216,17 +217,42 @@ def prepare_extractors(
     Inception is resolved first: it fails fast, while the classifier may have to train.
     Only an explicit `inception` may download its weights; `auto` uses local files only.
     """
-    inception_file = None
-    if "inception" in shorts:
-        inception_file = inception_weights(download=choice == "inception")
+    inception = next((s for s in shorts if registry.measured_as(s) == "inception"), None)
+    if inception is not None:
+        head = registry.has_head(inception)
+        inception_file = inception_weights(download=choice == "inception", head=head)
     extractors: list[tuple[Extractor, Classifier | None]] = []
     if "cnn" in shorts:
         classifier = load_or_train_classifier(spec, dataset)
         classifier.check()
         extractors.append((domain_extractor(classifier), classifier))
-    if inception_file is not None:
-        extractors.append((inception_extractor(inception_file), None))
+    if inception is not None:
+        extractors.append((inception_extractor(inception_file, head), None))
     return extractors
+
+
+def evaluator_record(study: Study) -> dict[str, Any]:
+    """The evaluator job (`gan-bench evaluator`, once per study before any run trains): the
+    domain classifier trained (cached) and checked, Inception's weights found or (for
+    `extractor: inception`) fetched and checked as planned; evaluator.json's content.
+    ScoringError when scoring would refuse, so that no run trains for nothing."""
+    extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
+    record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
+    if "cnn" in extractors:
+        classifier = load_or_train_classifier(study.dataset)
+        record["classifier"] = classifier.summary()
+        if classifier.accuracy < classifier.min_accuracy:
+            raise ScoringError(
+                f"{study.path}: dataset: the domain classifier reaches held-out accuracy "
+                f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
+                "makes its features meaningful; scoring would refuse"
+            )
+    inception = next((s for s in extractors if registry.measured_as(s) == "inception"), None)
+    if inception is not None:  # fetched once here (where allowed), or fail before training
+        download = study.eval["extractor"] == "inception"
+        found = inception_weights(download=download, head=registry.has_head(inception))
+        record["inception_weights"] = str(found)
+    return record
 
 
 def measure(

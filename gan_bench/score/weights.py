@@ -6,16 +6,24 @@ places: $GAN_BENCH_INCEPTION_WEIGHTS, else torch hub's checkpoints folder, spelt
 `torch.hub.get_dir()` spells it ($TORCH_HOME/hub, else $XDG_CACHE_HOME/torch/hub, else
 ~/.cache/torch/hub; tests/score/test_weights.py holds the two to each other, and the URL to
 torch-fidelity's).
+
+A weights file may have a metadata file beside it (`<weights>.json`, written by `gan-bench
+inception-weights`, gan_bench/score/fid_helper.py): read here, without torch, it says
+whether the network has its 1008-way classifier head. Without the head the weights plan
+registry.INCEPTION_POOL (FID, KID, precision and recall, no IS); the scorer then checks the
+tensors agree (gan_bench/score/extractors.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import urllib.request
 from pathlib import Path
 
 from gan_bench.score.planning import INCEPTION_ENV, ScoringError
+from gan_bench.score.registry import INCEPTION_POOL
 
 # torch-fidelity's URL_INCEPTION_V3 (importing torch-fidelity imports torch)
 INCEPTION_URL = (
@@ -23,6 +31,8 @@ INCEPTION_URL = (
     "weights-inception-2015-12-05-6726825d.pth"
 )
 PROBE_TIMEOUT_S = 10  # a resolver or network that drops packets counts as no answer
+METADATA_SUFFIX = ".json"  # <weights>.json: what gan-bench wrote about a weights file
+MAX_METADATA_BYTES = 65536  # a few hundred bytes are written; anything this big is not ours
 
 
 def hub_dir() -> Path:
@@ -64,16 +74,71 @@ def local_inception_weights() -> Path | None:
     return cached if cached.is_file() else None
 
 
-def weights_on_disk() -> bool:
-    """Whether Inception's weights are on disk, for the plan-time checks: a wrong
-    $GAN_BENCH_INCEPTION_WEIGHTS is refused under eval.extractor, as scoring would."""
+def metadata_file(weights: Path) -> Path:
+    """Where gan-bench keeps what it knows about a weights file: `<weights>.json`."""
+    return weights.with_name(weights.name + METADATA_SUFFIX)
+
+
+def _metadata_problem(content: object, weights: Path) -> str | None:
+    if not isinstance(content, dict) or not isinstance(content.get("head"), bool):
+        return "expected a JSON object with head: true or false"
+    size = content.get("bytes")
+    if isinstance(size, bool) or not isinstance(size, int):
+        return "expected bytes: the weights file's size"
+    if size != weights.stat().st_size:
+        return (
+            f"describes a file of {size} bytes, and {weights} has {weights.stat().st_size}: "
+            "it belongs to another weights file"
+        )
+    return None
+
+
+def planned_inception(weights: Path) -> str:
+    """The extractor a weights file plans: INCEPTION_POOL when its metadata file says the
+    network has no classifier head, else `inception`. ScoringError naming the metadata file
+    when it cannot be read or describes another file (by its size)."""
+    meta = metadata_file(weights)
+    if not meta.is_file():
+        return "inception"
     try:
-        return local_inception_weights() is not None
+        if meta.stat().st_size > MAX_METADATA_BYTES:
+            problem: str | None = f"over {MAX_METADATA_BYTES} bytes"
+        else:
+            content = json.loads(meta.read_text(encoding="utf-8"))
+            problem = _metadata_problem(content, weights)
+    except (OSError, ValueError) as error:
+        problem = f"unreadable ({error})"
+    if problem is not None:
+        raise ScoringError(
+            f"{meta}: {problem}; it says whether {weights.name} has Inception's classifier "
+            "head: write both again with `gan-bench inception-weights`, or remove it"
+        )
+    return "inception" if content["head"] else INCEPTION_POOL
+
+
+def inception_on_disk() -> str | None:
+    """The extractor the Inception weights on disk plan (`inception`, or INCEPTION_POOL for
+    weights without the classifier head), None when there are none; never touches the
+    network. ScoringError for a wrong $GAN_BENCH_INCEPTION_WEIGHTS or a bad metadata file."""
+    path = local_inception_weights()
+    return None if path is None else planned_inception(path)
+
+
+def weights_on_disk() -> str | None:
+    """inception_on_disk for the plan-time checks (truthy when weights are on disk): a wrong
+    $GAN_BENCH_INCEPTION_WEIGHTS or metadata file is refused under eval.extractor, as
+    scoring would refuse it."""
+    try:
+        path = local_inception_weights()
     except ScoringError as error:
         raise ScoringError(
             f"eval.extractor: Inception's weights are looked for where {error}; "
             f"point {INCEPTION_ENV} at the weights file, or unset it"
         ) from None
+    try:
+        return None if path is None else planned_inception(path)
+    except ScoringError as error:
+        raise ScoringError(f"eval.extractor: {error}") from None
 
 
 def download_problem(timeout: float = PROBE_TIMEOUT_S) -> str | None:

@@ -49,6 +49,28 @@ def test_auto_counts_inception_only_when_its_weights_are_on_disk(tmp_path, monke
         study_columns(auto)
 
 
+def test_weights_without_the_classifier_head_plan_no_inception_score(tmp_path, monkeypatch):
+    """Converted by `gan-bench inception-weights`: their metadata file says no head, so the
+    study's columns have Inception's FID, KID and precision-recall and no IS, and an
+    analysis.primary of Inception's IS is refused before anything trains."""
+    on_disk = tmp_path / "inception.pth"
+    on_disk.write_bytes(b"x")
+    weights.metadata_file(on_disk).write_text('{"head": false, "bytes": 1}')
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
+    for extractor in ("auto", "inception"):
+        study = _study(eval={"num_samples": 64, "extractor": extractor})
+        names = [c.name for c in study_columns(study)]
+        assert "fid_inception_64" in names and "kid_inception_64" in names
+        assert "is_inception_64" not in names
+        assert ("is_cnn_64" in names) == (extractor == "auto")
+    study = _study(eval={"num_samples": 64, "extractor": "inception"}, analysis={"primary": "is"})
+    with pytest.raises(PrimaryError, match=r"analysis.primary: 'is' is no metric column"):
+        check_study(study, download_check=True)  # weights on disk: no network asked
+    weights.metadata_file(on_disk).write_text('{"head": false, "bytes": 2}')
+    with pytest.raises(StudyError, match=r"my.yaml: eval.extractor: .*it belongs to another"):
+        study_columns(study)
+
+
 @pytest.mark.parametrize(
     ("analysis", "error", "message"),
     [

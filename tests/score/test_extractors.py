@@ -1,5 +1,6 @@
 """The torch-fidelity adapter: the domain classifier registered as a feature extractor, and
-Inception's weights: downloaded only when asked, refused when they would run code."""
+Inception's weights: downloaded only when asked, refused when they would run code or when
+their classifier head is not as planned (weights without it score no IS)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,39 @@ def test_weights_that_would_run_code_are_refused_before_torch_fidelity_loads_the
     plain.write_bytes(b"x")
     with pytest.raises(ScoringError, match=r"plain.pth: unreadable \("):
         extractors.inception_weights(download=False)
+
+
+def test_a_head_not_as_planned_is_refused_naming_the_file(tmp_path, monkeypatch):
+    """Weights without the head (fc NaN, as `gan-bench inception-weights` writes them) are
+    taken only where their metadata file planned no IS; and the other way round."""
+    headless = tmp_path / "inception.pth"
+    torch.save({"fc.weight": torch.full((2, 2), float("nan"))}, headless)
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(headless))
+    assert extractors.inception_weights(download=False, head=False) == headless
+    lost = r"inception.pth: .* without their 1008-way classifier head .*pth.json is missing"
+    with pytest.raises(ScoringError, match=lost):
+        extractors.inception_weights(download=False)
+    weights.metadata_file(headless).write_text('{"head": true, "bytes": 1}')
+    with pytest.raises(ScoringError, match=r"json: describes a file of 1 bytes, .*another"):
+        extractors.inception_weights(download=False)  # the metadata file speaks of another
+    weights.metadata_file(headless).unlink()
+    torch.save({"fc.weight": torch.zeros(2, 2)}, headless)
+    with pytest.raises(ScoringError, match=r"inception.pth.json: says inception.pth has no"):
+        extractors.inception_weights(download=False, head=False)
+    torch.save([torch.zeros(2)], headless)
+    with pytest.raises(ScoringError, match=r"inception.pth: not a state dict"):
+        extractors.inception_weights(download=False)
+
+
+def test_inception_without_its_head_offers_no_is(tmp_path):
+    pool = extractors.inception_extractor(tmp_path / "w.pth", head=False)
+    full = extractors.inception_extractor(tmp_path / "w.pth")
+    assert (pool.short, full.short) == ("inception", "inception")  # its columns: Inception's
+    assert full.measures == ("fid", "is", "kid", "precision", "recall")
+    assert pool.measures == ("fid", "kid", "precision", "recall") and "isc" not in pool.layers
+    assert pool.fidelity_name != full.fidelity_name  # its real features are cached apart
+    assert FEATURE_EXTRACTORS_REGISTRY[pool.fidelity_name] is extractors.HeadlessInceptionV3
+    provided = extractors.HeadlessInceptionV3.get_provided_features_list()
+    assert "2048" in provided and not {"logits", "logits_unbiased"} & set(provided)
+    with pytest.raises(ScoringError, match="no Inception score"):
+        extractors.HeadlessInceptionV3.get_default_feature_layer_for_metric("isc")

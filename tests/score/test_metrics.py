@@ -3,6 +3,8 @@ independent Fréchet distance, IS / mode coverage / checkerboard / code accuracy
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -115,6 +117,13 @@ def test_all_metrics_with_few_samples(digits_data, digits_classifier):
         metrics.fidelity_metrics(
             heldout[:3], heldout, domain_extractor(digits_classifier), None, cache_root()
         )
+    # an extractor measures what it says (Inception without its head: no IS, no layer for it)
+    headless = replace(domain_extractor(digits_classifier), measures=("fid", "kid"))
+    headless = replace(headless, layers={k: v for k, v in headless.layers.items() if k != "isc"})
+    found, spread = metrics.fidelity_metrics(
+        heldout[:50], heldout[50:120], headless, None, cache_root()
+    )
+    assert set(found) == {"fid", "kid"} and set(spread) == {"kid"}
 
 
 def test_real_statistics_are_cached_by_torch_fidelity(digits_data, digits_classifier):

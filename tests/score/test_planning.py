@@ -1,6 +1,7 @@
 """One extractor rule for scoring and for the plan-time checks: the domain classifier needs
 labels (a folder has them in torchvision's ImageFolder layout), auto adds Inception only
-when it is on disk, and a refusal names the key."""
+when it is on disk, Inception is planned as the weights on disk say (with or without the
+classifier head), and a refusal names the key."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import write_image_folder
 
 from gan_bench.score.planning import ScoringError, has_labels, plan_extractors
+from gan_bench.score.registry import INCEPTION_POOL
 
 IDX_BARE = {"name": "idx", "images": "img"}
 IDX_LABELLED = IDX_BARE | {"labels": "lab"}
@@ -53,7 +55,7 @@ def test_domain_without_labels_is_refused_naming_eval_extractor(flat):
 def test_each_choice_plans_its_extractors(flat, classes):
     assert plan_extractors("domain", IDX_LABELLED, _never) == ["cnn"]
     assert plan_extractors("domain", classes, _never) == ["cnn"]
-    assert plan_extractors("inception", flat, _never) == ["inception"]
+    assert plan_extractors("inception", flat, lambda: None) == ["inception"]  # downloaded
     assert plan_extractors("auto", DIGITS, lambda: False) == ["cnn"]
     assert plan_extractors("auto", DIGITS, lambda: True) == ["cnn", "inception"]
     assert plan_extractors("auto", flat, lambda: True) == ["inception"]
@@ -62,6 +64,16 @@ def test_each_choice_plans_its_extractors(flat, classes):
         plan_extractors("auto", flat, lambda: False)
     with pytest.raises(ScoringError, match="^--extractor: unknown extractor 'vgg'"):
         plan_extractors("vgg", DIGITS, _never)
+
+
+def test_inception_is_planned_as_the_weights_on_disk_say(flat):
+    """Weights without the classifier head (registry.INCEPTION_POOL: no IS) whether chosen
+    explicitly or by auto; an explicit `inception` with nothing on disk is the download's."""
+    pool = lambda: INCEPTION_POOL  # noqa: E731
+    assert plan_extractors("inception", flat, pool) == [INCEPTION_POOL]
+    assert plan_extractors("auto", DIGITS, pool) == ["cnn", INCEPTION_POOL]
+    assert plan_extractors("auto", flat, lambda: "inception") == ["inception"]
+    assert plan_extractors("domain", DIGITS, _never) == ["cnn"]  # domain never looks
 
 
 def test_planning_is_torch_free():

@@ -198,3 +198,18 @@ def test_a_scored_smoke_run_resolves_every_column_end_to_end(smoke_run, tmp_path
     columns = read_metric_columns(tmp_path / "summary.csv")
     assert [c.name for c in columns] == metric_columns
     assert all(c.metric is METRICS[c.metric.key] for c in columns)
+
+
+def test_inception_without_its_head_plans_its_columns_less_is():
+    """registry.INCEPTION_POOL: columns named as Inception's (same network), no IS."""
+    pool = [c.name for c in registry.planned_columns([registry.INCEPTION_POOL], 2000, True)]
+    full = [c.name for c in registry.planned_columns(["inception"], 2000, True)]
+    assert [n for n in full if n != "is_inception_2k"] == pool
+    assert "is_inception_2k" in full and "fid_inception_2k" in pool
+    assert registry.measured_as(registry.INCEPTION_POOL) == "inception"
+    assert registry.measured_as("cnn") == "cnn" and registry.has_head("inception")
+    assert not registry.has_head(registry.INCEPTION_POOL)
+    both = [c.name for c in registry.planned_columns(["cnn", registry.INCEPTION_POOL], 64, False)]
+    assert "is_cnn_64" in both and "modes_hit_cnn_64" in both and "is_inception_64" not in both
+    heads = {key for key, entry in METRICS.items() if entry.needs_head}
+    assert heads == {"is", "modes_hit", "mode_kl", "code_accuracy", "code_consistency"}

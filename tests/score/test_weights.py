@@ -1,8 +1,10 @@
-"""Inception's weights found without torch where torch and torch-fidelity look for them, and
-the plan-time question for `inception`: on disk, or a download that can start."""
+"""Inception's weights found without torch where torch and torch-fidelity look for them, what
+their metadata file says of their classifier head, and the plan-time question for
+`inception`: on disk, or a download that can start."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -12,6 +14,7 @@ import pytest
 
 from gan_bench.score import weights
 from gan_bench.score.planning import ScoringError
+from gan_bench.score.registry import INCEPTION_POOL
 
 
 def test_the_url_is_torch_fidelitys():
@@ -113,6 +116,47 @@ def test_inception_at_plan_time_needs_weights_on_disk_or_a_download(tmp_path, mo
     monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
     monkeypatch.setattr(weights, "download_problem", lambda: pytest.fail("asked the network"))
     weights.check_inception_obtainable()
+
+
+def test_the_metadata_file_says_whether_the_head_is_there(tmp_path, monkeypatch):
+    on_disk = tmp_path / "inception.pth"
+    on_disk.write_bytes(b"12345")
+    assert weights.planned_inception(on_disk) == "inception"  # no metadata: torch-fidelity's
+    meta = weights.metadata_file(on_disk)
+    assert meta == tmp_path / "inception.pth.json"
+    meta.write_text(json.dumps({"head": False, "bytes": 5, "source": "anything"}))
+    assert weights.planned_inception(on_disk) == INCEPTION_POOL
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
+    assert weights.inception_on_disk() == weights.weights_on_disk() == INCEPTION_POOL
+    meta.write_text(json.dumps({"head": True, "bytes": 5}))
+    assert weights.planned_inception(on_disk) == "inception"
+    monkeypatch.delenv(weights.INCEPTION_ENV)
+    assert weights.inception_on_disk() is None and weights.weights_on_disk() is None
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ({"head": False, "bytes": 4}, "describes a file of 4 bytes, and .* has 5: it belongs to"),
+        ({"head": "no", "bytes": 5}, "expected a JSON object with head: true or false"),
+        ({"head": False}, "expected bytes: the weights file's size"),
+        ([1], "expected a JSON object"),
+        ("{not json", r"unreadable \("),
+        (" " * 70000, "over 65536 bytes"),
+    ],
+)
+def test_a_metadata_file_that_does_not_fit_is_refused_naming_it(
+    content, problem, tmp_path, monkeypatch
+):
+    on_disk = tmp_path / "inception.pth"
+    on_disk.write_bytes(b"12345")
+    meta = weights.metadata_file(on_disk)
+    meta.write_text(content if isinstance(content, str) else json.dumps(content))
+    with pytest.raises(ScoringError, match=rf"^{meta}: {problem}.*inception-weights"):
+        weights.planned_inception(on_disk)
+    monkeypatch.setenv(weights.INCEPTION_ENV, str(on_disk))
+    with pytest.raises(ScoringError, match=rf"^eval.extractor: {meta}: "):  # at plan time
+        weights.weights_on_disk()
 
 
 def test_weights_is_torch_free():
