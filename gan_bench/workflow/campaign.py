@@ -136,7 +136,8 @@ def campaign_assumptions(estimates: dict[str, Estimate], cores: int) -> list[str
         "dearest first) on an otherwise idle machine",
         f"timed on {cpu_model()} (CPU time); other cells scaled by their convolution MACs,",
         f"+ up to {overhead:.0f} s per run for start-up and scoring,",
-        f"+ {STUDY_OVERHEAD_S:.0f} s per member for its evaluator, aggregate, analyse and report",
+        f"+ {STUDY_OVERHEAD_S:.0f} s per member with runs to train (its evaluator, aggregate,"
+        " analyse and report)",
     ]
 
 

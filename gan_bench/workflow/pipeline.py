@@ -91,6 +91,8 @@ def pipeline_of(config: dict[str, Any]) -> Pipeline:
     max_runs = int(config.get("max_runs", DEFAULT_MAX_RUNS))
     if study is not None and campaign is not None:
         raise BadInput("config: give a study or a campaign, not both")
+    if campaign is not None and config.get("seeds") is not None:
+        raise BadInput("config: seeds: only for a study (a round of --until-decided)")
     if campaign is not None:
         pipeline = _campaign_pipeline(str(campaign), max_runs)
     else:

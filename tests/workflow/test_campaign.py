@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,19 @@ def test_cells_and_member_text_describe_each_member(tmp_path, monkeypatch):
     assert "results/tc/inverted/" in text
     spec, _ = checked_campaign(str(path))
     assert member_text(spec.members["digits"]) == "digits 16x16, 12 steps"
+
+
+def test_a_dry_run_prints_the_campaigns_plan_then_snakemakes_and_writes_nothing(tmp_path):
+    path = write_campaign(tmp_path, [0, 1])
+    command = [sys.executable, "-m", "gan_bench", "run", str(path), "-n", "--cores", "2"]
+    done = subprocess.run(command, cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "gan-bench: campaign tc: 2 members, 8 runs; 0 done already, 8 to train"
+    assert lines[1].startswith("gan-bench:   member digits (digits 16x16, 12 steps): 2 cells")
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", done.stdout, flags=re.MULTILINE))
+    assert jobs["train"] == "8" and jobs["transfer"] == "1"
+    assert not (tmp_path / "results").exists()
 
 
 def _env() -> dict[str, str]:

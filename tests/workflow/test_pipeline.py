@@ -67,6 +67,8 @@ def test_a_campaign_is_a_study_folder_per_member_then_its_transfer_table(tmp_pat
 def test_a_config_names_a_study_or_a_campaign_not_both(tmp_path):
     with pytest.raises(BadInput, match="not both"):
         pipeline_of({"study": "a.yaml", "campaign": "b.yaml"})
+    with pytest.raises(BadInput, match="seeds: only for a study"):
+        pipeline_of({"campaign": "b.yaml", "seeds": [0, 1]})
 
 
 def test_a_members_folder_made_with_other_settings_is_refused(tmp_path, monkeypatch):
