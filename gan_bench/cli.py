@@ -1,8 +1,7 @@
-"""`gan-bench` command line (also `python -m gan_bench`).
-
-Exit codes (contract): 0 ok, 2 bad input (the message names the key or file), 1 other
-failure, 130 interrupted, 141 stdout closed by its reader (`| head`; quietly, as SIGPIPE).
-Every input is validated before any training starts or any file is written.
+"""`gan-bench` command line (also `python -m gan_bench`). Exit codes (contract): 0 ok, 2 bad
+input (the message names the key or file), 1 other failure, 130 interrupted, 141 stdout
+closed by its reader (`| head`; quietly, as SIGPIPE). Every input is validated before any
+training starts or any file is written.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from gan_bench.errors import BadInput
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_BROKEN_PIPE = 0, 1, 2, 141  # 141: 128 + SIGPIPE
 # Commands whose positional `study` is a file or a built-in name (gan_bench/study/builtin.py).
-STUDY_COMMANDS = ("cells", "train", "evaluator", "aggregate", "run")
-STUDY_HELP = "a study file, or the name of a built-in study (see `gan-bench studies`)"
+STUDY_COMMANDS = ("cells", "train", "evaluator", "aggregate", "run", "transfer")
+STUDY_HELP = "a study or campaign file, or a built-in one's name (see `gan-bench studies`)"
+MEMBER_HELP = "STUDY is a campaign file: the member whose study to use"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,12 +72,15 @@ def _add_starting_commands(commands: Any) -> None:
         "--idx", nargs=2, metavar=("IMAGES", "LABELS"), help="IDX image and label files"
     )
     init.add_argument("--name", help="the study's name (default: from FILE)")
+    transfer = commands.add_parser("transfer", help="a campaign's claims across its members")
+    transfer.add_argument("study", metavar="campaign", help=STUDY_HELP)
 
 
 def _add_train(commands: Any) -> None:
     """`gan-bench train`: one cell x seed, as the Snakefile's train rule runs it."""
     train = commands.add_parser("train", help="train one cell x seed into a run folder")
     train.add_argument("study", help=STUDY_HELP)
+    train.add_argument("--member", help=MEMBER_HELP)
     train.add_argument("--cell", required=True, help="cell id (see `gan-bench cells`)")
     train.add_argument("--seed", required=True, type=_seed)
     train.add_argument("--out", required=True, help="run folder")
@@ -155,10 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluator", help="build (or check) the study's domain classifier once, before scoring"
     )
     evaluator.add_argument("study", help=STUDY_HELP)
+    evaluator.add_argument("--member", help=MEMBER_HELP)
     evaluator.add_argument("--out", required=True, help="where to record it (JSON)")
     evaluator.add_argument("--threads", type=_positive, default=1, help="CPU threads (default 1)")
     aggregate = commands.add_parser("aggregate", help="write summary.csv, study.yaml, design.json")
     aggregate.add_argument("study", help=STUDY_HELP)
+    aggregate.add_argument("--member", help=MEMBER_HELP)
     aggregate.add_argument(
         "--seeds",
         type=_seed_list,
@@ -182,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_studies(args: argparse.Namespace) -> int:
     from gan_bench.study.builtin import studies_table
+    from gan_bench.study.campaign_file import campaign_rows
 
-    print(studies_table())
+    print(studies_table(campaign_rows()))
     return EXIT_OK
 
 
@@ -195,39 +201,30 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
-    from gan_bench.analysis.preflight import checked_plan
-    from gan_bench.study.design import cells, cells_text, varied_tricks
+    from gan_bench.workflow.campaign import cells_listing
 
-    # every check `gan-bench run` makes before it starts
-    study = checked_plan(args.study, download_check=True).study
-    varied = varied_tricks(study)
-    rows = [{"id": cell.id} | {n: cell.tricks[n] for n in varied} for cell in cells(study)]
-    print(cells_text(rows, args.format))
+    print(cells_listing(args.study, args.format))  # after every check `gan-bench run` makes
     return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from gan_bench.study.campaign_file import study_argument
     from gan_bench.study.design import find_cell
-    from gan_bench.study.study_file import load_study, run_config
+    from gan_bench.study.study_file import run_config
     from gan_bench.train.data import load_dataset
     from gan_bench.train.runner import resolve_device, train_run
 
-    study = load_study(args.study)
+    study, _ = study_argument(args.study, args.member)
     cell = find_cell(study, args.cell)
     config = run_config(study, cell.id, cell.tricks, args.seed)
-    overrides = {
-        "steps": args.steps,
-        "precision": args.precision,
-        "channels_last": args.channels_last,
-    }
+    overrides = {"steps": args.steps, "precision": args.precision}
+    overrides["channels_last"] = args.channels_last
     config["train"] |= {key: value for key, value in overrides.items() if value is not None}
     try:
         device = resolve_device(args.device)
     except ValueError as error:
         raise BadInput(str(error)) from None
-    dataset = load_dataset(
-        config["dataset"]
-    )  # before the run folder exists: bad data writes nothing
+    dataset = load_dataset(config["dataset"])  # before the run folder: bad data writes nothing
     progress = False if args.no_progress else None
     result = train_run(config, args.out, device, args.threads, progress, dataset=dataset)
     where = f" at step {result['step']}" if result["status"] == "diverged" else ""
@@ -247,20 +244,12 @@ def _print_scores(run_dir: str, scores: dict[str, Any]) -> None:
 def cmd_aggregate(args: argparse.Namespace) -> int:
     """summary.csv from the run folders, and the study that travels with it: study.yaml
     (resolved) and design.json (typed levels), which the report reads."""
-    from gan_bench.analysis.summary import collect_runs, write_summary
-    from gan_bench.study.design import varied_tricks
-    from gan_bench.study.plan import plan
-    from gan_bench.study.record import write_study_record
+    from gan_bench.analysis.summary import aggregate_study
+    from gan_bench.study.campaign_file import study_argument
+    from gan_bench.study.plan import plan_study
 
-    study_plan = plan(args.study, seeds=args.seeds)
-    missing = [str(run.run) for run in study_plan.run_folders if not run.run.exists()]
-    if missing:
-        raise BadInput(f"{len(missing)} runs have not finished, e.g. {missing[0]}")
-    run_dirs = [run.root for run in study_plan.run_folders]
-    frame = collect_runs(run_dirs, varied_tricks(study_plan.study))
-    folder = study_plan.folder
-    write_summary(frame, folder.summary)
-    write_study_record(study_plan.study, folder)
+    study, results_root = study_argument(args.study, args.member)  # a member: its campaign's
+    frame, folder = aggregate_study(plan_study(study, results_root, seeds=args.seeds))
     print(f"{folder.summary}: {len(frame)} runs; {folder.study.name}, {folder.design.name}")
     return EXIT_OK
 
@@ -299,9 +288,9 @@ def cmd_evaluator(args: argparse.Namespace) -> int:
 
     from gan_bench.files import write_json
     from gan_bench.score.scorer import evaluator_record
-    from gan_bench.study.study_file import load_study
+    from gan_bench.study.campaign_file import study_argument
 
-    study = load_study(args.study)
+    study, _ = study_argument(args.study, args.member)
     torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
     record = evaluator_record(study)
     write_json(Path(args.out), record)
@@ -340,6 +329,16 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_transfer(args: argparse.Namespace) -> int:
+    """A campaign's last job: its members' claims across datasets (analysis/transfer_table.py)."""
+    from gan_bench.analysis.transfer_table import run_transfer, transfer_text
+    from gan_bench.study.campaign_file import load_campaign
+
+    frame, written = run_transfer(load_campaign(args.study, check_data=False))
+    print(f"{transfer_text(frame)}\n{', '.join(map(str, written))}: {len(frame)} claims")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from gan_bench.report.build import build_report
 
@@ -362,6 +361,7 @@ COMMANDS = {
     "analyse": cmd_analyse,
     "report": cmd_report,
     "run": cmd_run,
+    "transfer": cmd_transfer,
 }
 
 

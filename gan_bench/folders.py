@@ -16,8 +16,18 @@ input or output, so that every stage, and the Snakefile, can use it:
             generator.pt  discriminator.pt  samples.png  traversals.png (InfoGAN)
             run.json  scores.json  code.diff (uncommitted code changes, only then)
 
+A campaign (the same study on several datasets, gan_bench/study/campaign_file.py) keeps its
+members' study folders side by side in its own folder:
+
+    results/<campaign>/
+        campaign.yaml (the resolved campaign: each member's study complete)
+        transfer.csv  transfer.json (the claims across members, `gan-bench transfer`)
+        logs/  benchmarks/ (the campaign's own jobs)
+        <member>/ (one study folder per member, as above)
+
 Snakemake's wildcard patterns are these paths with `{cell}` and `{seed}` as the cell and
-seed: `StudyFolder(...).run("{cell}", "{seed}").run` is `.../runs/{cell}/seed-{seed}/run.json`.
+seed: `StudyFolder(...).run("{cell}", "{seed}").run` is `.../runs/{cell}/seed-{seed}/run.json`;
+`StudyFolder(Path("{folder}"))` gives every study folder's files as patterns of one wildcard.
 """
 
 from __future__ import annotations
@@ -206,3 +216,55 @@ class StudyFolder:
 
     def job_benchmark(self, job: str) -> Path:
         return self.benchmarks / f"{job}.tsv"
+
+
+@dataclass(frozen=True)
+class CampaignFolder:
+    """A campaign's results: `results/<campaign>/`, a study folder per member and the files
+    about all of them."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, campaign_name: str, results_root: str | Path = RESULTS_ROOT) -> CampaignFolder:
+        return cls(Path(results_root) / campaign_name)
+
+    def member(self, name: str) -> StudyFolder:
+        """A member's study folder: an ordinary one (analyse, report, until-decided)."""
+        return StudyFolder(self.root / name)
+
+    @property
+    def campaign(self) -> Path:
+        """The resolved campaign (each member's study complete), written by transfer."""
+        return self.root / "campaign.yaml"
+
+    @property
+    def transfer_csv(self) -> Path:
+        """One row per confirmatory claim across the members (analysis/transfer.py)."""
+        return self.root / "transfer.csv"
+
+    @property
+    def transfer_json(self) -> Path:
+        """The same table with its types, and the members it was computed from."""
+        return self.root / "transfer.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def benchmarks(self) -> Path:
+        return self.root / "benchmarks"
+
+    def job_log(self, job: str) -> Path:
+        """The log of a once-per-campaign job (transfer)."""
+        return self.logs / f"{job}.log"
+
+    def job_benchmark(self, job: str) -> Path:
+        return self.benchmarks / f"{job}.tsv"
+
+    @property
+    def entries(self) -> tuple[str, ...]:
+        """The names the campaign's own files take in its folder: no member may take one."""
+        files = (self.campaign, self.transfer_csv, self.transfer_json, self.logs, self.benchmarks)
+        return tuple(path.name for path in files)

@@ -32,6 +32,10 @@ TORCH_FREE = (
     "gan_bench.analysis.transfer",
     "gan_bench.report.build",
     "gan_bench.workflow.run",
+    "gan_bench.workflow.pipeline",  # the Snakefile's: the Snakemake process
+    "gan_bench.workflow.campaign",
+    "gan_bench.study.campaign_file",
+    "gan_bench.analysis.transfer_table",  # the transfer job
     "gan_bench.cli",
 )
 

@@ -12,6 +12,7 @@ import sys
 
 import pytest
 import torch
+import yaml
 from conftest import ABLATIONS, REPO, tiny_study, write_image_folder
 
 from gan_bench.cli import main
@@ -456,3 +457,73 @@ def test_cells_piped_into_a_closed_reader_prints_no_traceback():
     err = process.stderr.read()
     process.wait()
     assert process.returncode == 141 and err == b""
+
+
+# ----------------------------------------------------------------------------- campaigns
+
+
+def _campaign_file(tmp_path, **member) -> str:
+    """Two members of the tiny study (digits 16x16 and 32x32); `member` adds to the second."""
+    shared = {key: value for key, value in tiny_study().items() if key != "name"}
+    members = [
+        {"name": "small"},
+        {"name": "large", "dataset": {"name": "digits", "image_size": 32}},
+    ]
+    members[1] |= member
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"campaign": "tc", "study": shared, "members": members}))
+    return str(path)
+
+
+def test_studies_lists_the_built_in_campaigns_after_the_studies(capsys):
+    from gan_bench.resources import builtin_campaigns
+
+    code, out, _ = run_cli(capsys, "studies")
+    campaigns = out.split("\ncampaign ")[1].splitlines()
+    assert code == 0 and campaigns[0].split()[:3] == ["members", "runs", "description"]
+    assert [line.split()[0] for line in campaigns[1:3]] == list(builtin_campaigns())
+
+
+def test_cells_of_a_campaign_lists_its_members_and_their_cells(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "cells", _campaign_file(tmp_path))
+    assert code == 0 and out.startswith("campaign tc: 2 members, 4 runs")
+    assert "results/tc/large/" in out and "digits 32x32, 12 steps" in out and "(2 cells)" in out
+    code, out, _ = run_cli(capsys, "cells", _campaign_file(tmp_path), "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(row["member"], row["id"]) for row in rows][:2] == [
+        ("small", "g_output-tanh"),
+        ("small", "g_output-sigmoid"),
+    ]
+    assert len(rows) == 4
+
+
+def test_a_bad_campaign_exits_2_naming_the_member_and_the_key(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _campaign_file(tmp_path, train={"steps": 0})
+    for argv in (["cells", path], ["run", path, "-n"], ["transfer", path]):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2, argv
+        assert f"{path}: members[1].train.steps: 0 is less than the minimum of 1" in err, err
+        assert "(member large)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]  # nothing written
+
+
+def test_jobs_take_a_campaigns_member_by_name(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _campaign_file(tmp_path)
+    train = ["train", path, "--cell", "g_output-tanh", "--seed", "0", "--out", "r"]
+    code, _, err = run_cli(capsys, *train)
+    assert code == 2 and "name a member with --member (small, large)" in err
+    code, _, err = run_cli(capsys, *train, "--member", "medium")
+    assert code == 2 and "no such member" in err
+    code, _, err = run_cli(capsys, "aggregate", path, "--member", "large")
+    assert code == 2 and "results/tc/large/runs/" in err  # its runs: in the campaign's folder
+    code, _, err = run_cli(capsys, "aggregate", "smoke", "--member", "large")
+    assert code == 2 and "only for a campaign file" in err
+
+
+def test_run_of_a_campaign_refuses_until_decided(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "run", _campaign_file(tmp_path), "--until-decided")
+    assert code == 2 and "--until-decided: not for a campaign" in err

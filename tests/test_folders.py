@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import ABLATIONS, REPO
 
-from gan_bench.folders import StudyFolder
+from gan_bench.folders import CampaignFolder, StudyFolder
 from gan_bench.resources import SNAKEFILE
 from gan_bench.study.plan import plan
 
@@ -36,6 +36,15 @@ STUDY_FILES = {
     "runs": "runs",
     "tables": "tables",
     "figures": "figures",
+    "logs": "logs",
+    "benchmarks": "benchmarks",
+}
+
+
+CAMPAIGN_FILES = {
+    "campaign": "campaign.yaml",
+    "transfer_csv": "transfer.csv",
+    "transfer_json": "transfer.json",
     "logs": "logs",
     "benchmarks": "benchmarks",
 }
@@ -90,7 +99,8 @@ def _string_literals(path: Path) -> list[tuple[int, str]]:
 def test_no_other_module_spells_the_layout():
     """File names of the contract and the runs/<cell>/seed-<S> path appear as string
     literals only in gan_bench/folders.py (samples.png aside: also a figure's name)."""
-    names = {*RUN_FILES.values(), *STUDY_FILES.values()} - {"samples.png"}
+    names = {*RUN_FILES.values(), *STUDY_FILES.values(), *CAMPAIGN_FILES.values()}
+    names -= {"samples.png"}
     names -= {"runs", "tables", "figures", "logs", "benchmarks"}  # words, not only folders
     sources = [*sorted((REPO / "gan_bench").rglob("*.py")), SNAKEFILE]
     spelled = [
@@ -104,3 +114,14 @@ def test_no_other_module_spells_the_layout():
         or "runs/" in text
     ]
     assert spelled == []
+
+
+def test_campaign_folder_file_names_are_the_contract():
+    """results/<campaign>/: its own files, and one ordinary study folder per member."""
+    folder = CampaignFolder.of("c")
+    assert folder.root == Path("results/c")
+    assert {key: getattr(folder, key).name for key in CAMPAIGN_FILES} == CAMPAIGN_FILES
+    assert folder.member("digits") == StudyFolder(Path("results/c/digits"))
+    assert folder.job_log("transfer") == Path("results/c/logs/transfer.log")
+    assert folder.job_benchmark("transfer") == Path("results/c/benchmarks/transfer.tsv")
+    assert set(folder.entries) == set(CAMPAIGN_FILES.values())

@@ -16,3 +16,10 @@ def test_builtin_studies_are_the_packaged_yaml_files_by_name():
     studies = resources.builtin_studies()
     assert {"smoke", "quick", "default"} <= set(studies)
     assert all(path.suffix == ".yaml" and path.stem == name for name, path in studies.items())
+
+
+def test_builtin_campaigns_are_the_packaged_campaign_files_by_name():
+    assert resources.CAMPAIGN_SCHEMA.is_file() and resources.PACKAGE in resources.CAMPAIGNS.parents
+    campaigns = resources.builtin_campaigns()
+    assert {"transfer", "transfer_online"} <= set(campaigns)
+    assert all(path.parent == resources.CAMPAIGNS for path in campaigns.values())

@@ -9,7 +9,8 @@ without weights on disk is downloaded by the evaluator job; `gan-bench cells` an
 
 study/plan.py cannot make these checks (imports flow downward), so `checked_plan` is
 study.plan plus them, and `gan-bench cells`, `gan-bench run` (before Snakemake starts) and
-the Snakefile call it. Light: no torch, pandas or scipy.
+the Snakefile call it; `checked_campaign` is the same for every member of a campaign. Light:
+no torch, pandas or scipy.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from gan_bench.analysis.choices import primary_column, sesoi_settings
 from gan_bench.score.planning import ScoringError, plan_extractors
 from gan_bench.score.registry import MetricColumn, planned_columns
 from gan_bench.score.weights import check_inception_obtainable, weights_on_disk
+from gan_bench.study.campaign_file import CampaignSpec, campaign_plans, load_campaign
 from gan_bench.study.design import cells
 from gan_bench.study.plan import Plan, plan
 from gan_bench.study.study_file import Study, StudyError
@@ -58,3 +60,23 @@ def checked_plan(*args: Any, download_check: bool = False, **kwargs: Any) -> Pla
     study_plan = plan(*args, **kwargs)
     check_study(study_plan.study, download_check)
     return study_plan
+
+
+def checked_campaign(
+    path: str, max_runs: int | None = None, download_check: bool = False
+) -> tuple[CampaignSpec, dict[str, Plan]]:
+    """A campaign file (gan_bench/study/campaign_file.py) and each member's plan, every member
+    checked as checked_plan checks a study; a problem names the member. `download_check`
+    asks Inception's host once, for the first member that needs it."""
+    campaign = load_campaign(path)
+    plans = campaign_plans(campaign, max_runs=max_runs)
+    asked = False
+    for name, study_plan in plans.items():
+        study = study_plan.study
+        try:
+            check_study(study, download_check and not asked)
+        except StudyError as error:
+            problems = [(f"member {name}: {key}", why) for key, why in error.problems]
+            raise StudyError(error.source, problems) from None
+        asked |= study.eval["extractor"] == "inception"
+    return campaign, plans

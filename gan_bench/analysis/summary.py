@@ -27,6 +27,7 @@ from gan_bench.files import (
 from gan_bench.folders import RunFolder, StudyFolder
 from gan_bench.score import registry
 from gan_bench.score.registry import MetricColumn
+from gan_bench.study.plan import Plan
 from gan_bench.study.tricks import TRICKS
 
 RUN_COLUMNS = ("cell", "seed", "status", "step", "seconds", "images_per_second")
@@ -114,6 +115,24 @@ def collect_runs(run_dirs: list[Path], factors: list[str]) -> pd.DataFrame:
     infos = collect_metric_info(run_dirs)
     frame.attrs[INFO_ATTR] = {name: infos[name] for name in frame.columns if name in infos}
     return frame
+
+
+def aggregate_study(study_plan: Plan) -> tuple[pd.DataFrame, StudyFolder]:
+    """`gan-bench aggregate`: summary.csv from the plan's run folders, and the study that
+    travels with it, study.yaml (resolved) and design.json (typed levels), which the report
+    reads; BadInput while a run has not finished."""
+    from gan_bench.study.design import varied_tricks
+    from gan_bench.study.record import write_study_record
+
+    missing = [str(run.run) for run in study_plan.run_folders if not run.run.exists()]
+    if missing:
+        raise BadInput(f"{len(missing)} runs have not finished, e.g. {missing[0]}")
+    run_dirs = [run.root for run in study_plan.run_folders]
+    frame = collect_runs(run_dirs, varied_tricks(study_plan.study))
+    folder = study_plan.folder
+    write_summary(frame, folder.summary)
+    write_study_record(study_plan.study, folder)
+    return frame, folder
 
 
 def metrics_path(summary: str | Path) -> Path:

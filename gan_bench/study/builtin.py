@@ -10,24 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from gan_bench.errors import BadInput
-from gan_bench.resources import builtin_studies
+from gan_bench.resources import builtin_campaigns, builtin_studies
 
 
 class UnknownStudy(BadInput):
-    """A STUDY argument is neither a file nor a built-in study name."""
+    """A STUDY argument is neither a file nor a built-in study (or campaign) name."""
 
 
-def resolve_study(argument: str, what: str = "STUDY") -> str:
+def resolve_study(argument: str, what: str = "STUDY", campaigns: bool = True) -> str:
     """The file a STUDY argument means: the file itself when it exists, else the packaged
-    file of the built-in study of that name; `what` names the argument in the error."""
+    file of the built-in study (or, with `campaigns`, campaign) of that name; `what` names
+    the argument in the error."""
     if Path(argument).is_file():
         return argument
-    studies = builtin_studies()
-    if argument in studies:
-        return str(studies[argument])
+    named = builtin_studies() | (builtin_campaigns() if campaigns else {})
+    if argument in named:
+        return str(named[argument])
+    also = f"; campaigns: {', '.join(builtin_campaigns())}" if campaigns else ""
     raise UnknownStudy(
         f"{what} {argument!r}: file not found, and not the name of a built-in study "
-        f"(built-in: {', '.join(studies)}; see `gan-bench studies`)"
+        f"(built-in: {', '.join(builtin_studies())}{also}; see `gan-bench studies`)"
     )
 
 
@@ -71,16 +73,26 @@ def _unrunnable_row(name: str, path: Path, error: BadInput) -> dict[str, str]:
     }
 
 
-def studies_table() -> str:
-    """The built-in studies as an aligned plain-text table, with how to use them."""
-    rows = builtin_rows()
-    columns = list(rows[0]) if rows else ["name"]
+def aligned(rows: list[dict[str, str]], first: str = "name") -> list[str]:
+    """Rows of text as aligned plain-text lines under a header of their keys."""
+    columns = list(rows[0]) if rows else [first]
     widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
-    lines += ["  ".join(row[c].ljust(widths[c]) for c in columns).rstrip() for row in rows]
+    return lines + ["  ".join(row[c].ljust(widths[c]) for c in columns).rstrip() for row in rows]
+
+
+def studies_table(campaign_rows: list[dict[str, str]] | None = None) -> str:
+    """The built-in studies as an aligned plain-text table, then the built-in campaigns'
+    rows when given (gan_bench/study/campaign_file.py), with how to use them."""
+    lines = aligned(builtin_rows())
+    if campaign_rows:
+        lines += ["", *aligned(campaign_rows, "campaign")]
     lines += [
         "",
         "Use a name wherever a STUDY goes: `gan-bench cells quick`, `gan-bench run quick`.",
         "Your own data: `gan-bench init my.yaml --images DIR` writes a study to edit.",
     ]
+    if campaign_rows:
+        lines.append("A campaign runs the same study on each member's data: `gan-bench cells "
+                     f"{campaign_rows[0]['campaign']}`, then `gan-bench run` it.")  # fmt: skip
     return "\n".join(lines)

@@ -68,7 +68,17 @@ def plan(
     with `max_runs`, a plan of more runs is refused before any cell is built. `seeds`
     replaces the study's seeds (a round of `gan-bench run --until-decided`: the study file
     is never rewritten), and aggregate records them in study.yaml."""
-    study = load_study(study_path)
+    return plan_study(load_study(study_path), results_root, max_runs, seeds)
+
+
+def plan_study(
+    study: Study,
+    results_root: str | Path = RESULTS_ROOT,
+    max_runs: int | None = None,
+    seeds: list[int] | None = None,
+) -> Plan:
+    """plan() of a study already loaded: a campaign's member (gan_bench/study/campaign_file.py),
+    whose folder is results/<campaign>/<member>/ (`results_root` results/<campaign>)."""
     if seeds is not None:
         study = replace(study, seeds=[int(seed) for seed in seeds])
     if max_runs is not None:

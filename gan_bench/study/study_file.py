@@ -66,25 +66,26 @@ def load_schema() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def read_study_file(path: str | Path) -> Any:
-    """The parsed YAML of a study file; StudyError when it is missing, not UTF-8 text, too
-    big, or not YAML a study can be (duplicate keys, aliases past a bound: safe_yaml)."""
+def read_study_file(path: str | Path, what: str = "study") -> Any:
+    """The parsed YAML of a study file (or another of `what`: a campaign file); StudyError
+    when it is missing, not UTF-8 text, too big, or not YAML a study can be (duplicate keys,
+    aliases past a bound: safe_yaml)."""
     source = str(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(safe_yaml.MAX_BYTES + 1)
     except FileNotFoundError:
-        raise StudyError(source, [("study", "file not found")]) from None
+        raise StudyError(source, [(what, "file not found")]) from None
     except OSError as error:
-        raise StudyError(source, [("study", f"cannot read: {error}")]) from None
+        raise StudyError(source, [(what, f"cannot read: {error}")]) from None
     if len(data) > safe_yaml.MAX_BYTES:
         limit = f"{safe_yaml.MAX_BYTES // 1024} KiB"
-        raise StudyError(source, [("study", f"over {limit}; a study file is a few KB")])
+        raise StudyError(source, [(what, f"over {limit}; a {what} file is a few KB")])
     try:
         return safe_yaml.load_text(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         where = f"byte {error.start}: {data[error.start : error.start + 1]!r}"
-        raise StudyError(source, [("study", f"not UTF-8 text ({where})")]) from None
+        raise StudyError(source, [(what, f"not UTF-8 text ({where})")]) from None
     except safe_yaml.YamlProblem as problem:
         raise StudyError(source, [(problem.key, problem.message)]) from None
     except yaml.YAMLError as error:
@@ -188,9 +189,12 @@ StrictValidator = jsonschema.validators.extend(
 EXPLAINED = ("minimum", "maximum", "exclusiveMaximum", "maxLength", "pattern")  # with a why
 
 
-def schema_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
-    """Schema violations as (key, message), unknown keys named as keys of their own."""
-    validator = StrictValidator(load_schema())
+def schema_problems(
+    raw: dict[str, Any], schema: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Schema violations as (key, message), unknown keys named as keys of their own; against
+    the study schema unless another is given (a campaign file's: study/campaign_file.py)."""
+    validator = StrictValidator(load_schema() if schema is None else schema)
     problems = []
     for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)

@@ -225,3 +225,11 @@ def format_duration(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def campaign_wall(estimates: Iterable[Estimate], cores: int) -> float:
+    """Wall seconds of several studies' runs in one Snakemake (a campaign's members): every
+    run in one queue over the cores, dearest first, plus each study's own jobs."""
+    estimates = list(estimates)
+    durations = [seconds for estimate in estimates for seconds in estimate.run_seconds.values()]
+    return makespan(durations, cores) + STUDY_OVERHEAD_S * len(estimates) if durations else 0.0

@@ -74,35 +74,47 @@ def remaining_seconds(elapsed: float, done_share: float, estimate: float | None)
 
 class Progress:
     """A background thread printing `runs done / total` and the time left every `every`
-    seconds; `stop()` (or leaving the `with` block) ends it at once."""
+    seconds; `stop()` (or leaving the `with` block) ends it at once. `plan` may be several
+    (a campaign's members), each with its own `weights`."""
 
     def __init__(
         self,
-        plan: Plan,
+        plan: Plan | list[Plan],
         workdir: Path,
-        weights: dict[Run, float] | None = None,
+        weights: dict[Run, float] | list[dict[Run, float]] | None = None,
         estimate: float | None = None,
         every: float = PROGRESS_EVERY_S,
         stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self.plan, self.workdir, self.every = plan, workdir, every
-        self.done_before = done_runs(plan, workdir)
-        left = [run for run in plan.runs if run not in self.done_before]
-        self.weights = {run: (weights or {}).get(run, 1.0) for run in left}
+        self.plans = [plan] if isinstance(plan, Plan) else list(plan)
+        self.workdir, self.every = workdir, every
+        given = weights if isinstance(weights, list) else [weights or {}] * len(self.plans)
+        before = [done_runs(plan, workdir) for plan in self.plans]
+        self.weights = {
+            (index, *run): given[index].get(run, 1.0)
+            for index, run in self._runs()
+            if run not in before[index]
+        }
         self.estimate, self.stream, self.clock = estimate, stream or sys.stderr, clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="gan-bench-progress", daemon=True)
         self.started = clock()
 
+    def _runs(self) -> list[tuple[int, Run]]:
+        return [(index, run) for index, plan in enumerate(self.plans) for run in plan.runs]
+
     def line(self) -> str:
         """One progress line from the run folders as they are now."""
-        done = done_runs(self.plan, self.workdir)
+        done = {
+            (i, *run) for i, plan in enumerate(self.plans) for run in done_runs(plan, self.workdir)
+        }
         total_weight = sum(self.weights.values()) or 1.0
         share = sum(w for run, w in self.weights.items() if run in done) / total_weight
         left = remaining_seconds(self.clock() - self.started, share, self.estimate)
-        text = f"gan-bench: {len(done)}/{len(self.plan.runs)} runs done"
-        if len(done) < len(self.plan.runs) and left is not None:
+        runs = len(self._runs())
+        text = f"gan-bench: {len(done)}/{runs} runs done"
+        if len(done) < runs and left is not None:
             text += f", about {format_duration(left)} left"
         return text
 

@@ -8,7 +8,8 @@ folders, priorities) comes from gan_bench.study.plan, so this module only starts
 one `gan-bench run` per folder, clears a stale lock that a killed run left behind, and sets
 damaged results files aside so that Snakemake rebuilds them (gan_bench/workflow/repair.py).
 Before Snakemake starts it says what the study will cost (gan_bench/workflow/estimate.py),
-and while Snakemake runs, how far it got (gan_bench/workflow/progress.py).
+and while Snakemake runs, how far it got (gan_bench/workflow/progress.py). A campaign's
+members go through the same round, all in one Snakemake (gan_bench/workflow/campaign.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gan_bench.analysis.preflight import checked_plan
 from gan_bench.errors import BadInput
@@ -34,7 +36,13 @@ from gan_bench.workflow.estimate import (
     format_duration,
 )
 from gan_bench.workflow.failures import failure_lines
-from gan_bench.workflow.progress import PROGRESS_EVERY_S, Progress, done_runs, trained_runs
+from gan_bench.workflow.progress import (
+    PROGRESS_EVERY_S,
+    Progress,
+    Run,
+    done_runs,
+    trained_runs,
+)
 from gan_bench.workflow.repair import repair
 
 DRY_RUN_FLAGS = ("-n", "--dry-run", "--dryrun")
@@ -120,17 +128,10 @@ def announce(
     and, unless this is a dry run or nothing is left to train, the estimated wall time on
     this machine."""
     out = out or sys.stdout
-    done, trained = done_runs(study_plan, workdir), trained_runs(study_plan, workdir)
-    to_train = [run for run in study_plan.runs if run not in trained]
-    to_score = len(trained - done)
-    n_cells, n_seeds = len(set(study_plan.cell_ids)), len(study_plan.study.seeds)
+    done, to_train, to_score = plan_counts(study_plan, workdir)
     results = (workdir / study_plan.results_dir).resolve()
     say = sayer(out)
-    say(
-        f"study {study_plan.study.name}: {n_cells} cells x {n_seeds} seeds = "
-        f"{len(study_plan.runs)} runs; {len(done)} done already, {len(to_train)} to train"
-        + (f", {to_score} to score" if to_score else "")
-    )
+    say(f"study {study_plan.study.name}: {runs_text(study_plan, workdir)}")
     cores = snakemake_cores(snakemake_args)
     say(f"results land in {results}/ (report.html when done); {cores} cores, one job each")
     if is_dry_run(snakemake_args) or not to_train:
@@ -144,6 +145,22 @@ def announce(
     if estimate.wall_seconds > LONG_STUDY_S and study_plan.study.name != "quick":
         say(f"for a first look in minutes, run the quick study first: {_quick_study()}")
     return estimate
+
+
+def plan_counts(study_plan: Plan, workdir: Path) -> tuple[set[Run], list[Run], int]:
+    """The plan's runs done, those left to train, and how many are trained but not scored."""
+    done, trained = done_runs(study_plan, workdir), trained_runs(study_plan, workdir)
+    return done, [run for run in study_plan.runs if run not in trained], len(trained - done)
+
+
+def runs_text(study_plan: Plan, workdir: Path) -> str:
+    """'2 cells x 3 seeds = 6 runs; 2 done already, 4 to train' (and those only to score)."""
+    done, to_train, to_score = plan_counts(study_plan, workdir)
+    n_cells, n_seeds = len(set(study_plan.cell_ids)), len(study_plan.study.seeds)
+    return (
+        f"{n_cells} cells x {n_seeds} seeds = {len(study_plan.runs)} runs; {len(done)} done "
+        f"already, {len(to_train)} to train" + (f", {to_score} to score" if to_score else "")
+    )
 
 
 def sayer(out: TextIO):
@@ -167,17 +184,19 @@ def _quick_study() -> str:
     return f"`gan-bench run quick` ({runs} runs of {quick.train['steps']} steps)"
 
 
+def timed_text(estimate: Estimate) -> str:
+    """The steps timed: 'cheapest cell 20.1 ms/step, dearest 48.0 ms/step'."""
+    ordered = sorted(estimate.timings, key=lambda timing: timing.macs)
+    labels = ("cheapest cell", "dearest") if len(ordered) > 1 else ("one step",)
+    return ", ".join(
+        f"{label} {1000 * timing.seconds:.1f} ms/step"
+        for label, timing in zip(labels, ordered, strict=False)
+    )
+
+
 def assumptions(estimate: Estimate) -> list[str]:
     """What the estimate rests on, one line each."""
-    ordered = sorted(estimate.timings, key=lambda timing: timing.macs)
-    timed = ", ".join(
-        f"{label} {1000 * timing.seconds:.1f} ms/step"
-        for label, timing in zip(
-            ("cheapest cell", "dearest") if len(ordered) > 1 else ("one step",),
-            ordered,
-            strict=False,
-        )
-    )
+    timed = timed_text(estimate)
     overhead = "measured on this study's earlier jobs" if estimate.overhead_measured else "typical"
     return [
         f"{estimate.cores} jobs at a time (1 CPU thread each, dearest runs first) on an otherwise"
@@ -197,9 +216,44 @@ def run_study(
     seeds: list[int] | None = None,
 ) -> int:
     """One round of gan_bench/workflow/sequence.py: Snakemake over the study (with `seeds`,
-    a sequence's look, instead of the study's). A study killed earlier (even by SIGKILL)
-    just resumes: we hold an OS lock for the whole run, so a Snakemake lock found while we
-    hold ours can only be stale, and is cleared with `--unlock` before starting."""
+    a sequence's look, instead of the study's)."""
+    # a bad or huge study fails here, before Snakemake starts
+    study_plan = checked_plan(study, max_runs=max_runs, seeds=seeds)
+    config = {"study": str(Path(study).resolve()), "max_runs": max_runs}
+    dry = is_dry_run(snakemake_args)
+
+    def prepare(workdir: Path) -> tuple[float, list[dict[Run, float]]] | None:
+        folder = StudyFolder(workdir / study_plan.results_dir)  # a changed study stops here
+        check_results_folder(study_plan.study, folder, record=not dry)
+        repair(study_plan, workdir, dry)  # damaged files: rebuilt
+        estimate = announce(study_plan, workdir, snakemake_args)
+        return None if estimate is None else (estimate.wall_seconds, [estimate.run_seconds])
+
+    seeded = config | ({"seeds": list(seeds)} if seeds is not None else {})
+    code, started = snakemake_round(seeded, [study_plan], snakemake_args, prepare, progress_every)
+    results = (workdir_of(snakemake_args) / study_plan.results_dir).resolve()
+    if code == 0:
+        print(f"gan-bench: results in {results}/ (open {results / 'report.html'})")
+    else:
+        for line in failure_lines(StudyFolder(results), started):
+            print(f"gan-bench: {line}", file=sys.stderr)
+    return code
+
+
+def snakemake_round(
+    config: dict[str, Any],
+    plans: list[Plan],
+    snakemake_args: list[str],
+    prepare: Callable[[Path], tuple[float, list[dict[Run, float]]] | None],
+    progress_every: float = PROGRESS_EVERY_S,
+) -> tuple[int, float]:
+    """Snakemake over the pipeline `config` names (a study, or a campaign's members:
+    gan_bench/workflow/pipeline.py), on the Snakefile shipped in the package; Snakemake's
+    exit code and when it started. `prepare(workdir)`, under our lock, checks and repairs
+    the results folders and says what the work will cost: (wall seconds, each plan's
+    per-run seconds), or None for no progress lines. A pipeline killed earlier (even by
+    SIGKILL) just resumes: we hold an OS lock for the whole run, so a Snakemake lock found
+    while we hold ours can only be stale, and is cleared with `--unlock` before starting."""
     import os
     import subprocess
 
@@ -208,41 +262,27 @@ def run_study(
     from gan_bench.files import write_json
     from gan_bench.resources import SNAKEFILE as snakefile
 
-    # a bad or huge study fails here, before Snakemake starts
-    study_plan = checked_plan(study, max_runs=max_runs, seeds=seeds)
     workdir = workdir_of(snakemake_args)
     (workdir / ".snakemake").mkdir(parents=True, exist_ok=True)
     # the study goes in a config file, not --config: a user's --config (or a profile's
     # config:) would replace a --config study=... instead of adding to it
     study_config = workdir / ".snakemake" / "gan-bench-study.yaml"
-    config = {"study": str(Path(study).resolve()), "max_runs": max_runs}
-    write_json(study_config, config | ({"seeds": list(seeds)} if seeds is not None else {}))
+    write_json(study_config, config)
     base = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
             "--configfile", str(study_config)]  # fmt: skip
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     try:
         with FileLock(workdir / ".snakemake" / "gan-bench-run.lock", timeout=0):
-            folder = StudyFolder(workdir / study_plan.results_dir)  # a changed study stops here
-            check_results_folder(study_plan.study, folder, record=not is_dry_run(snakemake_args))
-            repair(study_plan, workdir, is_dry_run(snakemake_args))  # damaged files: rebuilt
-            estimate = announce(study_plan, workdir, snakemake_args)
+            estimate = prepare(workdir)
             if _may_hold_stale_lock(workdir, snakemake_args):
                 directory = ["--directory", str(workdir)]
                 subprocess.run([*base, *directory, "--unlock"], env=env, capture_output=True)
             command = [*base, "--cores", "all", *snakemake_args]
             started = time.time()
             if estimate is None:  # a dry run, or nothing left to train: no progress to show
-                code = subprocess.run(command, env=env).returncode
-            else:
-                weights, wall = estimate.run_seconds, estimate.wall_seconds
-                with Progress(study_plan, workdir, weights, wall, progress_every):
-                    code = subprocess.run(command, env=env).returncode
+                return subprocess.run(command, env=env).returncode, started
+            wall, weights = estimate
+            with Progress(plans, workdir, weights, wall, progress_every):
+                return subprocess.run(command, env=env).returncode, started
     except Timeout:
         raise BadInput(f"another `gan-bench run` is working in {workdir}") from None
-    if code == 0:
-        results = (workdir / study_plan.results_dir).resolve()
-        print(f"gan-bench: results in {results}/ (open {results / 'report.html'})")
-    else:
-        for line in failure_lines(folder, started):
-            print(f"gan-bench: {line}", file=sys.stderr)
-    return code

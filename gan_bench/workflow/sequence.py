@@ -28,6 +28,7 @@ from gan_bench.analysis.stage import read_looks
 from gan_bench.errors import BadInput
 from gan_bench.files import read_json, write_json
 from gan_bench.folders import StudyFolder
+from gan_bench.study.campaign_file import is_campaign_file
 from gan_bench.study.fingerprint import (
     changed_keys,
     fingerprint_record,
@@ -37,6 +38,7 @@ from gan_bench.study.fingerprint import (
 from gan_bench.study.plan import DEFAULT_MAX_RUNS, Plan, plan
 from gan_bench.study.study_file import Study
 from gan_bench.workflow import run as runner  # runner.run_study: one round
+from gan_bench.workflow.campaign import run_campaign
 from gan_bench.workflow.progress import PROGRESS_EVERY_S
 
 FLAGS = {"seed_batch": "--seed-batch", "max_seeds": "--max-seeds"}
@@ -110,11 +112,18 @@ def run_command(
     max_seeds: int | None = None,
 ) -> int:
     """`gan-bench run`: the study's looks, one for a fixed-seed study, a sequence with
-    `until` (--until-decided)."""
+    `until` (--until-decided); a campaign file's members (workflow/campaign.py)."""
     if not until:
         for flag, value in (("--max-seeds", max_seeds), ("--seed-batch", batch)):
             if value is not None:
                 raise BadInput(f"{flag}: only with --until-decided")
+    if is_campaign_file(study):
+        if until:
+            raise BadInput(
+                f"{study}: --until-decided: not for a campaign (its members run the seeds its "
+                "study names); give the campaign's study more seeds instead"
+            )
+        return run_campaign(study, snakemake_args, max_runs or DEFAULT_MAX_RUNS)
     return run_looks(study, snakemake_args, until, max_runs or DEFAULT_MAX_RUNS, batch, max_seeds)
 
 

@@ -5,10 +5,16 @@ that can start), each refused naming the file and the key, by their own code."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from conftest import tiny_study, write_image_folder
 
 from gan_bench.analysis.choices import PrimaryError, SesoiError
-from gan_bench.analysis.preflight import check_study, checked_plan, study_columns
+from gan_bench.analysis.preflight import (
+    check_study,
+    checked_campaign,
+    checked_plan,
+    study_columns,
+)
 from gan_bench.score import weights
 from gan_bench.study.study_file import StudyError, study_from_dict
 
@@ -131,3 +137,26 @@ def test_checked_plan_is_plan_then_the_checks(write_study, tmp_path, monkeypatch
     assert len(checked_plan(write_study(tiny_study())).runs) == 2
     with pytest.raises(PrimaryError):
         checked_plan(write_study(tiny_study(analysis={"primary": "nope"})))
+
+
+def test_a_campaign_is_checked_member_by_member_naming_the_member(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shared = {key: value for key, value in tiny_study().items() if key != "name"}
+    flat = _pngs(tmp_path / "flat", 80)
+    campaign = {
+        "campaign": "c",
+        "study": shared,
+        "members": [
+            {"name": "digits"},
+            {"name": "pictures", "dataset": {"name": "folder", "path": flat}},
+        ],
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(campaign))
+    with pytest.raises(StudyError, match=r"c.yaml: member pictures: eval.extractor: "):
+        checked_campaign(str(path))
+    campaign["members"][1] = {"name": "large", "dataset": {"name": "digits", "image_size": 32}}
+    path.write_text(yaml.safe_dump(campaign))
+    spec, plans = checked_campaign(str(path), max_runs=4)
+    assert list(plans) == ["digits", "large"] and spec.name == "c"
+    assert plans["large"].results_dir == "results/c/large"

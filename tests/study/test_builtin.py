@@ -8,7 +8,7 @@ import yaml
 from conftest import tiny_study
 
 from gan_bench.errors import BadInput
-from gan_bench.resources import STUDIES, builtin_studies
+from gan_bench.resources import STUDIES, builtin_campaigns, builtin_studies
 from gan_bench.study.builtin import UnknownStudy, builtin_rows, resolve_study, studies_table
 from gan_bench.study.cost import run_macs
 from gan_bench.study.design import cells
@@ -97,3 +97,21 @@ def test_the_null_factor_is_one_more_factor_of_a_factorial_at_no_extra_cost(writ
     macs = {i: run_macs(run_config(study, i, c.tricks, 0)) for i, c in by_id.items()}
     for g in ("tanh", "sigmoid"):
         assert macs[f"g_output-{g}__null_factor-a"] == macs[f"g_output-{g}__null_factor-b"]
+
+
+def test_a_built_in_campaign_name_resolves_to_its_file_but_never_as_a_study(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_study("transfer") == str(builtin_campaigns()["transfer"])
+    with pytest.raises(UnknownStudy, match="campaigns: transfer"):
+        resolve_study("nope")
+    with pytest.raises(UnknownStudy):
+        resolve_study("transfer", campaigns=False)  # a campaign's shared study is a study
+
+
+def test_the_table_lists_campaign_rows_after_the_studies():
+    rows = [{"campaign": "c", "members": "a, b", "runs": "8", "description": "two"}]
+    lines = studies_table(rows).splitlines()
+    start = lines.index("campaign  members  runs  description")
+    assert lines[start + 1].split() == ["c", "a,", "b", "8", "two"]
+    assert "`gan-bench cells c`" in lines[-1]
+    assert "campaign" not in studies_table()

@@ -10,7 +10,7 @@ import pytest
 from conftest import ABLATIONS, tiny_study
 
 from gan_bench.study.design import cells
-from gan_bench.study.plan import DEFAULT_MAX_RUNS, count_cells, plan
+from gan_bench.study.plan import DEFAULT_MAX_RUNS, count_cells, plan, plan_study
 from gan_bench.study.study_file import StudyError, load_study, study_from_dict
 
 STUDIES = sorted(ABLATIONS.glob("*.yaml"))
@@ -89,3 +89,11 @@ def test_a_cell_id_too_long_for_a_folder_name_is_refused(write_study):
     with pytest.raises(StudyError, match=r"cells: cell id g_output-sigmoid.* bytes, over the 255"):
         plan(write_study(raw))
     assert len(plan(write_study(tiny_study())).runs) == 2
+
+
+def test_a_loaded_study_is_planned_in_the_folder_it_is_given(write_study):
+    """plan_study: a campaign's member lands in results/<campaign>/<member>/."""
+    study = load_study(write_study(tiny_study(seeds=[0, 1])))
+    member = plan_study(study, results_root=Path("results/camp"), seeds=[4])
+    assert member.results_dir == "results/camp/tiny" and member.seeds == [4, 4]
+    assert plan_study(study).runs == plan(write_study(tiny_study(seeds=[0, 1]))).runs

@@ -202,8 +202,10 @@ def train_done_and_job_in_flight(output: str) -> bool:
 
 
 def rule_jobs(study_plan, rule: str) -> set[str]:
-    """The SLURM comment the plugin gives each job of `rule` (one per cell x seed)."""
-    return {f"rule_{rule}_wildcards_{cell}_{seed}" for cell, seed in study_plan.runs}
+    """The SLURM comment the plugin gives each job of `rule` (one per cell x seed): its
+    wildcards, the study folder (its `/` written `_`), cell and seed, joined by `_`."""
+    folder = study_plan.results_dir.replace("/", "_")
+    return {f"rule_{rule}_wildcards_{folder}_{cell}_{seed}" for cell, seed in study_plan.runs}
 
 
 def snakefile_rules() -> set[str]:

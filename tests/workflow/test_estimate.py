@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from gan_bench.workflow.estimate import (
+    STUDY_OVERHEAD_S,
+    Estimate,
     StepTiming,
+    campaign_wall,
     estimate_runs,
     format_duration,
     makespan,
@@ -53,3 +56,13 @@ def test_durations_read_as_people_write_them():
     assert format_duration(42) == "42 s"
     assert format_duration(37 * 60) == "37 min"
     assert format_duration(88 * 60 + 20) == "1 h 28 min"
+
+
+def test_a_campaigns_runs_share_one_queue_and_each_member_adds_its_own_jobs():
+    def estimate(*seconds: float) -> Estimate:
+        runs = {("c", seed): value for seed, value in enumerate(seconds)}
+        return Estimate(0.0, 2, runs, (), 6.0, False)
+
+    wall = campaign_wall([estimate(30, 10), estimate(20, 20)], cores=2)
+    assert wall == makespan([30, 10, 20, 20], 2) + 2 * STUDY_OVERHEAD_S == 40 + 40
+    assert campaign_wall([estimate()], cores=2) == 0.0

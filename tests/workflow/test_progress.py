@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 
 import pytest
 from conftest import finish_run
@@ -42,3 +43,15 @@ def test_remaining_time_follows_the_pace_once_runs_finish():
     assert remaining_seconds(elapsed=200, done_share=0.0, estimate=100) == 0
     assert remaining_seconds(elapsed=30, done_share=0.25, estimate=100) == pytest.approx(90)
     assert remaining_seconds(elapsed=30, done_share=0.0, estimate=None) is None
+
+
+def test_progress_counts_every_plan_of_a_campaign(tiny_plan, tmp_path):
+    """A campaign's members: several plans (same cell ids, other folders), one count."""
+    other = replace(tiny_plan, results_dir="results/other")
+    out = io.StringIO()
+    weights = [dict.fromkeys(tiny_plan.runs, 1.0), dict.fromkeys(other.runs, 3.0)]
+    finish_run(other, tmp_path, "g_output-tanh", 0)  # done before: not weighed
+    progress = Progress([tiny_plan, other], tmp_path, weights, estimate=40.0, stream=out)
+    assert len(progress.weights) == 7 and progress.weights[(1, "g_output-tanh", 1)] == 3.0
+    finish_run(tiny_plan, tmp_path, "g_output-tanh", 0)
+    assert progress.line().startswith("gan-bench: 2/8 runs done, about ")

@@ -124,6 +124,8 @@ def test_wheel_holds_every_file_of_the_package(wheel):
     assert not missing, f"not in the wheel: {sorted(missing)}"
     for needed in ("gan_bench/workflow/Snakefile", "gan_bench/study/schema.yaml",
                    "gan_bench/study/starter.yaml", "gan_bench/studies/smoke.yaml",
+                   "gan_bench/study/campaign_schema.yaml",
+                   "gan_bench/studies/campaigns/transfer.yaml",
                    "gan_bench/workflow/profiles/default/config.yaml"):  # fmt: skip
         assert needed in shipped
 
