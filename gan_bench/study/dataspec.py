@@ -4,7 +4,7 @@ Study validation runs in every Snakemake process and before every job, so it mus
 cheap: file existence, IDX headers and data lengths (a gzip file is decompressed as a
 stream, never held), a folder's layout (flat, or torchvision's ImageFolder layout: one
 sub-folder per class, which labels its images) and each image's header and checksums (PIL's
-verify, no pixel decoding: ~0.1 s for 1,900 small PNGs), and the split sizes.
+verify, no pixel decoding: 0.56 s cold, ~0.1 s warm, for 1,906 small PNGs), and the split sizes.
 """
 
 from __future__ import annotations
