@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common_scale import template  # noqa: E402  (benchmarks/common_scale.py)
 from simulate import cpu_text as cpu_model  # noqa: E402  (benchmarks/simulate.py)
 
 from gan_bench.analysis import simulate as sim  # noqa: E402
@@ -193,15 +193,8 @@ def engine_template(name: str):
     """A published study for the engine scenarios: its FID-only setting, its cells' mean
     log FID without any factor's average effect (the two-way interactions as measured)
     and the residual SD of the full model on log FID."""
-    setting, _, frame = sim.read_noise(REPO / "results" / name)
-    m = setting.metrics.index(FID)
-    one = replace(setting, columns=[setting.columns[m]],
-                  confirmatory=[(FID, f) for f in setting.layout.factors])  # fmt: skip
-    logged = frame.assign(**{FID: np.log(frame[FID])})
-    log_sd = sim.fit_noise(one, logged).sd[0]
+    one, means, log_sd, _ = template(name)  # benchmarks/common_scale.py
     layout = one.layout
-    cells = logged.groupby("cell")[FID].mean()
-    means = np.array([cells[cell] for cell in layout.cell_order])
     levels = np.zeros((len(layout.cell_order), len(layout.factors)), dtype=int)
     levels[one.run_cells] = one.run_levels
     present = [list(range(len(v))) for v in layout.factors.values()]
