@@ -237,7 +237,8 @@ class Classifier:
                 f"{self.path}: the domain classifier for dataset {self.key} reaches held-out "
                 f"accuracy {self.accuracy:.4f}, below the minimum {self.min_accuracy:.2f} for "
                 f"dataset.name {self.dataset!r}; its features would make FID meaningless "
-                "(check the dataset, or score with --extractor inception)"
+                "(check the dataset, or score with --extractor inception; where its classes "
+                "are hard to tell apart at this size, eval.classifier_min_accuracy sets the bar)"
             )
 
     def summary(self) -> dict[str, Any]:

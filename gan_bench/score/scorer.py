@@ -210,9 +210,14 @@ def _diverged(
 
 
 def prepare_extractors(
-    shorts: list[str], choice: str, spec: dict[str, Any], dataset: data.ImageData | None = None
+    shorts: list[str],
+    choice: str,
+    spec: dict[str, Any],
+    dataset: data.ImageData | None = None,
+    minimum: float | None = None,
 ) -> list[tuple[Extractor, Classifier | None]]:
-    """The planned extractors, ready for torch-fidelity (with their classifier, if any).
+    """The planned extractors, ready for torch-fidelity (with their classifier, if any);
+    `minimum` is eval.classifier_min_accuracy (None: the dataset's bar).
 
     Inception is resolved first: it fails fast, while the classifier may have to train.
     Only an explicit `inception` may download its weights; `auto` uses local files only.
@@ -223,7 +228,7 @@ def prepare_extractors(
         inception_file = inception_weights(download=choice == "inception", head=head)
     extractors: list[tuple[Extractor, Classifier | None]] = []
     if "cnn" in shorts:
-        classifier = load_or_train_classifier(spec, dataset)
+        classifier = load_or_train_classifier(spec, dataset, minimum=minimum)
         classifier.check()
         extractors.append((domain_extractor(classifier), classifier))
     if inception is not None:
@@ -239,13 +244,15 @@ def evaluator_record(study: Study) -> dict[str, Any]:
     extractors = extractors_on_disk(study.eval["extractor"], study.dataset, strict=False)
     record: dict[str, Any] = {"dataset": study.dataset, "extractors": extractors}
     if "cnn" in extractors:
-        classifier = load_or_train_classifier(study.dataset)
+        minimum = study.eval.get("classifier_min_accuracy")
+        classifier = load_or_train_classifier(study.dataset, minimum=minimum)
         record["classifier"] = classifier.summary()
         if classifier.accuracy < classifier.min_accuracy:
             raise ScoringError(
                 f"{study.path}: dataset: the domain classifier reaches held-out accuracy "
                 f"{classifier.accuracy:.3f}, below the {classifier.min_accuracy:.2f} that "
-                "makes its features meaningful; scoring would refuse"
+                "makes its features meaningful; scoring would refuse (eval.classifier_min_accuracy "
+                "sets the bar where the classes are hard to tell apart at this size)"
             )
     inception = next((s for s in extractors if registry.measured_as(s) == "inception"), None)
     if inception is not None:  # fetched once here (where allowed), or fail before training
@@ -328,7 +335,8 @@ def score_run(
     spec = config["dataset"]
     shorts = extractors_on_disk(choice, spec)
     dataset = dataset or data.load_dataset(spec)
-    extractors = prepare_extractors(shorts, choice, spec, dataset)
+    minimum = config["eval"].get("classifier_min_accuracy")
+    extractors = prepare_extractors(shorts, choice, spec, dataset, minimum)
     generated, codes = generate(config, paths.generator, dataset.channels, count, device)
     real = real_reference(dataset, count)
     cache_name = real_cache_name(spec, real)

@@ -199,6 +199,22 @@ def test_classifier_below_threshold_exits_2(run_dir, monkeypatch, capsys):
     assert not (run_dir / "scores.json").exists()
 
 
+def test_a_study_sets_its_own_classifier_bar(run_dir, monkeypatch, capsys):
+    """eval.classifier_min_accuracy replaces the dataset's bar, both ways."""
+    paths = RunFolder(run_dir)
+    config = read_json(paths.config)
+    monkeypatch.setitem(evaluator.MIN_ACCURACY, "digits", 1.01)  # the dataset's bar refuses
+    config["eval"]["classifier_min_accuracy"] = 0.5
+    write_json(paths.config, config)
+    scores = score_run(run_dir, samples=64)
+    assert scores["classifier"]["min_accuracy"] == 0.5
+    monkeypatch.setitem(evaluator.MIN_ACCURACY, "digits", 0.5)  # now the study's refuses
+    config["eval"]["classifier_min_accuracy"] = 1.0
+    write_json(paths.config, config)
+    assert main(["score", str(run_dir)]) == 2
+    assert "eval.classifier_min_accuracy" in capsys.readouterr().err
+
+
 def test_auto_scores_offline_without_trying_the_network(run_dir, no_network):
     scores = score_run(run_dir, extractor="auto", samples=64)
     assert scores["extractors"] == ["cnn"]
