@@ -21,7 +21,8 @@ members' study folders side by side in its own folder:
 
     results/<campaign>/
         campaign.yaml (the resolved campaign: each member's study complete)
-        transfer.csv  transfer.json (the claims across members, `gan-bench transfer`)
+        transfer.csv  transfer_members.csv  transfer.json (the claims across members, and
+            each member's effect and own verdict per claim, `gan-bench transfer`)
         logs/  benchmarks/ (the campaign's own jobs)
         <member>/ (one study folder per member, as above)
 
@@ -244,8 +245,14 @@ class CampaignFolder:
         return self.root / "transfer.csv"
 
     @property
+    def transfer_members(self) -> Path:
+        """One row per claim and member: the member's effect on the common scale and its own
+        verdict word (from its analysis.json), what the campaign report draws."""
+        return self.root / "transfer_members.csv"
+
+    @property
     def transfer_json(self) -> Path:
-        """The same table with its types, and the members it was computed from."""
+        """Both tables with their types, and the members they were computed from."""
         return self.root / "transfer.json"
 
     @property
@@ -266,5 +273,5 @@ class CampaignFolder:
     @property
     def entries(self) -> tuple[str, ...]:
         """The names the campaign's own files take in its folder: no member may take one."""
-        files = (self.campaign, self.transfer_csv, self.transfer_json, self.logs, self.benchmarks)
-        return tuple(path.name for path in files)
+        files = (self.campaign, self.transfer_csv, self.transfer_members, self.transfer_json)
+        return tuple(path.name for path in (*files, self.logs, self.benchmarks))

@@ -44,6 +44,7 @@ STUDY_FILES = {
 CAMPAIGN_FILES = {
     "campaign": "campaign.yaml",
     "transfer_csv": "transfer.csv",
+    "transfer_members": "transfer_members.csv",
     "transfer_json": "transfer.json",
     "logs": "logs",
     "benchmarks": "benchmarks",

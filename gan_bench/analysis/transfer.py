@@ -53,6 +53,8 @@ TRANSFERS, CONTRADICTED_EVERYWHERE = "transfers", "contradicted everywhere"
 HOLDS_ON_AVERAGE, CONTRADICTED_ON_AVERAGE = "holds on average", "contradicted on average"
 DATASET_DEPENDENT = "dataset-dependent"
 NO_PRACTICAL_EFFECT_ANYWHERE = "no practical effect anywhere"
+NO_DIRECTION = "no direction claimed"
+UNDECIDED = ("inconclusive", NO_DECIDED_EFFECT, NO_DIRECTION)  # words that decide nothing
 NUMBERS = ("k", "pooled", "se", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high",
            "p_pooled", "p_predict", "p_equivalent")  # fmt: skip
 
@@ -236,7 +238,7 @@ def transfer_word(expected: str, pooled: float, decided: dict, opposed: str) -> 
     pooled interval), no practical effect anywhere, else inconclusive (NO_DECIDED_EFFECT
     for a no-effect claim, which any decided effect contradicts)."""
     if expected == "none":
-        return "no direction claimed"
+        return NO_DIRECTION
     if opposed:
         return f"{DATASET_DEPENDENT} ({opposed})"
     wanted = 0 if expected == NO_DIFFERENCE else (1 if expected == "better" else -1)
@@ -356,3 +358,25 @@ def transfer_frame(transfer: Transfer, replicate: int = 0) -> pd.DataFrame:
                "seeds_needed": float(transfer.seeds_needed[replicate, c]), "note": note}
         )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+MEMBER_COLUMNS = ("metric", "factor", "level", "baseline", "member", "scale", "effect", "se",
+                  "df", "ci_low", "ci_high", "member_decided")  # fmt: skip
+
+
+def member_frame(transfer: Transfer, replicate: int = 0) -> pd.DataFrame:
+    """One row per claim and member of one replicate: the member's effect on the common
+    scale (improvement: positive is better), its SE and df (the member's engine fit), its
+    95% t interval, and whether the campaign's member test decided it (MEMBER_SHARE, Holm
+    over every member and claim: transfer.member_decided). NaN where a member lacks the
+    claim or its SE."""
+    campaign, rows = transfer.campaign, []
+    for c, key in enumerate(campaign.claims):
+        for i, member in enumerate(campaign.members):
+            effect, se, df = (float(getattr(campaign, name)[replicate, i, c])
+                              for name in ("effect", "se", "df"))  # fmt: skip
+            half = float(stats.t.isf(ALPHA / 2, df)) * se if df > 0 else math.nan
+            decided = bool(transfer.member_decided[replicate, i, c])
+            rows.append((*key, member, campaign.scales[c], effect, se, df,
+                         effect - half, effect + half, decided))  # fmt: skip
+    return pd.DataFrame(rows, columns=list(MEMBER_COLUMNS))

@@ -66,16 +66,19 @@ class Pipeline:
 
     @property
     def transfer_inputs(self) -> list[str]:
-        """What the transfer job reads of each member (analysis/common_scale.py read_member)."""
+        """What the transfer job reads of each member: what analysis/common_scale.py
+        read_member reads, and analysis.json (each member's own verdicts)."""
         folders = [plan.folder for plan in self.plans.values()]
-        return [str(path) for f in folders for path in (f.summary, f.study, f.design, f.metrics)]
+        files = [(f.summary, f.study, f.design, f.metrics, f.analysis) for f in folders]
+        return [str(path) for paths in files for path in paths]
 
     @property
     def transfer_outputs(self) -> list[str]:
         if self.campaign is None:
             return []
         folder = self.campaign
-        return [str(folder.campaign), str(folder.transfer_csv), str(folder.transfer_json)]
+        files = (folder.campaign, folder.transfer_csv, folder.transfer_members)
+        return [*map(str, files), str(folder.transfer_json)]
 
     @property
     def targets(self) -> list[str]:

@@ -236,6 +236,20 @@ def test_the_table_says_how_wide_four_members_prediction_interval_is():
     assert frame.loc[0, "scale"] == LOG_RATIO and frame.loc[0, "factor"] == "g_output"
 
 
+def test_the_members_rows_give_each_members_effect_its_t_interval_and_member_test():
+    judged = tr.judge_transfer(campaign([-0.2, -0.01, 0.3, np.nan], [0.02, 0.05, 0.03, 0.1]))
+    rows = tr.member_frame(judged)
+    assert list(rows.columns) == list(tr.MEMBER_COLUMNS) and rows["member"].tolist() == [
+        "m0", "m1", "m2", "m3"
+    ]  # fmt: skip
+    assert rows.loc[0, ["metric", "factor", "level", "baseline"]].tolist() == list(CLAIM)
+    half = stats.t.isf(0.025, 60.0) * 0.02
+    np.testing.assert_allclose(rows.loc[0, ["ci_low", "ci_high"]], [-0.2 - half, -0.2 + half])
+    assert rows["member_decided"].tolist() == [True, False, True, False]
+    assert rows["member_decided"].tolist() == judged.member_decided[0, :, 0].tolist()
+    assert np.isnan(rows.loc[3, "effect"]) and np.isnan(rows.loc[3, "ci_low"])
+
+
 # --------------------------------------------------------------------------- the targets
 
 

@@ -56,10 +56,12 @@ def test_a_campaign_is_a_study_folder_per_member_then_its_transfer_table(tmp_pat
     assert pipeline.transfer_outputs == [
         "results/tc/campaign.yaml",
         "results/tc/transfer.csv",
+        "results/tc/transfer_members.csv",
         "results/tc/transfer.json",
     ]
     assert "results/tc/large/summary.csv" in pipeline.transfer_inputs
-    assert len(pipeline.transfer_inputs) == 2 * 4
+    assert "results/tc/small/analysis.json" in pipeline.transfer_inputs  # the own verdicts
+    assert len(pipeline.transfer_inputs) == 2 * 5
     assert pipeline.targets[:2] == ["results/tc/small/report.html", "results/tc/large/report.html"]
     assert len(pipeline.run_files("results/tc/small")) == 8 and len(pipeline.run_files()) == 16
 
