@@ -23,6 +23,7 @@ members' study folders side by side in its own folder:
         campaign.yaml (the resolved campaign: each member's study complete)
         transfer.csv  transfer_members.csv  transfer.json (the claims across members, and
             each member's effect and own verdict per claim, `gan-bench transfer`)
+        report.html  tables/  figures/ (the campaign report, `gan-bench report CAMPAIGN`)
         logs/  benchmarks/ (the campaign's own jobs)
         <member>/ (one study folder per member, as above)
 
@@ -48,6 +49,7 @@ ANALYSIS_CSVS = (
     "divergence.csv",
     "models.csv",
 )
+TABLE_FORMATS = (".md", ".tex", ".html")  # a report table's files (the campaign's tables/)
 CODE_DIFF = "code.diff"  # beside a run.json or a report.html: the tree's uncommitted changes
 
 # A cell id names a folder (runs/<cell-id>/) and is the Snakefile's {cell} wildcard: these
@@ -256,6 +258,40 @@ class CampaignFolder:
         return self.root / "transfer.json"
 
     @property
+    def report(self) -> Path:
+        """The campaign report: forest plots, the verdict grid, the transfer table, costs."""
+        return self.root / "report.html"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    def forest(self, claim: str) -> Path:
+        """A claim's forest plot (its members, the pooled effect, the prediction interval);
+        `claim` a file-name-safe name of the claim."""
+        return self.figures / f"forest-{claim}.png"
+
+    @property
+    def transfer_table(self) -> Path:
+        """The transfer table as the report shows it: a stem, written as TABLE_FORMATS."""
+        return self.tables / "transfer"
+
+    @property
+    def verdict_grid(self) -> Path:
+        """Claims x members' own verdicts, then the transfer verdict: a stem, as above."""
+        return self.tables / "verdict_grid"
+
+    @property
+    def report_tables(self) -> list[Path]:
+        """Every table file the campaign report writes (gan_bench/report/campaign_tables.py)."""
+        stems = (self.transfer_table, self.verdict_grid)
+        return [stem.with_suffix(suffix) for stem in stems for suffix in TABLE_FORMATS]
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 
@@ -264,7 +300,7 @@ class CampaignFolder:
         return self.root / "benchmarks"
 
     def job_log(self, job: str) -> Path:
-        """The log of a once-per-campaign job (transfer)."""
+        """The log of a once-per-campaign job (transfer, report)."""
         return self.logs / f"{job}.log"
 
     def job_benchmark(self, job: str) -> Path:
@@ -274,4 +310,5 @@ class CampaignFolder:
     def entries(self) -> tuple[str, ...]:
         """The names the campaign's own files take in its folder: no member may take one."""
         files = (self.campaign, self.transfer_csv, self.transfer_members, self.transfer_json)
-        return tuple(path.name for path in (*files, self.logs, self.benchmarks))
+        folders = (self.report, self.tables, self.figures, self.logs, self.benchmarks)
+        return tuple(path.name for path in (*files, *folders))

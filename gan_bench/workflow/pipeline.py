@@ -6,9 +6,10 @@ The Snakefile's rules are written once over a `{folder}` wildcard, a study folde
 (results/<study>, or results/<campaign>/<member>), so one set of rules trains, scores,
 aggregates, analyses and reports every member; `Pipeline` gives each folder its plan and the
 STUDY argument its jobs get (the study file, or the campaign file with `--member NAME`),
-and a campaign's transfer job its inputs. Every check is made here, before any job: the
-study (or each member) as `gan-bench run` checks it (analysis/preflight.py), and each results
-folder against the study its runs were made with (study/fingerprint.py).
+and a campaign's transfer and report jobs their inputs and outputs. Every check is made
+here, before any job: the study (or each member) as `gan-bench run` checks it
+(analysis/preflight.py), and each results folder against the study its runs were made
+with (study/fingerprint.py).
 """
 
 from __future__ import annotations
@@ -81,10 +82,25 @@ class Pipeline:
         return [*map(str, files), str(folder.transfer_json)]
 
     @property
-    def targets(self) -> list[str]:
-        """`all`: every study folder's report and run files, and a campaign's transfer table."""
+    def campaign_report_inputs(self) -> list[str]:
+        """What the campaign report reads (transfer.json) and links to (each member's
+        report.html, so it comes after them)."""
         reports = [str(plan.folder.report) for plan in self.plans.values()]
-        return [*reports, *self.run_files(), *self.transfer_outputs]
+        return [*self.transfer_outputs[-1:], *reports]
+
+    @property
+    def campaign_report_outputs(self) -> list[str]:
+        if self.campaign is None:
+            return []
+        return [str(self.campaign.report), *map(str, self.campaign.report_tables)]
+
+    @property
+    def targets(self) -> list[str]:
+        """`all`: every study folder's report and run files, and a campaign's transfer table
+        and report."""
+        reports = [str(plan.folder.report) for plan in self.plans.values()]
+        campaign = [*self.transfer_outputs, *self.campaign_report_outputs]
+        return [*reports, *self.run_files(), *campaign]
 
 
 def pipeline_of(config: dict[str, Any]) -> Pipeline:
