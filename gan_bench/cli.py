@@ -176,10 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         "analysis.json (what the report renders); prints the claim table",
     )
     analyse.add_argument("results_dir", help="results/<study>/, as `gan-bench aggregate` left it")
-    report = commands.add_parser(
-        "report", help="tables/, figures/ and report.html from what `gan-bench analyse` wrote"
-    )
-    report.add_argument("results_dir", help="results/<study>/, as `gan-bench analyse` left it")
+    report = commands.add_parser("report", help="report.html, tables/, figures/ of analysis.json")
+    report.add_argument("results_dir", help="results/<study>/, or a campaign: folder, file, name")
 
     _add_run(commands)
     return parser
@@ -340,9 +338,9 @@ def cmd_transfer(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from gan_bench.report.build import build_report
+    from gan_bench.report.campaign_report import report_for
 
-    files = build_report(args.results_dir)
+    files = report_for(args.results_dir)  # a study's results folder, or a campaign
     print(f"{files.html}: {len(files.tables)} tables, {len(files.figures)} figures")
     if files.kept:  # their run files are not here (a published folder has no runs/)
         print(f"kept from an earlier report: {', '.join(path.name for path in files.kept)}")

@@ -21,7 +21,9 @@ members' study folders side by side in its own folder:
 
     results/<campaign>/
         campaign.yaml (the resolved campaign: each member's study complete)
-        transfer.csv  transfer.json (the claims across members, `gan-bench transfer`)
+        transfer.csv  transfer_members.csv  transfer.json (the claims across members, and
+            each member's effect and own verdict per claim, `gan-bench transfer`)
+        report.html  tables/  figures/ (the campaign report, `gan-bench report CAMPAIGN`)
         logs/  benchmarks/ (the campaign's own jobs)
         <member>/ (one study folder per member, as above)
 
@@ -47,6 +49,7 @@ ANALYSIS_CSVS = (
     "divergence.csv",
     "models.csv",
 )
+TABLE_FORMATS = (".md", ".tex", ".html")  # a report table's files (the campaign's tables/)
 CODE_DIFF = "code.diff"  # beside a run.json or a report.html: the tree's uncommitted changes
 
 # A cell id names a folder (runs/<cell-id>/) and is the Snakefile's {cell} wildcard: these
@@ -244,9 +247,49 @@ class CampaignFolder:
         return self.root / "transfer.csv"
 
     @property
+    def transfer_members(self) -> Path:
+        """One row per claim and member: the member's effect on the common scale and its own
+        verdict word (from its analysis.json), what the campaign report draws."""
+        return self.root / "transfer_members.csv"
+
+    @property
     def transfer_json(self) -> Path:
-        """The same table with its types, and the members it was computed from."""
+        """Both tables with their types, and the members they were computed from."""
         return self.root / "transfer.json"
+
+    @property
+    def report(self) -> Path:
+        """The campaign report: forest plots, the verdict grid, the transfer table, costs."""
+        return self.root / "report.html"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    def forest(self, claim: str) -> Path:
+        """A claim's forest plot (its members, the pooled effect, the prediction interval);
+        `claim` a file-name-safe name of the claim."""
+        return self.figures / f"forest-{claim}.png"
+
+    @property
+    def transfer_table(self) -> Path:
+        """The transfer table as the report shows it: a stem, written as TABLE_FORMATS."""
+        return self.tables / "transfer"
+
+    @property
+    def verdict_grid(self) -> Path:
+        """Claims x members' own verdicts, then the transfer verdict: a stem, as above."""
+        return self.tables / "verdict_grid"
+
+    @property
+    def report_tables(self) -> list[Path]:
+        """Every table file the campaign report writes (gan_bench/report/campaign_tables.py)."""
+        stems = (self.transfer_table, self.verdict_grid)
+        return [stem.with_suffix(suffix) for stem in stems for suffix in TABLE_FORMATS]
 
     @property
     def logs(self) -> Path:
@@ -257,7 +300,7 @@ class CampaignFolder:
         return self.root / "benchmarks"
 
     def job_log(self, job: str) -> Path:
-        """The log of a once-per-campaign job (transfer)."""
+        """The log of a once-per-campaign job (transfer, report)."""
         return self.logs / f"{job}.log"
 
     def job_benchmark(self, job: str) -> Path:
@@ -266,5 +309,6 @@ class CampaignFolder:
     @property
     def entries(self) -> tuple[str, ...]:
         """The names the campaign's own files take in its folder: no member may take one."""
-        files = (self.campaign, self.transfer_csv, self.transfer_json, self.logs, self.benchmarks)
-        return tuple(path.name for path in files)
+        files = (self.campaign, self.transfer_csv, self.transfer_members, self.transfer_json)
+        folders = (self.report, self.tables, self.figures, self.logs, self.benchmarks)
+        return tuple(path.name for path in (*files, *folders))

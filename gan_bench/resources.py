@@ -1,5 +1,5 @@
 """Where the package's data files live: the Snakefile and its profiles, the study schema,
-the built-in studies and campaigns and the report template.
+the built-in studies and campaigns and the report templates (a study's, a campaign's).
 
 They ship inside the package (not beside a checkout), so an installed gan-bench finds them
 from any folder; the repo's top-level `ablations/` and `profiles/` are links to these.
@@ -17,6 +17,7 @@ CAMPAIGN_SCHEMA = PACKAGE / "study" / "campaign_schema.yaml"
 STUDIES = PACKAGE / "studies"
 CAMPAIGNS = STUDIES / "campaigns"
 REPORT_TEMPLATE = PACKAGE / "report" / "template.html"
+CAMPAIGN_TEMPLATE = PACKAGE / "report" / "campaign_template.html"
 
 
 def builtin_studies() -> dict[str, Path]:

@@ -328,6 +328,42 @@ def study_of(factors: dict[str, list[Any]], **keys: Any) -> Study:
     return study_from_dict(tiny_study(factors=factors, **keys), "<planted study>")
 
 
+def planted_campaign(sizes: tuple[int, ...] = (16, 32, 64), name: str = "tc"):
+    """A campaign of the TWO_BY_TWO tiny study on digits at these image sizes (members
+    d16, d32, ...), checked without its data."""
+    from gan_bench.study.campaign_file import campaign_from_dict
+
+    shared = {k: v for k, v in tiny_study(factors=TWO_BY_TWO).items() if k != "name"}
+    members = [
+        {"name": f"d{size}", "dataset": {"name": "digits", "image_size": size}} for size in sizes
+    ]
+    raw = {"campaign": name, "description": "A planted campaign.", "study": shared}
+    return campaign_from_dict(raw | {"members": members}, "c.yaml")
+
+
+def write_planted_members(spec, root: Path, effect: float = 1.3, analyse: bool = True) -> None:
+    """Each member's results as aggregate leaves them (sigmoid x`effect` FID, each member at
+    its own FID level), and with `analyse` its analysis.json (`gan-bench analyse`)."""
+    from gan_bench.analysis.stage import run_analysis
+    from gan_bench.analysis.summary import write_summary
+    from gan_bench.study.record import write_study_record
+
+    for index, (name, study) in enumerate(spec.members.items()):
+        level = 20.0 * (index + 1)
+        frame = planted(
+            TWO_BY_TWO,
+            lambda levels, level=level: level * (effect if levels["g_output"] == "sigmoid" else 1),
+            seeds=3,
+            sd=0.2,
+            rng_seed=index,
+        )
+        folder = spec.folder(root).member(name)
+        write_summary(frame, folder.summary, PLANTED_METRICS)
+        write_study_record(study, folder)
+        if analyse:
+            run_analysis(folder)
+
+
 def a_plus_interaction(levels: dict[str, Any]) -> float:
     sign_a = 1 if levels["g_output"] == "sigmoid" else -1
     sign_b = 1 if levels["latent"] == "uniform" else -1

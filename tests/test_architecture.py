@@ -31,6 +31,7 @@ TORCH_FREE = (
     "gan_bench.analysis.analyse",
     "gan_bench.analysis.transfer",
     "gan_bench.report.build",
+    "gan_bench.report.campaign_report",  # the campaign's report job
     "gan_bench.workflow.run",
     "gan_bench.workflow.pipeline",  # the Snakefile's: the Snakemake process
     "gan_bench.workflow.campaign",

@@ -13,7 +13,14 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import ABLATIONS, REPO, tiny_study, write_image_folder
+from conftest import (
+    ABLATIONS,
+    REPO,
+    planted_campaign,
+    tiny_study,
+    write_image_folder,
+    write_planted_members,
+)
 
 from gan_bench.cli import main
 from gan_bench.resources import builtin_studies
@@ -91,6 +98,29 @@ def test_aggregate_writes_the_study_and_its_typed_design_then_report_reads_them(
     code, out, _ = run_cli(capsys, "report", str(results))
     assert code == 0 and (results / "report.html").is_file()
     assert "factor kernel_size</dt><dd>4 (baseline), 3" in (results / "report.html").read_text()
+
+
+def test_report_takes_a_campaigns_folder_or_file_too(capsys, tmp_path, monkeypatch):
+    from gan_bench.analysis.transfer_table import run_transfer
+
+    monkeypatch.chdir(tmp_path)
+    spec = planted_campaign(sizes=(16, 32))
+    code, _, err = run_cli(capsys, "report", str(spec.folder().root))  # nothing there yet
+    assert code == 2 and "results/tc/summary.csv: not found" in err  # taken for a study's
+    write_planted_members(spec, tmp_path / "results")
+    run_transfer(spec, tmp_path / "results")
+    code, out, _ = run_cli(capsys, "report", "results/tc")
+    assert code == 0 and out.startswith("results/tc/report.html: 6 tables, 2 figures")
+    assert (
+        tmp_path / "results" / "tc" / "figures" / "forest-fid-latent-uniform-vs-normal.png"
+    ).is_file()
+    campaign = tmp_path / "tc.yaml"
+    campaign.write_text((tmp_path / "results" / "tc" / "campaign.yaml").read_text())
+    code, out, _ = run_cli(capsys, "report", str(campaign))  # the file: its results folder
+    assert code == 0 and out.startswith("results/tc/report.html: 6 tables, 2 figures")
+    (tmp_path / "results" / "tc" / "transfer.json").unlink()
+    code, _, err = run_cli(capsys, "report", str(campaign))
+    assert code == 2 and "transfer.json: not found; run `gan-bench transfer CAMPAIGN` first" in err
 
 
 def test_console_script_and_module_entry_point_work():

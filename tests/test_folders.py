@@ -44,7 +44,11 @@ STUDY_FILES = {
 CAMPAIGN_FILES = {
     "campaign": "campaign.yaml",
     "transfer_csv": "transfer.csv",
+    "transfer_members": "transfer_members.csv",
     "transfer_json": "transfer.json",
+    "report": "report.html",
+    "tables": "tables",
+    "figures": "figures",
     "logs": "logs",
     "benchmarks": "benchmarks",
 }
@@ -124,4 +128,11 @@ def test_campaign_folder_file_names_are_the_contract():
     assert folder.member("digits") == StudyFolder(Path("results/c/digits"))
     assert folder.job_log("transfer") == Path("results/c/logs/transfer.log")
     assert folder.job_benchmark("transfer") == Path("results/c/benchmarks/transfer.tsv")
+    assert folder.job_log("report") == Path("results/c/logs/report.log")
     assert set(folder.entries) == set(CAMPAIGN_FILES.values())
+    assert folder.forest("fid-g_output") == Path("results/c/figures/forest-fid-g_output.png")
+    assert folder.report_tables == [
+        Path("results/c/tables") / f"{stem}{suffix}"
+        for stem in ("transfer", "verdict_grid")
+        for suffix in (".md", ".tex", ".html")
+    ]

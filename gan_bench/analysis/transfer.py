@@ -37,7 +37,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import combine_effects
 
@@ -57,6 +56,8 @@ TRANSFERS, CONTRADICTED_EVERYWHERE = "transfers", "contradicted everywhere"
 HOLDS_ON_AVERAGE, CONTRADICTED_ON_AVERAGE = "holds on average", "contradicted on average"
 DATASET_DEPENDENT = "dataset-dependent"
 NO_PRACTICAL_EFFECT_ANYWHERE = "no practical effect anywhere"
+NO_DIRECTION = "no direction claimed"
+UNDECIDED = ("inconclusive", NO_DECIDED_EFFECT, NO_DIRECTION)  # words that decide nothing
 NUMBERS = ("k", "pooled", "se", "ci_low", "ci_high", "tau2", "i2", "tau2_predict", "pi_low",
            "pi_high", "p_pooled", "p_predict", "p_equivalent")  # fmt: skip
 
@@ -273,7 +274,7 @@ def transfer_word(expected: str, pooled: float, decided: dict, opposed: str) -> 
     pooled interval), no practical effect anywhere, else inconclusive (NO_DECIDED_EFFECT
     for a no-effect claim, which any decided effect contradicts)."""
     if expected == "none":
-        return "no direction claimed"
+        return NO_DIRECTION
     if opposed:
         return f"{DATASET_DEPENDENT} ({opposed})"
     wanted = 0 if expected == NO_DIFFERENCE else (1 if expected == "better" else -1)
@@ -366,30 +367,3 @@ def judge_transfer(campaign: Campaign, alpha: float = ALPHA) -> Transfer:
     return Transfer(
         campaign, numbers, decided, member_decided, opposed, words.astype(str), datasets, seeds
     )
-
-
-def transfer_frame(transfer: Transfer, replicate: int = 0) -> pd.DataFrame:
-    """One row per claim of one replicate (a real campaign: 0): the claim, its scale, the
-    members' effects, the meta-analysis, the word and what would decide it."""
-    campaign, rows = transfer.campaign, []
-    for c, (metric, factor, level, baseline) in enumerate(campaign.claims):
-        numbers = {key: float(transfer[key][replicate, c]) for key in NUMBERS}
-        k = int(numbers["k"])
-        effect, se = campaign.effect[replicate, :, c], campaign.se[replicate, :, c]
-        effects = "; ".join(
-            f"{name} {effect[i]:+.3g} (SE {se[i]:.2g})"
-            for i, name in enumerate(campaign.members)
-            if np.isfinite(effect[i])
-        )
-        note = (f"{k} datasets: the prediction interval is +-{stats.t.isf(ALPHA / 2, k - 2):.2f} "
-                f"x sqrt(tau^2 + SE^2) (t with {k - 2} df)" if k >= 3 else
-                "fewer than 3 datasets: no prediction interval")  # fmt: skip
-        rows.append(
-            {"metric": metric, "factor": factor, "level": level, "baseline": baseline,
-             "expected": campaign.expected[c], "scale": campaign.scales[c],
-             "sesoi": float(campaign.sesoi[c]), "members": effects} | numbers
-            | {"verdict": str(transfer.verdict[replicate, c]),
-               "datasets_needed": float(transfer.datasets_needed[replicate, c]),
-               "seeds_needed": float(transfer.seeds_needed[replicate, c]), "note": note}
-        )  # fmt: skip
-    return pd.DataFrame(rows)

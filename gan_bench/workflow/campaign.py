@@ -1,6 +1,6 @@
 """`gan-bench run CAMPAIGN` and `gan-bench cells CAMPAIGN`: every member of a campaign
 (gan_bench/study/campaign_file.py) through one Snakemake, on the same rules as a study
-(gan_bench/workflow/pipeline.py), then the transfer table.
+(gan_bench/workflow/pipeline.py), then the transfer table and the campaign's report.
 
 Before Snakemake starts, every member is checked as `gan-bench run` checks a study
 (analysis/preflight.py checked_campaign: a problem names the member and the key), each
@@ -45,7 +45,8 @@ def run_campaign(
     max_runs: int = DEFAULT_MAX_RUNS,
     progress_every: float = PROGRESS_EVERY_S,
 ) -> int:
-    """Every member through Snakemake, then the transfer table; Snakemake's exit code."""
+    """Every member through Snakemake, then the transfer table and the campaign's report;
+    Snakemake's exit code."""
     campaign, plans = checked_campaign(campaign_file, max_runs=max_runs, download_check=True)
     config = {"campaign": str(Path(campaign_file).resolve()), "max_runs": max_runs}
     dry = runner.is_dry_run(snakemake_args)
@@ -63,7 +64,8 @@ def run_campaign(
     code, started = runner.snakemake_round(config, members, snakemake_args, prepare, progress_every)
     folder = CampaignFolder(runner.workdir_of(snakemake_args) / campaign.folder().root).root
     if code == 0:
-        print(f"gan-bench: results in {folder.resolve()}/ (a report per member; transfer.csv)")
+        report = CampaignFolder(folder).report.name  # the campaign's, linking each member's
+        print(f"gan-bench: results in {folder.resolve()}/ ({report}, a report per member)")
         return code
     for study_folder in [*(StudyFolder(folder / name) for name in plans), CampaignFolder(folder)]:
         for line in failure_lines(study_folder, started):

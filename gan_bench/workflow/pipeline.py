@@ -6,9 +6,10 @@ The Snakefile's rules are written once over a `{folder}` wildcard, a study folde
 (results/<study>, or results/<campaign>/<member>), so one set of rules trains, scores,
 aggregates, analyses and reports every member; `Pipeline` gives each folder its plan and the
 STUDY argument its jobs get (the study file, or the campaign file with `--member NAME`),
-and a campaign's transfer job its inputs. Every check is made here, before any job: the
-study (or each member) as `gan-bench run` checks it (analysis/preflight.py), and each results
-folder against the study its runs were made with (study/fingerprint.py).
+and a campaign's transfer and report jobs their inputs and outputs. Every check is made
+here, before any job: the study (or each member) as `gan-bench run` checks it
+(analysis/preflight.py), and each results folder against the study its runs were made
+with (study/fingerprint.py).
 """
 
 from __future__ import annotations
@@ -66,22 +67,40 @@ class Pipeline:
 
     @property
     def transfer_inputs(self) -> list[str]:
-        """What the transfer job reads of each member (analysis/common_scale.py read_member)."""
+        """What the transfer job reads of each member: what analysis/common_scale.py
+        read_member reads, and analysis.json (each member's own verdicts)."""
         folders = [plan.folder for plan in self.plans.values()]
-        return [str(path) for f in folders for path in (f.summary, f.study, f.design, f.metrics)]
+        files = [(f.summary, f.study, f.design, f.metrics, f.analysis) for f in folders]
+        return [str(path) for paths in files for path in paths]
 
     @property
     def transfer_outputs(self) -> list[str]:
         if self.campaign is None:
             return []
         folder = self.campaign
-        return [str(folder.campaign), str(folder.transfer_csv), str(folder.transfer_json)]
+        files = (folder.campaign, folder.transfer_csv, folder.transfer_members)
+        return [*map(str, files), str(folder.transfer_json)]
+
+    @property
+    def campaign_report_inputs(self) -> list[str]:
+        """What the campaign report reads (transfer.json) and links to (each member's
+        report.html, so it comes after them)."""
+        reports = [str(plan.folder.report) for plan in self.plans.values()]
+        return [*self.transfer_outputs[-1:], *reports]
+
+    @property
+    def campaign_report_outputs(self) -> list[str]:
+        if self.campaign is None:
+            return []
+        return [str(self.campaign.report), *map(str, self.campaign.report_tables)]
 
     @property
     def targets(self) -> list[str]:
-        """`all`: every study folder's report and run files, and a campaign's transfer table."""
+        """`all`: every study folder's report and run files, and a campaign's transfer table
+        and report."""
         reports = [str(plan.folder.report) for plan in self.plans.values()]
-        return [*reports, *self.run_files(), *self.transfer_outputs]
+        campaign = [*self.transfer_outputs, *self.campaign_report_outputs]
+        return [*reports, *self.run_files(), *campaign]
 
 
 def pipeline_of(config: dict[str, Any]) -> Pipeline:

@@ -1,28 +1,32 @@
 """Shared by the report tests: a synthetic 2x2 study's results folder (summary.csv,
-metrics.json, study.yaml, design.json, run folders), the report built on it once, and
-parsers for the tables it writes."""
+metrics.json, study.yaml, design.json, run folders), the report built on it once, two
+judged campaigns (planted, and the published studies as members), and parsers for the
+tables the reports write."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import study_of
+from conftest import REPO, planted_campaign, study_of, write_planted_members
 from PIL import Image
 from scipy import stats
 
 from gan_bench.analysis.stage import run_analysis
 from gan_bench.analysis.summary import write_summary
-from gan_bench.folders import StudyFolder
+from gan_bench.analysis.transfer_table import run_transfer
+from gan_bench.folders import CampaignFolder, StudyFolder
 from gan_bench.report.build import ReportFiles, build_report
 from gan_bench.score.registry import column, stroke_key
+from gan_bench.study.campaign_file import CampaignSpec
 from gan_bench.study.design import cell_id
-from gan_bench.study.record import write_study_record
+from gan_bench.study.record import read_study_record, write_study_record
 
 FACTORS = {"g_output": ["tanh", "sigmoid"], "latent": ["normal", "uniform"]}
 COLUMNS = {c.name: c for c in (column("fid", "cnn", 2000), column("checkerboard", "pixel", 2000))}
@@ -142,6 +146,46 @@ def built_report(tmp_path_factory) -> Path:
     write_run_folders(results, summary)
     analyse_and_report(results)
     return results
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def judged_campaign(root: Path) -> CampaignFolder:
+    """A three-member planted campaign (sigmoid x1.3 FID on each member), analysed and
+    judged, as the Snakefile's jobs leave it before the campaign's report."""
+    spec = planted_campaign()
+    write_planted_members(spec, root)
+    run_transfer(spec, root)
+    return spec.folder(root)
+
+
+PUBLISHED = ("default", "mnist_t10k")  # the committed studies a published campaign is made of
+PUBLISHED_FILES = ("summary", "study", "design", "metrics", "analysis", "sequence", "report")
+
+
+def published_campaign(root: Path) -> CampaignFolder:
+    """The committed results/default and results/mnist_t10k as the two members of a campaign
+    `pub`, as published (what aggregate, analyse and report wrote; no runs/), judged."""
+    members = {}
+    for name in PUBLISHED:
+        source, target = StudyFolder(REPO / "results" / name), StudyFolder(root / "pub" / name)
+        target.root.mkdir(parents=True)
+        for attribute in (
+            "summary",
+            "study",
+            "design",
+            "metrics",
+            "analysis",
+            "sequence",
+            "report",
+        ):
+            if getattr(source, attribute).is_file():
+                shutil.copy(getattr(source, attribute), getattr(target, attribute))
+        members[name], _ = read_study_record(target)
+    spec = CampaignSpec("published.yaml", "pub", "The published studies as a campaign.", members)
+    run_transfer(spec, root)
+    return spec.folder(root)
 
 
 # --------------------------------------------------------------------------- table parsing

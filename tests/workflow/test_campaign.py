@@ -18,6 +18,8 @@ from conftest import sigkill_group_when, tiny_study, write_idx
 
 from gan_bench.analysis.common_scale import read_member
 from gan_bench.analysis.preflight import checked_campaign
+from gan_bench.analysis.stage import read_analysis, read_study_data
+from gan_bench.folders import CampaignFolder
 from gan_bench.workflow import campaign as campaign_module
 from gan_bench.workflow.campaign import announce_campaign, cells_listing, member_text
 from gan_bench.workflow.estimate import Estimate, StepTiming
@@ -85,7 +87,7 @@ def test_a_dry_run_prints_the_campaigns_plan_then_snakemakes_and_writes_nothing(
     assert lines[0] == "gan-bench: campaign tc: 2 members, 8 runs; 0 done already, 8 to train"
     assert lines[1].startswith("gan-bench:   member digits (digits 16x16, 12 steps): 2 cells")
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", done.stdout, flags=re.MULTILINE))
-    assert jobs["train"] == "8" and jobs["transfer"] == "1"
+    assert jobs["train"] == "8" and jobs["transfer"] == "1" and jobs["campaign_report"] == "1"
     assert not (tmp_path / "results").exists()
 
 
@@ -97,7 +99,9 @@ def _env() -> dict[str, str]:
 def test_a_campaign_killed_mid_run_completes_on_rerun(tmp_path):
     """Two members (embedded digits, an IDX set written here), 2 cells x 1 seed each; the
     command is killed once a run has finished, and the same command completes the
-    campaign: each member's report, and a transfer table of every confirmatory claim."""
+    campaign: each member's report, a transfer table of every confirmatory claim, and the
+    campaign's report (a forest plot per claim, the verdict grid of the members' own
+    words)."""
     path = write_campaign(tmp_path, [0])
     out = tmp_path / "results" / "tc"
     command = [sys.executable, "-m", "gan_bench", "run", str(path), "--cores", "2"]
@@ -121,3 +125,31 @@ def test_a_campaign_killed_mid_run_completes_on_rerun(tmp_path):
         row["members"].startswith("digits ") and "; inverted " in row["members"] for row in table
     )
     assert (out / "campaign.yaml").is_file() and (out / "transfer.json").is_file()
+    _check_campaign_report(CampaignFolder(out), claims)
+
+
+def _check_campaign_report(folder: CampaignFolder, claims: list) -> None:
+    """The campaign's report as the killed-and-rerun campaign left it: a forest plot per
+    claim, the verdict grid naming both members, each with its own analysis.json's word."""
+    assert folder.report.stat().st_size > 10_000
+    assert sorted(p.name for p in folder.figures.glob("forest-*.png")) == sorted(
+        f"forest-fid-{factor}-{level}-vs-{baseline}.png" for _, factor, level, baseline in claims
+    )
+    assert all(path.is_file() for path in folder.report_tables)
+    grid = _markdown_rows(folder.verdict_grid.with_suffix(".md"))
+    assert grid[0] == ["claim", "digits", "inverted", "transfer verdict"]
+    for column, member in enumerate(("digits", "inverted"), start=1):
+        analysis, _ = read_analysis(read_study_data(folder.member(member)))
+        own = analysis.claims[analysis.claims["confirmatory"]]
+        words = {
+            f"{r.factor}: {r.level} vs {r.baseline} (fid)": r.verdict for r in own.itertuples()
+        }
+        assert {row[0]: row[column] for row in grid[1:]} == words
+    assert 'href="digits/report.html"' in folder.report.read_text()
+
+
+def _markdown_rows(path: Path) -> list[list[str]]:
+    """A Markdown table's rows as cell texts: the header, then the body (no rule line)."""
+    lines = [line for line in path.read_text().splitlines() if line.startswith("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return [row for i, row in enumerate(rows) if i != 1]

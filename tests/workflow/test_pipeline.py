@@ -38,12 +38,14 @@ def test_a_study_is_one_study_folder_whose_jobs_get_its_file(tmp_path, monkeypat
     assert list(pipeline.plans) == ["results/tiny"] and pipeline.seeds == [0, 5]
     assert pipeline.arguments == {"results/tiny": [study]}
     assert pipeline.schema == SCHEMA and pipeline.campaign is None
-    assert pipeline.transfer_outputs == []
+    assert pipeline.transfer_outputs == [] and pipeline.campaign_report_outputs == []
     assert pipeline.targets[0] == "results/tiny/report.html"
     assert len(pipeline.run_files()) == 2 * 2 * 2  # run.json, scores.json of 2 cells x 2 seeds
 
 
-def test_a_campaign_is_a_study_folder_per_member_then_its_transfer_table(tmp_path, monkeypatch):
+def test_a_campaign_is_a_study_folder_per_member_then_its_transfer_table_and_report(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     path = str(campaign_file(tmp_path))
     pipeline = pipeline_of({"campaign": path})
@@ -56,11 +58,18 @@ def test_a_campaign_is_a_study_folder_per_member_then_its_transfer_table(tmp_pat
     assert pipeline.transfer_outputs == [
         "results/tc/campaign.yaml",
         "results/tc/transfer.csv",
+        "results/tc/transfer_members.csv",
         "results/tc/transfer.json",
     ]
     assert "results/tc/large/summary.csv" in pipeline.transfer_inputs
-    assert len(pipeline.transfer_inputs) == 2 * 4
-    assert pipeline.targets[:2] == ["results/tc/small/report.html", "results/tc/large/report.html"]
+    assert "results/tc/small/analysis.json" in pipeline.transfer_inputs  # the own verdicts
+    assert len(pipeline.transfer_inputs) == 2 * 5
+    member_reports = ["results/tc/small/report.html", "results/tc/large/report.html"]
+    assert pipeline.targets[:2] == member_reports
+    assert pipeline.campaign_report_inputs == ["results/tc/transfer.json", *member_reports]
+    report = pipeline.campaign_report_outputs
+    assert report[0] == "results/tc/report.html" and "results/tc/tables/verdict_grid.tex" in report
+    assert len(report) == 1 + 2 * 3 and set(report) <= set(pipeline.targets)
     assert len(pipeline.run_files("results/tc/small")) == 8 and len(pipeline.run_files()) == 16
 
 
@@ -99,6 +108,7 @@ def test_snakemake_plans_every_members_jobs_on_the_same_rules(tmp_path):
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", output, flags=re.MULTILINE))
     assert jobs["train"] == "8" and jobs["evaluator"] == "2" and jobs["aggregate"] == "2"
     assert jobs["analyse"] == "2" and jobs["report"] == "2" and jobs["transfer"] == "1"
+    assert jobs["campaign_report"] == "1"
     assert "folder=results/tc/large" in output
     linted = _snakemake(tmp_path, "--config", f"campaign={campaign_file(tmp_path)}", "--lint")
     assert "Congratulations" in linted
