@@ -30,7 +30,13 @@ from gan_bench.files import atomic_write
 from gan_bench.folders import CampaignFolder
 from gan_bench.report.claim_display import expected_text
 from gan_bench.report.displays import ci_text, html_table
-from gan_bench.report.tables import LATEX_TEXT, MISSING, decimals_for, latex_text
+from gan_bench.report.tables import (
+    LATEX_TEXT,
+    MISSING,
+    decimals_for,
+    frame_latex,
+    frame_markdown,
+)
 
 KEYS = ["metric", "factor", "level", "baseline"]  # a claim, as transfer.json keys it
 CLAIM, TRANSFER = "claim", "transfer verdict"  # the grid's first and last columns
@@ -139,27 +145,6 @@ def cost_text(record: TransferRecord) -> str:
     return f"{runs} runs, {hours:.2f} CPU-hours of training in all; {each}."
 
 
-def frame_markdown(frame: pd.DataFrame, caption: str, notes: Sequence[str] = ()) -> str:
-    text = frame.to_markdown(index=False, disable_numparse=True) + "\n"
-    return text + "".join(f"\n{line}\n" for line in [caption, *notes])
-
-
-def frame_latex(frame: pd.DataFrame, caption: str, label: str) -> str:
-    """A booktabs table (pandas Styler), every value escaped; Unicode signs as LaTeX."""
-    styler = frame.style.hide(axis="index").format(escape="latex")
-    styler = styler.format_index(escape="latex", axis=1)
-    latex = styler.to_latex(
-        hrules=True,
-        column_format="l" * frame.shape[1],
-        caption=latex_text(caption),
-        label=label,
-        position_float="centering",
-    )
-    for text, tex in (LATEX_SYMBOLS | LATEX_TEXT).items():  # escaping leaves Unicode as it is
-        latex = latex.replace(text, tex)
-    return latex
-
-
 def write_display(
     frame: pd.DataFrame, stem: Path, caption: str, notes: Sequence[str] = ()
 ) -> list[Path]:
@@ -172,8 +157,10 @@ def write_display(
     )
     label = f"tab:{stem.name.replace('_', '-')}"
     outputs = {
-        stem.with_suffix(".md"): frame_markdown(frame, caption, notes),
-        stem.with_suffix(".tex"): frame_latex(frame, " ".join([caption, *notes]), label),
+        stem.with_suffix(".md"): frame_markdown(frame, [caption, *notes]),
+        stem.with_suffix(".tex"): frame_latex(
+            frame, " ".join([caption, *notes]), label, LATEX_SYMBOLS | LATEX_TEXT
+        ),
         stem.with_suffix(".html"): page,
     }
     for path, text in outputs.items():

@@ -249,11 +249,16 @@ def write_table(table: Table, stem: Path, latex_label: str) -> list[Path]:
     return list(outputs)
 
 
-def claims_markdown(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
-    """The claim table (report/looks.py claims_shown) as Markdown: what a README cites;
-    `notes` (claim_display.claims_notes: what its columns mean) below it."""
-    text = claims.to_markdown(index=False, disable_numparse=True) + "\n"
+def frame_markdown(frame: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """A display frame as Markdown (what a README cites), `notes` below it."""
+    text = frame.to_markdown(index=False, disable_numparse=True) + "\n"
     return text + "".join(f"\n{note}\n" for note in notes)
+
+
+def claims_markdown(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """The claim table (report/looks.py claims_shown) as Markdown; `notes`
+    (claim_display.claims_notes: what its columns mean) below it."""
+    return frame_markdown(claims, notes)
 
 
 LATEX_TEXT = {"±": r"$\pm$", "−": "-", "—": "---", "–": "--", "≤": r"$\leq$", "≥": r"$\geq$"}
@@ -266,25 +271,32 @@ CLAIMS_CAPTION = (
 
 def latex_text(text: str) -> str:
     """Plain text (a caption) with LaTeX's special characters escaped; Unicode signs are
-    claims_latex's to replace, as in the table."""
+    frame_latex's to replace, as in the table."""
     return re.sub(r"([&%$#_{}])", r"\\\1", text)
 
 
-def claims_latex(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
-    """The claim table as a booktabs table (pandas Styler): what a paper cites; `notes`
-    follow CLAIMS_CAPTION in its caption."""
-    styler = claims.style.hide(axis="index").format(escape="latex")
+def frame_latex(
+    frame: pd.DataFrame, caption: str, label: str, symbols: dict[str, str] = LATEX_TEXT
+) -> str:
+    """A display frame as a booktabs table (pandas Styler, every value escaped): what a
+    paper cites; Unicode signs replaced by `symbols`' LaTeX."""
+    styler = frame.style.hide(axis="index").format(escape="latex")
     styler = styler.format_index(escape="latex", axis=1)
     latex = styler.to_latex(
         hrules=True,
-        column_format="l" * claims.shape[1],
-        caption=latex_text(" ".join([CLAIMS_CAPTION, *notes])),
-        label="tab:claims",
+        column_format="l" * frame.shape[1],
+        caption=latex_text(caption),
+        label=label,
         position_float="centering",
     )
-    for text, tex in LATEX_TEXT.items():  # escaping leaves Unicode as it is
+    for text, tex in symbols.items():  # escaping leaves Unicode as it is
         latex = latex.replace(text, tex)
     return latex
+
+
+def claims_latex(claims: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """The claim table as a booktabs table; `notes` follow CLAIMS_CAPTION in its caption."""
+    return frame_latex(claims, " ".join([CLAIMS_CAPTION, *notes]), "tab:claims")
 
 
 def write_tables(
