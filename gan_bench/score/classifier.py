@@ -91,7 +91,7 @@ class DomainClassifier(nn.Module):
                 nn.BatchNorm2d(width),
                 nn.ReLU(),
             ]
-            width_in, width, size = width, width * 2, size // 2
+            width_in, width, size = width, width * 2, (size + 1) // 2  # k3 s2 p1: ceil
         self.body = nn.Sequential(
             *layers, nn.Flatten(), nn.Linear(width_in * size * size, features), nn.ReLU()
         )

@@ -33,6 +33,7 @@ from gan_bench.score.extractors import (
 )
 from gan_bench.score.planning import EXTRACTORS, ScoringError
 from gan_bench.score.weights import inception_on_disk
+from gan_bench.study.families import run_plan
 from gan_bench.study.study_file import Study, min_samples
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
@@ -151,13 +152,7 @@ def generate(
     if not weights.is_file():
         raise ScoringError(f"{weights}: not found (the run's final generator weights)")
     tricks, model = config["tricks"], config["model"]
-    generator = Generator(
-        tricks,
-        config["dataset"]["image_size"],
-        channels,
-        model["latent_dim"],
-        model["base_channels"],
-    )
+    generator = Generator(run_plan(config, channels))
     load_weights(generator, weights, "generator")
     generator.to(device).eval()
     noise = torch.Generator().manual_seed(SAMPLE_SEED)

@@ -7,71 +7,34 @@ dearest runs first (the Snakefile's `priority:`) leaves short runs for the end, 
 finish together instead of one core idling behind a long run. Only the order matters, so
 this counts the convolutions, which are ~85 % of a step on CPU, and leaves out the rest.
 Pure Python on purpose: the Snakefile calls it, and importing torch there would cost every
-Snakemake start ~3 s. tests/test_cost.py checks it against torch's FLOP counter on the
-real models, so it cannot drift from models.py unnoticed.
+Snakemake start ~3 s. It counts the layers of the run's family plan
+(gan_bench/study/families.py), the same description gan_bench/train/models.py builds the
+networks from; tests/study/test_cost.py checks it against torch's FLOP counter on the real
+models and trainer of both families.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from gan_bench.study.tricks import INFOGAN_CODE_DIM, INFOGAN_Q_HIDDEN
-
-
-def _upsample_macs(resolution: int, in_ch: int, out_ch: int, kernel: int, mode: str) -> int:
-    """resolution -> 2 x resolution: a stride-2 transposed conv scatters every input pixel,
-    a resize + conv convolves at the doubled resolution."""
-    positions = resolution**2 if mode == "transposed" else (2 * resolution) ** 2
-    return positions * in_ch * out_ch * kernel**2
-
-
-def _downsample_macs(resolution: int, in_ch: int, out_ch: int, kernel: int, mode: str) -> int:
-    """resolution -> resolution / 2: a stride-2 conv, or a full-resolution conv + max-pool."""
-    positions = (resolution // 2) ** 2 if mode == "strided" else resolution**2
-    return positions * in_ch * out_ch * kernel**2
+from gan_bench.study.families import run_plan
+from gan_bench.study.layers import total_macs
 
 
 def generator_macs(config: dict[str, Any], channels: int = 1) -> int:
-    """MACs of one G forward pass per image (models.Generator's layer plan)."""
-    tricks, model = config["tricks"], config["model"]
-    blocks = int(math.log2(config["dataset"]["image_size"] // 4))
-    width = model["base_channels"] * 2 ** (blocks - 1)
-    codes = INFOGAN_CODE_DIM if tricks["infogan"] else 0
-    macs = (model["latent_dim"] + codes) * width * 16  # z (+ codes) -> 4x4
-    resolution = 4
-    for _ in range(blocks - 1):
-        macs += _upsample_macs(
-            resolution, width, width // 2, tricks["kernel_size"], tricks["g_upsample"]
-        )
-        width //= 2
-        resolution *= 2
-    return macs + _upsample_macs(
-        resolution, width, channels, tricks["kernel_size"], tricks["g_upsample"]
-    )
+    """MACs of one G forward pass per image."""
+    return total_macs(run_plan(config, channels).generator)
 
 
 def discriminator_macs(config: dict[str, Any], channels: int = 1) -> int:
-    """MACs of one D forward pass per image (models.Discriminator's layer plan)."""
-    tricks = config["tricks"]
-    resolution = config["dataset"]["image_size"]
-    width_in, width = channels, config["model"]["base_channels"]
-    macs = 0
-    while resolution > 4:
-        macs += _downsample_macs(
-            resolution, width_in, width, tricks["kernel_size"], tricks["d_downsample"]
-        )
-        width_in, width, resolution = width, width * 2, resolution // 2
-    return macs + width_in * 16  # 4x4 features -> one logit
+    """MACs of one D forward pass (body and logit head) per image."""
+    plan = run_plan(config, channels)
+    return total_macs(plan.d_body) + total_macs(plan.d_head)
 
 
-def q_head_macs(config: dict[str, Any]) -> int:
+def q_head_macs(config: dict[str, Any], channels: int = 1) -> int:
     """MACs of InfoGAN's Q head per image (0 without InfoGAN)."""
-    if not config["tricks"]["infogan"]:
-        return 0
-    blocks = int(math.log2(config["dataset"]["image_size"] // 4))
-    features = config["model"]["base_channels"] * 2 ** (blocks - 1) * 16
-    return features * INFOGAN_Q_HIDDEN + INFOGAN_Q_HIDDEN * INFOGAN_CODE_DIM
+    return total_macs(run_plan(config, channels).q_head)
 
 
 def _matching_passes(tricks: dict[str, Any]) -> int:
@@ -89,7 +52,7 @@ def step_macs(config: dict[str, Any], channels: int = 1) -> int:
     needs input gradients only: ~1x), plus feature matching's passes; the first G update
     reuses the D step's fakes. The Q head sees the fakes only, like D's logit."""
     g, d = generator_macs(config, channels), discriminator_macs(config, channels)
-    q = q_head_macs(config)
+    q = q_head_macs(config, channels)
     g_steps = config["tricks"]["g_steps"]
     d_per_g_step = 2 + _matching_passes(config["tricks"])
     per_image = 3 * g * g_steps + 6 * d + d_per_g_step * d * g_steps + q * (3 + 2 * g_steps)

@@ -23,6 +23,7 @@ from gan_bench.errors import BadInput
 from gan_bench.folders import CELL_ID_PATTERN
 from gan_bench.resources import SCHEMA
 from gan_bench.study import dataspec, safe_yaml
+from gan_bench.study.families import family_named, family_problems
 from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults, format_level
 
 SCHEMA_PATH = SCHEMA
@@ -224,8 +225,14 @@ def schema_defaults(section: str) -> dict[str, Any]:
 def with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of `raw` with schema defaults filled into each section."""
     completed = copy.deepcopy(raw)
+    family = family_named(raw)
     for section in SECTIONS_WITH_DEFAULTS:
-        completed[section] = schema_defaults(section) | completed.get(section, {})
+        under = schema_defaults(section) | dict(family.defaults.get(section, {}))
+        completed[section] = under | completed.get(section, {})
+    if not family.uses_base_channels and "base_channels" not in raw.get("model", {}):
+        del completed["model"]["base_channels"]
+    if "baseline" in family.defaults:
+        completed["baseline"] = dict(family.defaults["baseline"]) | raw.get("baseline", {})
     completed.setdefault("design", load_schema()["properties"]["design"]["default"])
     return completed
 
@@ -265,6 +272,7 @@ def semantic_problems(study: dict[str, Any], check_data: bool = True) -> list[tu
             if reason:
                 problems.append((f"factors.{name}[{index}]", reason))
     problems += _design_problems(study)
+    problems += family_problems(study)
     if check_data:
         problems += dataspec.spec_problems(
             study["dataset"], study["train"]["batch_size"], min_heldout=min_samples()

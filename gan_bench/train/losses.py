@@ -12,8 +12,6 @@ import torch.nn.functional as F
 
 from gan_bench.train.models import INFOGAN_CATEGORIES
 
-INFO_CONTINUOUS_WEIGHT = 0.1
-
 
 def instance_noise_sigma(step: int, steps: int, sigma0: float, schedule: str = "linear") -> float:
     """sigma of the instance noise at `step`: `constant` holds sigma0 for the whole run (a
@@ -59,13 +57,17 @@ def d_targets(
 
 
 def info_loss(
-    q_out: torch.Tensor, categories: torch.Tensor, continuous: torch.Tensor
+    q_out: torch.Tensor,
+    categories: torch.Tensor,
+    continuous: torch.Tensor,
+    continuous_weight: float,
 ) -> torch.Tensor:
     """InfoGAN's mutual-information lower bound as a loss: CE on the categorical code plus
-    a unit-variance Gaussian NLL (MSE) on the continuous codes."""
+    a unit-variance Gaussian NLL (MSE) on the continuous codes, weighted by the model
+    family's `info_continuous_weight` (gan_bench/study/families.py)."""
     categorical = F.cross_entropy(q_out[:, :INFOGAN_CATEGORIES], categories)
     gaussian = F.mse_loss(q_out[:, INFOGAN_CATEGORIES:], continuous)
-    return categorical + INFO_CONTINUOUS_WEIGHT * gaussian
+    return categorical + continuous_weight * gaussian
 
 
 def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from gan_bench.study.families import family_of
 from gan_bench.train.losses import (
     adversarial_bce,
     d_targets,
@@ -85,6 +86,7 @@ class Trainer:
         self.channels = channels
         self.batch = self.train["batch_size"]
         self.latent_dim = config["model"]["latent_dim"]
+        self.info_weight = family_of(config["model"]).info_continuous_weight
         self.bf16 = self.train["precision"] == "bf16"
 
     def autocast(self) -> torch.autocast:
@@ -102,8 +104,9 @@ class Trainer:
         generator.to(self.device, memory_format=layout)
         discriminator.to(self.device, memory_format=layout)
         betas = (self.train["beta1"], self.train["beta2"])
-        opt_g = torch.optim.Adam(generator.parameters(), lr=self.train["lr"], betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=self.train["lr"], betas=betas)
+        lr_g, lr_d = (self.train.get(key, self.train["lr"]) for key in ("lr_g", "lr_d"))
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
         sums = torch.zeros(len(LOGGED), device=self.device)
         first_bad = torch.full((), -1, dtype=torch.long, device=self.device)
         return TrainState(generator, discriminator, opt_g, opt_d, 0, sums, 0, first_bad, 0.0)
@@ -112,6 +115,9 @@ class Trainer:
         return sample_latent(
             self.batch, self.latent_dim, self.tricks["latent"], self.tricks["infogan"], self.device
         )
+
+    def _info(self, q_out: torch.Tensor, categories, continuous) -> torch.Tensor:
+        return info_loss(q_out.float(), categories, continuous, self.info_weight)
 
     def _noisy(self, images: torch.Tensor, sigma: float) -> torch.Tensor:
         return images + sigma * torch.randn_like(images) if sigma > 0 else images
@@ -143,7 +149,7 @@ class Trainer:
             ) + F.binary_cross_entropy_with_logits(fake_logits, fake_t)
             info = torch.zeros((), device=self.device)
             if D.q_head is not None:
-                info = info_loss(D.q_head(fake_features.flatten(1)), categories, continuous)
+                info = self._info(D.q_head(fake_features.flatten(1)), categories, continuous)
                 loss = loss + info
         state.opt_d.zero_grad(set_to_none=True)
         loss.backward()
@@ -173,7 +179,7 @@ class Trainer:
                 loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             if D.q_head is not None:
                 q_out = D.q_head(fake_features.flatten(1))
-                loss = loss + info_loss(q_out, categories, continuous)
+                loss = loss + self._info(q_out, categories, continuous)
         state.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         state.opt_g.step()

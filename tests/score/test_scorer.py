@@ -25,6 +25,7 @@ from gan_bench.score import scorer as scoring
 from gan_bench.score.extractors import inception_extractor
 from gan_bench.score.registry import UnknownMetric
 from gan_bench.score.scorer import ScoringError, metric_names, score_run
+from gan_bench.study.study_file import study_from_dict
 
 CNN_METRICS = ("fid", "is", "kid", "precision", "recall", "modes_hit", "mode_kl")
 TRAINING = ["d_overfit", "d_balance", "overfit_pattern"]  # named by their key, no samples
@@ -376,6 +377,33 @@ def test_a_tiny_infogan_run_gets_its_stroke_correlations_in_scores_json(
         info = scores["metric_info"][name]
         assert info["extractor"] == "pixel" and info["samples"] == 90
         assert registry.resolve(name, info).metric.family == "codes"
+
+
+def test_a_tiny_run_of_the_papers_infogan_networks_trains_and_gets_its_codes_scored(tmp_path):
+    """model.family infogan_mnist end to end at 28x28: trains with the paper's code prior,
+    writes traversals, and scoring gives code accuracy and the slant/thickness correlations."""
+    from gan_bench.study.design import cells
+    from gan_bench.study.study_file import run_config
+    from gan_bench.train.runner import train_run
+
+    raw = tiny_study(
+        model={"family": "infogan_mnist"},
+        dataset={"name": "digits"},
+        train={"steps": 8, "batch_size": 16, "log_every": 4, "checkpoint_every": 8},
+        factors={"null_factor": ["a"]},
+    )
+    study = study_from_dict(raw, "<paper infogan>")
+    assert study.dataset["image_size"] == 28 and study.baseline["infogan"]
+    cell = cells(study)[0]
+    run = tmp_path / "run"
+    record = train_run(run_config(study, cell.id, cell.tricks, 0), run, "cpu", 1, False)
+    folder = RunFolder(run)
+    assert record["status"] == "completed" and folder.run.is_file()
+    assert folder.traversals.is_file()
+    metrics = score_run(run, samples=90)["metrics"]
+    assert 0.0 < metrics["code_accuracy_cnn_90"] <= 1.0
+    for name in (f"{m}_r_c{k}_pixel_90" for m in ("slant", "thickness") for k in (1, 2)):
+        assert 0.0 <= metrics[name] <= 1.0, name
 
 
 def test_a_metric_without_a_registry_entry_is_refused(run_dir, monkeypatch):

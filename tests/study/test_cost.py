@@ -31,12 +31,18 @@ VARIANTS = {
 }
 
 
-def config_with(image_size: int, **tricks) -> dict:
+PAPER_VARIANTS = {
+    "paper infogan": {},
+    "paper, no codes": {"infogan": False},
+    "paper, feature matching": {"feature_matching": True},
+    "paper, mixed batches, two G steps": {"batch_mode": "mixed", "g_steps": 2},
+}
+
+
+def config_with(image_size: int, family: str = "dcgan", **tricks) -> dict:
+    model = {"latent_dim": 16, "base_channels": 16} if family == "dcgan" else {"family": family}
     study = study_from_dict(
-        tiny_study(
-            dataset={"name": "digits", "image_size": image_size},
-            model={"latent_dim": 16, "base_channels": 16},
-        ),
+        tiny_study(dataset={"name": "digits", "image_size": image_size}, model=model),
         "tiny.yaml",
     )
     cell = cells(study)[0]
@@ -62,6 +68,16 @@ def test_step_macs_match_torchs_flop_counter(name, image_size, channels):
     ratio = counted_flops(config, channels) / (2 * cost.step_macs(config, channels))
     # the estimate leaves out what is not a conv/linear (and D's first-layer input gradient
     # on real images, which is never computed): a few % under the counter, never more
+    assert 0.85 < ratio < 1.02, f"{name}: torch counts {ratio:.3f}x the estimate"
+
+
+@pytest.mark.parametrize("name", PAPER_VARIANTS)
+def test_infogan_mnist_step_macs_match_torchs_flop_counter(name):
+    """The paper's networks are mostly FC layers: the same plan, counted the same way."""
+    config = config_with(28, "infogan_mnist", **PAPER_VARIANTS[name])
+    config["train"]["batch_size"] = 64
+    assert config["model"]["latent_dim"] == 62 and "base_channels" not in config["model"]
+    ratio = counted_flops(config, 1) / (2 * cost.step_macs(config, 1))
     assert 0.85 < ratio < 1.02, f"{name}: torch counts {ratio:.3f}x the estimate"
 
 

@@ -8,16 +8,16 @@ import pytest
 import torch
 from torch import nn
 
+from gan_bench.study.families import FAMILIES
 from gan_bench.study.tricks import defaults
 from gan_bench.train.models import INFOGAN_CODE_DIM, Discriminator, Generator, sample_latent
 
 
 def models(size=16, channels=1, **tricks):
-    settings = defaults() | tricks
-    return (
-        Generator(settings, size, channels, latent_dim=8, base=4),
-        Discriminator(settings, size, channels, base=4),
+    plan = FAMILIES["dcgan"].plan(
+        defaults() | tricks, size, channels, {"latent_dim": 8, "base_channels": 4}
     )
+    return Generator(plan), Discriminator(plan)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,38 @@ def test_infogan_adds_codes_to_g_and_a_q_head_to_d():
     assert q.shape == (5, INFOGAN_CODE_DIM)
     _, D = models()
     assert D.q_head is None
+
+
+def paper_models(**tricks):
+    plan = FAMILIES["infogan_mnist"].plan(
+        defaults() | {"infogan": True} | tricks, 28, 1, {"latent_dim": 62}
+    )
+    return Generator(plan), Discriminator(plan)
+
+
+def test_infogan_mnist_family_has_the_papers_layers_and_shapes():
+    G, D = paper_models()
+    assert G.input_dim == 62 + INFOGAN_CODE_DIM == 74
+    z, _, _ = sample_latent(6, 62, "uniform", True, "cpu")
+    images = G(z)
+    assert images.shape == (6, 1, 28, 28)
+    features = D.features(images)
+    assert features.shape == (6, 1024) and D(images).shape == (6,)
+    assert D.q_head(features).shape == (6, INFOGAN_CODE_DIM)
+    linears = [(m.in_features, m.out_features) for m in G.modules() if isinstance(m, nn.Linear)]
+    assert linears == [(74, 1024), (1024, 7 * 7 * 128)]
+    convs = [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in _convs(D)]
+    assert convs == [(1, 64, (4, 4), (2, 2)), (64, 128, (4, 4), (2, 2))]
+    q_layers = [type(m) for m in D.q_head]
+    assert q_layers == [nn.Linear, nn.BatchNorm1d, nn.LeakyReLU, nn.Linear]
+    slopes = {m.negative_slope for m in D.modules() if isinstance(m, nn.LeakyReLU)}
+    assert slopes == {0.01}
+
+
+def test_dcgan_parameter_names_are_those_of_earlier_checkpoints():
+    """Checkpoints written before the layer plans still load: same module tree, same keys."""
+    G, D = models(g_upsample="resize", d_downsample="maxpool", infogan=True)
+    assert "net.0.weight" in G.state_dict() and "net.3.1.weight" in G.state_dict()
+    assert {"body.0.0.weight", "head.weight", "q_head.0.weight", "q_head.2.weight"} <= set(
+        D.state_dict()
+    )
