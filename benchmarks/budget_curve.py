@@ -1,5 +1,5 @@
-"""FID against training steps for some cells of a study: is the study's budget enough, and
-would a shorter one give the same answer?
+"""FID (and, for InfoGAN cells, code accuracy) against training steps for some cells of a
+study: is the study's budget enough, and would a shorter one give the same answer?
 
 Trains each chosen cell x seed in this process (one thread) and scores the generator at
 the given steps with the study's scorer (domain extractor, the study's sample count).
@@ -23,6 +23,7 @@ import torch
 from gan_bench.score import scorer as scoring
 from gan_bench.study.design import cells
 from gan_bench.study.study_file import load_study, run_config
+from gan_bench.study.tricks import run_tricks
 from gan_bench.train import data
 from gan_bench.train.runner import seed_everything
 from gan_bench.train.trainer import Trainer
@@ -63,7 +64,7 @@ def main() -> None:
         for seed in args.seeds:
             config = run_config(study, cell.id, cell.tricks, seed)
             seed_everything(seed)
-            real_train = data.to_model_range(images, config["tricks"]["g_output"])
+            real_train = data.to_model_range(images, run_tricks(config).g_output)
             trainer = Trainer(config, torch.device("cpu"), real_train, dataset.channels)
             state = trainer.new_state()
             started = time.perf_counter()
@@ -74,7 +75,13 @@ def main() -> None:
                 seconds = time.perf_counter() - started
                 values = score_now(config, state, dataset, extractors, real, cache_name, folder)
                 fid = next(v for k, v in values.items() if k.startswith("fid_"))
-                print(f"{cell.id}  seed {seed}  step {step:>5}  FID {fid:7.2f}  ({seconds:.0f} s)")
+                codes = [v for k, v in values.items() if k.startswith("code_accuracy")]
+                accuracy = f"  code accuracy {codes[0]:.3f}" if codes else ""
+                print(
+                    f"{cell.id}  seed {seed}  step {step:>5}  FID {fid:7.2f}{accuracy}"
+                    f"  ({seconds:.0f} s)",
+                    flush=True,
+                )
                 if args.out:
                     record = {"cell": cell.id, "seed": seed, "step": step, "train_s": seconds}
                     with args.out.open("a") as handle:

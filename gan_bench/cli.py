@@ -265,16 +265,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    import torch
-
     from gan_bench.score.scorer import score_run
-    from gan_bench.train.runner import resolve_device
+    from gan_bench.train.runner import resolve_device, use_threads
 
     try:
         device = resolve_device(args.device)
     except ValueError as error:
         raise BadInput(str(error)) from None
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)
     _print_scores(args.run_dir, score_run(args.run_dir, args.extractor, args.samples, device))
     return EXIT_OK
 
@@ -282,14 +280,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_evaluator(args: argparse.Namespace) -> int:
     """Train the domain classifier once per dataset (cached), so train jobs only load it to
     score; a classifier below its accuracy threshold fails here, before any run trains."""
-    import torch
-
     from gan_bench.files import write_json
     from gan_bench.score.scorer import evaluator_record
     from gan_bench.study.campaign_file import study_argument
+    from gan_bench.train.runner import use_threads
 
     study, _ = study_argument(args.study, args.member)
-    torch.set_num_threads(args.threads)  # as many as Snakemake reserved, no more
+    use_threads(args.threads)  # as many as Snakemake reserved, no more
     record = evaluator_record(study)
     write_json(Path(args.out), record)
     print(f"{args.out}: extractors {', '.join(record['extractors'])}")

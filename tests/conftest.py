@@ -209,7 +209,7 @@ def train_smoke_run(out: Path, **tricks: Any) -> Path:
 
     study = load_study(ABLATIONS / "smoke.yaml")
     cell = find_cell(study, "g_output-tanh")
-    config = run_config(study, cell.id, cell.tricks | tricks, 0)
+    config = run_config(study, cell.id, cell.tricks.with_levels(tricks), 0)
     train_run(config, out, "cpu", 1, False)
     return out
 

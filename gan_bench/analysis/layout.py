@@ -129,7 +129,7 @@ def layout_for(frame: pd.DataFrame, study: Study, design: DesignRecord) -> Layou
     factors: dict[str, list[str]] = {}
     baseline: dict[str, str] = {}
     for name, levels in design.factors.items():
-        base = level_label(name, study.baseline[name])
+        base = level_label(name, study.baseline.level(name))
         labels = [level_label(name, level) for level in levels]
         factors[name] = list(dict.fromkeys([base, *labels]))  # baseline first
         baseline[name] = base

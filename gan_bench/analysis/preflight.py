@@ -41,7 +41,7 @@ def study_columns(study: Study, download_check: bool = False) -> list[MetricColu
     except ScoringError as error:  # its messages lead with the key: "eval.extractor: ..."
         key, _, message = str(error).partition(": ")
         raise StudyError(study.path, [(key, message)]) from None
-    codes = any(cell.tricks["infogan"] for cell in cells(study))
+    codes = any(cell.tricks.infogan for cell in cells(study))
     return planned_columns(shorts, study.eval["num_samples"], codes)
 
 

@@ -161,7 +161,7 @@ def directed_claims(study: Study) -> list[tuple[str, str]]:
     claim predicts a direction or no difference); empty: nothing to run seeds for."""
     out = []
     for name, levels in factor_levels(study).items():
-        base = level_label(name, study.baseline[name])
+        base = level_label(name, study.baseline.level(name))
         for level in map(lambda v, n=name: level_label(n, v), levels):
             if level != base and expected_direction(name, level, base) != "none":
                 out.append((name, level))

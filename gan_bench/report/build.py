@@ -48,6 +48,7 @@ from gan_bench.report.prose import (
     alias_text,
     analysis_title,
     bottom_line,
+    code_accuracy_by_seed,
     code_roles,
     kept_note,
     study_facts,
@@ -289,6 +290,7 @@ def figures_part(analysis: Analysis, drawn: Figures) -> dict[str, Any]:
         "outlier_samples": _images([drawn.outliers], "samples of outlying runs", drawn.kept),
         "traversals": _images([drawn.traversals], "InfoGAN traversals per cell", drawn.kept),
         "code_roles": code_roles(analysis),
+        "code_accuracies": code_accuracy_by_seed(analysis),
         "code_roles_note": CODE_ROLES,
     }
 

@@ -366,7 +366,8 @@ TRAVERSAL_CAPTION = (
 
 
 def traversals(tiles: list[tuple[str, Path | None]], path: Path) -> Path | None:
-    """One traversals.png per InfoGAN cell, titled with the cell and seed (two per row)."""
+    """The runs' traversals.png (one per InfoGAN cell, or a lone cell's seeds), titled with
+    the cell and seed, two per row."""
     if not tiles:
         return None
     _theme()

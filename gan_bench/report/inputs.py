@@ -106,18 +106,32 @@ def sample_tiles(folder: StudyFolder, analysis: Analysis) -> list[tuple[str, Pat
     return _cell_tiles(folder, analysis, ordered, lambda run: run.samples)
 
 
+TRAVERSAL_SEEDS = 4  # a lone InfoGAN cell shows this many seeds: InfoGAN varies by seed
+
+
 def traversal_tiles(
     folder: StudyFolder, study: Study, analysis: Analysis
 ) -> list[tuple[str, Path | None]]:
     """One traversals.png per InfoGAN cell (its first completed seed), titled with the cell
-    id (a bare level such as `true` says little on its own); [] without one."""
-    wanted = {cell: cell for cell in infogan_cells(study, analysis)}
-    return _cell_tiles(folder, analysis, wanted, lambda run: run.traversals)
+    id (a bare level such as `true` says little on its own); a study with one InfoGAN cell
+    shows its first TRAVERSAL_SEEDS completed seeds instead; [] without one."""
+    wanted = infogan_cells(study, analysis)
+    if len(wanted) != 1:
+        return _cell_tiles(folder, analysis, {c: c for c in wanted}, lambda run: run.traversals)
+    (cell,) = wanted
+    runs = analysis.runs[analysis.runs["cell"] == cell].sort_values(["diverged", "seed"])
+    tiles = []
+    for run in runs.itertuples(index=False):
+        path = folder.run(cell, run.seed).traversals
+        if _usable(path) and len(tiles) < TRAVERSAL_SEEDS:
+            suffix = " (diverged)" if run.diverged else ""
+            tiles.append((f"{cell} — seed {run.seed}{suffix}", path))
+    return tiles
 
 
 def infogan_cells(study: Study, analysis: Analysis) -> list[str]:
     """The analysed cells that train InfoGAN (those whose runs draw traversals.png)."""
-    infogan = {cell.id for cell in cells(study) if cell.tricks.get("infogan")}
+    infogan = {cell.id for cell in cells(study) if cell.tricks.infogan}
     return [cell for cell in analysis.layout.cell_order if cell in infogan]
 
 

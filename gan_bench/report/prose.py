@@ -190,7 +190,7 @@ def study_facts(
     for name, levels in layout.factors.items():
         marked = [f"{lv} (baseline)" if lv == layout.baseline[name] else lv for lv in levels]
         facts.append((f"factor {name}", ", ".join(marked)))
-    fixed = {k: v for k, v in study.baseline.items() if k not in layout.factors}
+    fixed = {k: v for k, v in study.baseline.as_dict().items() if k not in layout.factors}
     changed = {k: v for k, v in fixed.items() if v != TRICKS[k].default}
     facts.append(
         (
@@ -320,6 +320,27 @@ def code_roles(analysis: Analysis) -> list[str]:
                 roles.append(code_role(code, found))
         if roles:
             lines.append(f"{cell}: " + "; ".join(roles) + ".")
+    return lines
+
+
+def code_accuracy_by_seed(analysis: Analysis) -> list[str]:
+    """Per InfoGAN cell, each seed's categorical-code accuracy with its median and lowest:
+    InfoGAN fails on some seeds, which a mean and its interval hide."""
+    names = [n for n, column in analysis.columns.items() if column.metric.key == "code_accuracy"]
+    lines = []
+    for name in names:
+        for cell, rows in analysis.runs.groupby("cell", sort=False):
+            values = rows.set_index("seed")[name].astype(float).sort_index()
+            if not values.notna().any():
+                continue
+            each = ", ".join(
+                f"{seed}: {value:.2f}" if math.isfinite(value) else f"{seed}: none"
+                for seed, value in values.items()
+            )
+            lines.append(
+                f"{cell}: {name} by seed ({each}); median {values.median():.2f}, "
+                f"lowest {values.min():.2f}."
+            )
     return lines
 
 

@@ -33,6 +33,7 @@ from gan_bench.files import load_torch
 from gan_bench.folders import RunFolder
 from gan_bench.score import registry, strokes
 from gan_bench.score.classifier import Classifier, ScoringError, predict_logits
+from gan_bench.study.tricks import run_tricks
 from gan_bench.train import data
 from gan_bench.train.models import (
     INFOGAN_CATEGORIES,
@@ -110,7 +111,7 @@ def code_r2(
     if discriminator.q_head is None:
         raise ScoringError("code_r2: the discriminator has no Q head (not an InfoGAN run)")
     noise = torch.Generator().manual_seed(CODE_SEED)
-    latent_dim, kind = config["model"]["latent_dim"], config["tricks"]["latent"]
+    latent_dim, kind = config["model"]["latent_dim"], run_tricks(config).latent
     codes, estimates = [], []
     for start in range(0, count, BATCH):
         z, _, continuous = sample_latent(
@@ -169,7 +170,7 @@ def sweep_images(
     for code in range(INFOGAN_CONTINUOUS):
         categories, continuous = sweep_codes(category, code)
         g_input = code_input(z_swept, categories, continuous)
-        along.append(_images(generator, g_input, config["tricks"]["g_output"], device))
+        along.append(_images(generator, g_input, run_tricks(config).g_output, device))
     generator.train(was_training)
     return along
 
@@ -196,7 +197,7 @@ def sweeps(
     zeros = torch.zeros(every.shape[0], INFOGAN_CONTINUOUS)
     g_input = code_input(z_every, every, zeros)
     by_category = _classes(
-        classifier, _images(generator, g_input, config["tricks"]["g_output"], device)
+        classifier, _images(generator, g_input, run_tricks(config).g_output, device)
     )
     generator.train(was_training)
     shape = (draws, SWEEP_STEPS)

@@ -35,6 +35,7 @@ from gan_bench.score.planning import EXTRACTORS, ScoringError
 from gan_bench.score.weights import inception_on_disk
 from gan_bench.study.families import run_plan
 from gan_bench.study.study_file import Study, min_samples
+from gan_bench.study.tricks import run_tricks
 from gan_bench.train import data
 from gan_bench.train.models import Generator, sample_latent
 from gan_bench.train.recovery import missing_log_steps
@@ -151,7 +152,7 @@ def generate(
     InfoGAN runs, the categorical code of each."""
     if not weights.is_file():
         raise ScoringError(f"{weights}: not found (the run's final generator weights)")
-    tricks, model = config["tricks"], config["model"]
+    tricks, model = run_tricks(config), config["model"]
     generator = Generator(run_plan(config, channels))
     load_weights(generator, weights, "generator")
     generator.to(device).eval()
@@ -160,9 +161,9 @@ def generate(
     for start in range(0, count, GENERATE_BATCH):
         batch = min(GENERATE_BATCH, count - start)
         z, categories, _ = sample_latent(
-            batch, model["latent_dim"], tricks["latent"], tricks["infogan"], "cpu", noise
+            batch, model["latent_dim"], tricks.latent, tricks.infogan, "cpu", noise
         )
-        images.append(data.to_uint8(generator(z.to(device)).float().cpu(), tricks["g_output"]))
+        images.append(data.to_uint8(generator(z.to(device)).float().cpu(), tricks.g_output))
         if categories is not None:
             codes.append(categories)
     return torch.cat(images), (torch.cat(codes) if codes else None)
@@ -190,7 +191,7 @@ def _diverged(
 ) -> dict[str, Any]:
     """scores.json of a diverged run: the names a completed run would have, all NaN."""
     shorts = extractors_on_disk(choice, config["dataset"], strict=False)
-    columns = registry.planned_columns(shorts, count, bool(config["tricks"].get("infogan")))
+    columns = registry.planned_columns(shorts, count, run_tricks(config).infogan)
     return {
         "status": "diverged",
         "reason": run.get("reason", "diverged during training"),

@@ -19,6 +19,7 @@ from typing import Any
 
 from gan_bench.study.families import run_plan
 from gan_bench.study.layers import total_macs
+from gan_bench.study.tricks import TrickSettings, run_tricks
 
 
 def generator_macs(config: dict[str, Any], channels: int = 1) -> int:
@@ -37,13 +38,13 @@ def q_head_macs(config: dict[str, Any], channels: int = 1) -> int:
     return total_macs(run_plan(config, channels).q_head)
 
 
-def _matching_passes(tricks: dict[str, Any]) -> int:
+def _matching_passes(tricks: TrickSettings) -> int:
     """D passes per image that feature matching adds to a G step (train/trainer.py): the
     reals' features (separate); or, joint, the reals forward and backward through one pass
     with the fakes, plus a logged-only look at the fakes alone (g_adv)."""
-    if not tricks["feature_matching"]:
+    if not tricks.feature_matching:
         return 0
-    return 3 if tricks["feature_matching_stats"] == "joint" else 1
+    return 3 if tricks.feature_matching_stats == "joint" else 1
 
 
 def step_macs(config: dict[str, Any], channels: int = 1) -> int:
@@ -53,8 +54,9 @@ def step_macs(config: dict[str, Any], channels: int = 1) -> int:
     reuses the D step's fakes. The Q head sees the fakes only, like D's logit."""
     g, d = generator_macs(config, channels), discriminator_macs(config, channels)
     q = q_head_macs(config, channels)
-    g_steps = config["tricks"]["g_steps"]
-    d_per_g_step = 2 + _matching_passes(config["tricks"])
+    tricks = run_tricks(config)
+    g_steps = tricks.g_steps
+    d_per_g_step = 2 + _matching_passes(tricks)
     per_image = 3 * g * g_steps + 6 * d + d_per_g_step * d * g_steps + q * (3 + 2 * g_steps)
     return config["train"]["batch_size"] * per_image
 

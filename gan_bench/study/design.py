@@ -16,7 +16,7 @@ from typing import Any
 
 from gan_bench.study.fractional import fractional_design
 from gan_bench.study.study_file import Study, StudyError
-from gan_bench.study.tricks import TRICK_ORDER, format_level
+from gan_bench.study.tricks import TRICK_ORDER, TrickSettings, format_level
 
 BASELINE_ID = "baseline"
 
@@ -27,7 +27,7 @@ class Cell:
 
     id: str
     levels: dict[str, Any]
-    tricks: dict[str, Any]
+    tricks: TrickSettings
 
 
 def cell_id(levels: dict[str, Any]) -> str:
@@ -37,7 +37,7 @@ def cell_id(levels: dict[str, Any]) -> str:
 
 
 def _make_cell(study: Study, levels: dict[str, Any], *, cell_name: str | None = None) -> Cell:
-    return Cell(cell_name or cell_id(levels), dict(levels), study.baseline | levels)
+    return Cell(cell_name or cell_id(levels), dict(levels), study.baseline.with_levels(levels))
 
 
 def full_factorial(study: Study) -> list[Cell]:
@@ -51,7 +51,7 @@ def one_at_a_time(study: Study) -> list[Cell]:
     cells = [_make_cell(study, {}, cell_name=BASELINE_ID)]
     for name, levels in study.factors.items():
         for level in levels:
-            if level != study.baseline[name]:
+            if level != study.baseline.level(name):
                 cells.append(_make_cell(study, {name: level}))
     return cells
 
@@ -93,7 +93,7 @@ def varied_tricks(study: Study) -> list[str]:
     if study.design != "cells":
         return list(study.factors)
     all_cells = cells(study)
-    return [n for n in TRICK_ORDER if len({repr(c.tricks[n]) for c in all_cells}) > 1]
+    return [n for n in TRICK_ORDER if len({repr(c.tricks.level(n)) for c in all_cells}) > 1]
 
 
 def factor_levels(study: Study) -> dict[str, list[Any]]:
@@ -105,8 +105,9 @@ def factor_levels(study: Study) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for name in varied_tricks(study):
         for cell in all_cells:
-            if not any(_same(cell.tricks[name], seen) for seen in found.get(name, [])):
-                found.setdefault(name, []).append(cell.tricks[name])
+            level = cell.tricks.level(name)
+            if not any(_same(level, seen) for seen in found.get(name, [])):
+                found.setdefault(name, []).append(level)
     return found
 
 
@@ -127,7 +128,7 @@ def describe(study: Study) -> dict[str, Any]:
         "factors": factor_levels(study),
         "seeds": list(study.seeds),
         "cells": [
-            {"id": cell.id, "levels": {name: cell.tricks[name] for name in varied}}
+            {"id": cell.id, "levels": {name: cell.tricks.level(name) for name in varied}}
             for cell in cells(study)
         ],
     }

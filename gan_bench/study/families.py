@@ -36,7 +36,13 @@ from gan_bench.study.layers import (
     ResizeConv,
     Unflatten,
 )
-from gan_bench.study.tricks import INFOGAN_CODE_DIM, TRICKS, format_level
+from gan_bench.study.tricks import (
+    INFOGAN_CODE_DIM,
+    TRICKS,
+    TrickSettings,
+    format_level,
+    run_tricks,
+)
 
 Q_HIDDEN = 128  # Q head's hidden width: the paper's FC 128, kept for both families
 
@@ -56,7 +62,7 @@ class NetworkPlan:
     feature_dim: int
 
 
-Planner = Callable[[Mapping[str, Any], int, int, Mapping[str, Any], float], NetworkPlan]
+Planner = Callable[[TrickSettings, int, int, Mapping[str, Any], float], NetworkPlan]
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class Family:
     planner: Planner
 
     def plan(
-        self, tricks: Mapping[str, Any], image_size: int, channels: int, model: Mapping[str, Any]
+        self, tricks: TrickSettings, image_size: int, channels: int, model: Mapping[str, Any]
     ) -> NetworkPlan:
         """The layer plan of one run's networks."""
         return self.planner(tricks, image_size, channels, model, self.leaky_slope)
@@ -97,23 +103,23 @@ def dcgan_blocks(image_size: int) -> int:
     return blocks
 
 
-def _upsample(in_ch: int, out_ch: int, size: int, tricks: Mapping[str, Any], bias: bool) -> Layer:
-    kernel = tricks["kernel_size"]
-    if tricks["g_upsample"] == "resize":
+def _upsample(in_ch: int, out_ch: int, size: int, tricks: TrickSettings, bias: bool) -> Layer:
+    kernel = tricks.kernel_size
+    if tricks.g_upsample == "resize":
         return ResizeConv(in_ch, out_ch, kernel, size, bias)
     padding, output_padding = _stride2_padding(kernel)
     return ConvTranspose(in_ch, out_ch, kernel, 2, padding, output_padding, size, bias)
 
 
-def _downsample(in_ch: int, out_ch: int, size: int, tricks: Mapping[str, Any], bias: bool) -> Layer:
-    kernel = tricks["kernel_size"]
-    if tricks["d_downsample"] == "maxpool":
+def _downsample(in_ch: int, out_ch: int, size: int, tricks: TrickSettings, bias: bool) -> Layer:
+    kernel = tricks.kernel_size
+    if tricks.d_downsample == "maxpool":
         return ConvMaxPool(in_ch, out_ch, kernel, size, bias)
     return Conv(in_ch, out_ch, kernel, 2, _stride2_padding(kernel)[0], size, bias)
 
 
-def _q_head(features: int, tricks: Mapping[str, Any], slope: float, norm: bool) -> tuple:
-    if not tricks["infogan"]:
+def _q_head(features: int, tricks: TrickSettings, slope: float, norm: bool) -> tuple:
+    if not tricks.infogan:
         return ()
     middle = (BatchNorm(Q_HIDDEN, 1),) if norm else ()
     return (
@@ -124,12 +130,12 @@ def _q_head(features: int, tricks: Mapping[str, Any], slope: float, norm: bool) 
     )
 
 
-def _input_dim(tricks: Mapping[str, Any], model: Mapping[str, Any]) -> int:
-    return model["latent_dim"] + (INFOGAN_CODE_DIM if tricks["infogan"] else 0)
+def _input_dim(tricks: TrickSettings, model: Mapping[str, Any]) -> int:
+    return model["latent_dim"] + (INFOGAN_CODE_DIM if tricks.infogan else 0)
 
 
 def dcgan_plan(
-    tricks: Mapping[str, Any],
+    tricks: TrickSettings,
     image_size: int,
     channels: int,
     model: Mapping[str, Any],
@@ -140,7 +146,7 @@ def dcgan_plan(
     d_downsample, with paddings that keep shapes exact for kernels 3, 4 and 5."""
     blocks, input_dim = dcgan_blocks(image_size), _input_dim(tricks, model)
     width = model["base_channels"] * 2 ** (blocks - 1)
-    g_act = _activation(tricks["g_activation"], slope)
+    g_act = _activation(tricks.g_activation, slope)
     generator: list[Layer] = [
         ConvTranspose(input_dim, width, 4, 1, 0, 0, 1, bias=False),
         BatchNorm(width),
@@ -151,15 +157,15 @@ def dcgan_plan(
         generator += [_upsample(width, width // 2, size, tricks, False), BatchNorm(width // 2)]
         generator.append(g_act)
         width, size = width // 2, size * 2
-    generator += [_upsample(width, channels, size, tricks, True), Output(tricks["g_output"])]
-    d_act = _activation(tricks["d_activation"], slope)
+    generator += [_upsample(width, channels, size, tricks, True), Output(tricks.g_output)]
+    d_act = _activation(tricks.d_activation, slope)
     body: list[Layer] = []
     width_in, width, size = channels, model["base_channels"], image_size
     for index in range(blocks):
         body.append(_downsample(width_in, width, size, tricks, bias=index == 0))
         body += [BatchNorm(width)] if index > 0 else []
         body.append(d_act)
-        body += [Dropout(tricks["d_dropout"])] if tricks["d_dropout"] > 0 else []
+        body += [Dropout(tricks.d_dropout)] if tricks.d_dropout > 0 else []
         width_in, width, size = width, width * 2, size // 2
     return NetworkPlan(
         generator=tuple(generator),
@@ -177,7 +183,7 @@ PAPER_WIDTHS = (64, 128)  # channels after D's first and second conv (and G's mi
 
 
 def infogan_mnist_plan(
-    tricks: Mapping[str, Any],
+    tricks: TrickSettings,
     image_size: int,
     channels: int,
     model: Mapping[str, Any],
@@ -187,7 +193,8 @@ def infogan_mnist_plan(
     biases stay before BatchNorm, as in the authors' released code."""
     narrow, wide = PAPER_WIDTHS
     quarter, half = image_size // 4, image_size // 2
-    g_act, d_act = (_activation(tricks[k], slope) for k in ("g_activation", "d_activation"))
+    g_act = _activation(tricks.g_activation, slope)
+    d_act = _activation(tricks.d_activation, slope)
     input_dim = _input_dim(tricks, model)
     flat = wide * quarter**2
     generator = (
@@ -202,7 +209,7 @@ def infogan_mnist_plan(
         BatchNorm(narrow),
         g_act,
         ConvTranspose(narrow, channels, 4, 2, 1, 0, half),
-        Output(tricks["g_output"]),
+        Output(tricks.g_output),
     )
     body = (
         Conv(channels, narrow, 4, 2, 1, image_size),
@@ -277,7 +284,7 @@ def run_plan(config: Mapping[str, Any], channels: int) -> NetworkPlan:
     """The layer plan of one run's resolved config."""
     model = config["model"]
     size = config["dataset"]["image_size"]
-    return family_of(model).plan(config["tricks"], size, channels, model)
+    return family_of(model).plan(run_tricks(config), size, channels, model)
 
 
 def family_named(study: Mapping[str, Any]) -> Family:

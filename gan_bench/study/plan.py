@@ -97,7 +97,7 @@ def count_cells(study: Study) -> int:
         return math.prod(len(levels) for levels in study.factors.values())
     if study.design == "one_at_a_time":
         varied = sum(
-            level != study.baseline[name]
+            level != study.baseline.level(name)
             for name, levels in study.factors.items()
             for level in levels
         )

@@ -42,7 +42,7 @@ def resolved_study(study: Study) -> dict[str, Any]:
     raw |= {"seeds": list(study.seeds), "design": study.design}
     if study.design == "fractional":
         raw["resolution"] = study.resolution
-    raw["baseline"] = dict(study.baseline)
+    raw["baseline"] = study.baseline.as_dict()
     if study.factors:
         raw["factors"] = {name: list(levels) for name, levels in study.factors.items()}
     if study.design == "cells":

@@ -24,7 +24,7 @@ from gan_bench.folders import CELL_ID_PATTERN
 from gan_bench.resources import SCHEMA
 from gan_bench.study import dataspec, safe_yaml
 from gan_bench.study.families import family_named, family_problems
-from gan_bench.study.tricks import TRICK_ORDER, TRICKS, defaults, format_level
+from gan_bench.study.tricks import TRICK_ORDER, TRICKS, TrickSettings, defaults, format_level
 
 SCHEMA_PATH = SCHEMA
 SECTIONS_WITH_DEFAULTS = ("dataset", "model", "train", "eval")
@@ -51,7 +51,7 @@ class Study:
     train: dict[str, Any]
     eval: dict[str, Any]
     seeds: list[int]
-    baseline: dict[str, Any]  # every trick: registry default, overridden by the study's baseline
+    baseline: TrickSettings  # every trick: registry default, overridden by the study's baseline
     design: str
     factors: dict[str, list[Any]]  # in registry order
     cells: list[dict[str, Any]] = field(default_factory=list)
@@ -112,7 +112,7 @@ def study_from_dict(raw: Any, source: str, check_data: bool = True) -> Study:
     problems = semantic_problems(completed, check_data)
     if problems:
         raise StudyError(source, problems)
-    baseline = defaults() | completed.get("baseline", {})
+    baseline = TrickSettings.of(completed.get("baseline", {}))
     factors = {
         name: completed["factors"][name]
         for name in TRICK_ORDER
@@ -333,7 +333,7 @@ def _fractional_problems(study: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
-def run_config(study: Study, cell_id: str, tricks: dict[str, Any], seed: int) -> dict[str, Any]:
+def run_config(study: Study, cell_id: str, tricks: TrickSettings, seed: int) -> dict[str, Any]:
     """The fully resolved settings of one run: what config.json records."""
     return {
         "study": study.name,
@@ -344,5 +344,5 @@ def run_config(study: Study, cell_id: str, tricks: dict[str, Any], seed: int) ->
         "model": dict(study.model),
         "train": dict(study.train),
         "eval": dict(study.eval),
-        "tricks": {name: tricks[name] for name in TRICK_ORDER},
+        "tricks": tricks.as_dict(),
     }

@@ -1,105 +1,36 @@
 """The trick registry: the one place that names every trick, its levels and its claim.
 
-Everything else (study validation, cell ids, models, trainer, claim-vs-evidence tables)
-reads this module, so adding a trick is one entry here plus the code where it acts.
+Each trick is a field of `TrickSettings`, the typed settings of one run: the field's entry
+(a `Trick`, gan_bench/study/trick_spec.py) holds its levels, default and claim, and its
+value is the run's level. Everything else (study validation, cell ids, model families,
+trainer, claim-vs-evidence tables) reads this module, so adding a trick is one field here
+plus the code where it acts.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, Literal
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-Kind = Literal["choice", "bool", "float", "int"]
-ActsOn = Literal["G", "D", "G+D", "loss", "loop", "data"]
-# What a trick's claim predicts: a direction (`recommended` beats the rest, or no direction
-# when `recommended` is None), or no effect at all (the A/A null factor: any decided
-# difference contradicts it).
-ClaimKind = Literal["direction", "no_effect"]
+from gan_bench.study.trick_spec import DynamicsClaim, Trick, format_level  # noqa: F401
 
 
-@dataclass(frozen=True)
-class DynamicsClaim:
-    """A second claim of a trick, about how training behaves rather than the final samples:
-    judged on its own metric (a metric registry key, e.g. d_overfit), in the same direction
-    as the trick's main claim (`recommended` beats the rest)."""
-
-    metric: str
-    claim: str
-    source: str
+def _entry(*args: Any, **kwargs: Any) -> Any:
+    """A TrickSettings field: its registry entry (`Trick(*args, **kwargs)`), and the entry's
+    default as its value."""
+    trick = Trick(*args, **kwargs)
+    return field(default=trick.default, metadata={"trick": trick})
 
 
 @dataclass(frozen=True)
-class Trick:
-    """One GAN training trick and the folk claim about it."""
+class TrickSettings:
+    """Every trick's level for one run, typed. Built once from a validated study
+    (design.cells) or, on the training and scoring side, from a run's config.json
+    (`TrickSettings.of`); `TrickSettings()` is a plain DCGAN, every trick at its default."""
 
-    name: str
-    kind: Kind
-    default: Any
-    acts_on: ActsOn
-    where: str
-    claim: str
-    source: str
-    levels: tuple[Any, ...] = ()  # allowed values for choice/bool tricks
-    minimum: float | None = None  # numeric tricks: bounds on the value
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    exclusive_maximum: bool = False
-    bound_why: str = ""  # why the bounds are where they are (said with a level outside them)
-    # The level the claim says is better than `default` (None: the claim names no direction).
-    recommended: Any = None
-    claim_kind: ClaimKind = "direction"
-    # the claim about training dynamics, judged on its own metric (None: the trick has none)
-    dynamics: DynamicsClaim | None = None
-
-    @property
-    def claims_no_effect(self) -> bool:
-        """The claim predicts no difference between any two levels (an A/A check)."""
-        return self.claim_kind == "no_effect"
-
-    def check(self, value: Any) -> str | None:
-        """Return why `value` is not a valid level of this trick, or None when it is."""
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-        if self.kind == "choice":
-            if not any(type(value) is type(level) and value == level for level in self.levels):
-                allowed = ", ".join(str(level) for level in self.levels)
-                return f"level {value!r} is not allowed (allowed: {allowed})"
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"must be a number, got {value!r}"
-        if self.kind == "int" and not isinstance(value, int):
-            return f"must be an integer, got {value!r}"
-        if not math.isfinite(value):
-            return f"must be finite, got {value!r}"
-        return self._check_bounds(value)
-
-    def _check_bounds(self, value: float) -> str | None:
-        if self.minimum is not None:
-            below = value <= self.minimum if self.exclusive_minimum else value < self.minimum
-            if below:
-                op = ">" if self.exclusive_minimum else ">="
-                return f"must be {op} {self.minimum}, got {value!r}"
-        if self.maximum is not None:
-            above = value >= self.maximum if self.exclusive_maximum else value > self.maximum
-            if above:
-                op = "<" if self.exclusive_maximum else "<="
-                why = f" ({self.bound_why})" if self.bound_why else ""
-                return f"must be {op} {self.maximum}, got {value!r}{why}"
-        return None
-
-
-def format_level(value: Any) -> str:
-    """Render a level the same way everywhere (cell ids, tables): true/false, 0.4, 3."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)  # 1.0 stays "1.0" so it reads as a float level
-    return str(value)
-
-
-_TRICKS: tuple[Trick, ...] = (
-    Trick(
+    g_output: str = _entry(
         "g_output",
         "choice",
         "tanh",
@@ -109,8 +40,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Keras GAN bag of tricks; DCGAN",
         levels=("tanh", "sigmoid"),
         recommended="tanh",
-    ),
-    Trick(
+    )
+
+    latent: str = _entry(
         "latent",
         "choice",
         "normal",
@@ -120,8 +52,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Keras GAN bag of tricks; ganhacks",
         levels=("normal", "uniform"),
         recommended="normal",
-    ),
-    Trick(
+    )
+
+    d_downsample: str = _entry(
         "d_downsample",
         "choice",
         "strided",
@@ -131,8 +64,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Keras GAN bag of tricks; DCGAN",
         levels=("strided", "maxpool"),
         recommended="strided",
-    ),
-    Trick(
+    )
+
+    g_upsample: str = _entry(
         "g_upsample",
         "choice",
         "transposed",
@@ -142,8 +76,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Odena et al. 2016",
         levels=("transposed", "resize"),
         recommended="resize",
-    ),
-    Trick(
+    )
+
+    d_activation: str = _entry(
         "d_activation",
         "choice",
         "leaky_relu",
@@ -153,8 +88,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Keras GAN bag of tricks; DCGAN",
         levels=("leaky_relu", "relu"),
         recommended="leaky_relu",
-    ),
-    Trick(
+    )
+
+    g_activation: str = _entry(
         "g_activation",
         "choice",
         "relu",
@@ -164,8 +100,9 @@ _TRICKS: tuple[Trick, ...] = (
         "DCGAN; Keras GAN bag of tricks",
         levels=("relu", "leaky_relu"),
         recommended=None,
-    ),
-    Trick(
+    )
+
+    kernel_size: int = _entry(
         "kernel_size",
         "choice",
         4,
@@ -175,8 +112,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Keras GAN bag of tricks; Odena et al. 2016",
         levels=(4, 3, 5),
         recommended=4,
-    ),
-    Trick(
+    )
+
+    d_dropout: float = _entry(
         "d_dropout",
         "float",
         0.0,
@@ -188,8 +126,9 @@ _TRICKS: tuple[Trick, ...] = (
         maximum=1.0,
         exclusive_maximum=True,
         recommended=0.4,
-    ),
-    Trick(
+    )
+
+    label_noise: float = _entry(
         "label_noise",
         "float",
         0.0,
@@ -201,8 +140,9 @@ _TRICKS: tuple[Trick, ...] = (
         maximum=1.0,
         bound_why="targets are clipped to [0, 1 + 2w/3]: past 1 more noise changes nothing",
         recommended=0.05,
-    ),
-    Trick(
+    )
+
+    label_flip: float = _entry(
         "label_flip",
         "float",
         0.0,
@@ -214,8 +154,9 @@ _TRICKS: tuple[Trick, ...] = (
         maximum=0.5,
         exclusive_maximum=True,
         recommended=0.05,
-    ),
-    Trick(
+    )
+
+    label_smoothing: float = _entry(
         "label_smoothing",
         "float",
         1.0,
@@ -232,8 +173,9 @@ _TRICKS: tuple[Trick, ...] = (
             "soft real labels keep D from overfitting the training reals",
             "Salimans et al. 2016; ganhacks",
         ),
-    ),
-    Trick(
+    )
+
+    soft_labels: float = _entry(
         "soft_labels",
         "float",
         0.0,
@@ -252,8 +194,9 @@ _TRICKS: tuple[Trick, ...] = (
             "soft labels keep D from overfitting the training reals",
             "ganhacks",
         ),
-    ),
-    Trick(
+    )
+
+    instance_noise: float = _entry(
         "instance_noise",
         "float",
         0.0,
@@ -271,8 +214,9 @@ _TRICKS: tuple[Trick, ...] = (
             "noise before D stops D overfitting (D cannot learn that noise-free images are real)",
             "Sønderby et al. 2016; Arjovsky & Bottou 2017",
         ),
-    ),
-    Trick(
+    )
+
+    instance_noise_schedule: str = _entry(
         "instance_noise_schedule",
         "choice",
         "linear",
@@ -284,8 +228,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Sønderby et al. 2016; folk advice",
         levels=("linear", "constant"),
         recommended=None,
-    ),
-    Trick(
+    )
+
+    batch_mode: str = _entry(
         "batch_mode",
         "choice",
         "separate",
@@ -300,8 +245,9 @@ _TRICKS: tuple[Trick, ...] = (
             "separate real and fake batches keep D from overfitting",
             "ganhacks",
         ),
-    ),
-    Trick(
+    )
+
+    g_steps: int = _entry(
         "g_steps",
         "int",
         1,
@@ -318,8 +264,9 @@ _TRICKS: tuple[Trick, ...] = (
             "extra G steps bring D nearer its 0.5 equilibrium (D converges faster than G)",
             "folk advice; ganhacks",
         ),
-    ),
-    Trick(
+    )
+
+    feature_matching: bool = _entry(
         "feature_matching",
         "bool",
         False,
@@ -329,8 +276,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Salimans et al. 2016",
         levels=(False, True),
         recommended=True,
-    ),
-    Trick(
+    )
+
+    feature_matching_stats: str = _entry(
         "feature_matching_stats",
         "choice",
         "joint",
@@ -343,8 +291,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Salimans et al. 2016 (feature matching); the BatchNorm interaction: README",
         levels=("joint", "separate"),
         recommended=None,
-    ),
-    Trick(
+    )
+
+    infogan: bool = _entry(
         "infogan",
         "bool",
         False,
@@ -356,8 +305,9 @@ _TRICKS: tuple[Trick, ...] = (
         "Chen et al. 2016",
         levels=(False, True),
         recommended=None,
-    ),
-    Trick(
+    )
+
+    null_factor: str = _entry(
         "null_factor",
         "choice",
         "a",
@@ -369,18 +319,55 @@ _TRICKS: tuple[Trick, ...] = (
         levels=("a", "b"),
         recommended=None,
         claim_kind="no_effect",
-    ),
-)
+    )
 
-# InfoGAN's codes and Q head (sizes from the paper's MNIST setup); here, torch-free, so that
-# models.py builds them and cost.py counts them from one definition.
+    @classmethod
+    def of(cls, levels: Mapping[str, Any]) -> TrickSettings:
+        """Settings from a mapping of trick names to levels (a config's `tricks`); a trick
+        the mapping lacks (a run recorded before it existed) keeps its default, which by
+        the registry's rule is the old behaviour. Raises ValueError naming a bad key."""
+        unknown = sorted(set(levels) - set(TRICKS))
+        if unknown:
+            raise ValueError(f"tricks.{unknown[0]}: unknown trick")
+        for name, level in levels.items():
+            reason = TRICKS[name].check(level)
+            if reason:
+                raise ValueError(f"tricks.{name}: {reason}")
+        return cls(**levels)
+
+    def level(self, name: str) -> Any:
+        """The level of trick `name` (for code that loops over trick names)."""
+        if name not in TRICKS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def with_levels(self, levels: Mapping[str, Any]) -> TrickSettings:
+        """These settings with some tricks at other levels (checked as in `of`)."""
+        return TrickSettings.of(self.as_dict() | dict(levels))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every trick's level in registry order: what config.json records."""
+        return {name: getattr(self, name) for name in TRICK_ORDER}
+
+
+TRICKS: dict[str, Trick] = {
+    item.name: item.metadata["trick"] for item in dataclasses.fields(TrickSettings)
+}
+TRICK_ORDER: tuple[str, ...] = tuple(TRICKS)
+_misnamed = [name for name, trick in TRICKS.items() if trick.name != name]
+if _misnamed:  # a field and its entry must name the same trick
+    raise RuntimeError(f"TrickSettings fields named unlike their entries: {_misnamed}")
+
+# InfoGAN's codes (the paper's MNIST setup), torch-free: the model families, the trainer
+# and the code metrics all read these.
 INFOGAN_CATEGORIES = 10
 INFOGAN_CONTINUOUS = 2
 INFOGAN_CODE_DIM = INFOGAN_CATEGORIES + INFOGAN_CONTINUOUS
-INFOGAN_Q_HIDDEN = 128
 
-TRICKS: dict[str, Trick] = {trick.name: trick for trick in _TRICKS}
-TRICK_ORDER: tuple[str, ...] = tuple(TRICKS)
+
+def run_tricks(config: Mapping[str, Any]) -> TrickSettings:
+    """The typed trick settings of a run's resolved config (config.json's `tricks`)."""
+    return TrickSettings.of(config["tricks"])
 
 
 def defaults() -> dict[str, Any]:

@@ -5,12 +5,10 @@ apart so each trick can be tested on its own numbers.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 
-from gan_bench.train.models import INFOGAN_CATEGORIES
+from gan_bench.study.tricks import INFOGAN_CATEGORIES, TrickSettings
 
 
 def instance_noise_sigma(step: int, steps: int, sigma0: float, schedule: str = "linear") -> float:
@@ -25,7 +23,7 @@ def instance_noise_sigma(step: int, steps: int, sigma0: float, schedule: str = "
 
 
 def d_targets(
-    batch: int, tricks: dict[str, Any], device: torch.device
+    batch: int, tricks: TrickSettings, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Targets for D on real and fake batches: smoothing, soft labels, noise and flips as
     configured, in that order.
@@ -37,17 +35,17 @@ def d_targets(
     Random numbers are drawn only for active tricks, so a baseline run's random stream does
     not depend on tricks it does not use.
     """
-    real = torch.full((batch,), float(tricks["label_smoothing"]), device=device)
+    real = torch.full((batch,), float(tricks.label_smoothing), device=device)
     fake = torch.zeros(batch, device=device)
-    width = float(tricks["soft_labels"])
+    width = float(tricks.soft_labels)
     if width > 0:
         real = real + width * (torch.rand(batch, device=device) * (5 / 3) - 1)
         fake = fake + width * torch.rand(batch, device=device)
-    noise = tricks["label_noise"]
+    noise = tricks.label_noise
     if noise > 0:
         real = real - noise * torch.rand(batch, device=device)
         fake = fake + noise * torch.rand(batch, device=device)
-    flip = tricks["label_flip"]
+    flip = tricks.label_flip
     if flip > 0:
         flip_real = torch.rand(batch, device=device) < flip
         flip_fake = torch.rand(batch, device=device) < flip

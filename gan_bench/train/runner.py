@@ -26,7 +26,7 @@ from gan_bench.errors import BadInput
 from gan_bench.files import atomic_write, save_torch, truncate_log, write_json
 from gan_bench.folders import RunFolder
 from gan_bench.provenance import provenance
-from gan_bench.study.tricks import TRICKS
+from gan_bench.study.tricks import TRICKS, TrickSettings, run_tricks
 from gan_bench.train import data, recovery
 from gan_bench.train.checkpoint import checkpoint_payload, restore, save_checkpoint
 from gan_bench.train.imagegrid import save_grid
@@ -52,14 +52,25 @@ def resolve_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def stream_seed(seed: int, tricks: dict[str, Any]) -> int:
+def use_threads(threads: int) -> None:
+    """Run torch and the BLAS libraries numpy and scipy load (FID's matrix square root) on
+    `threads` threads, whoever started the process: Snakemake sets OMP_NUM_THREADS for its
+    jobs, a plain shell does not, and OpenBLAS's sums change in the last digits with its
+    thread count, so a run scored outside Snakemake would not match one scored inside."""
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+
+
+def stream_seed(seed: int, tricks: TrickSettings) -> int:
     """The seed every RNG of the run is seeded with: the run's seed, except at a non-default
     level of the null factor (the A/A check, gan_bench/study/tricks.py), where it is derived
     from (seed, level index) by numpy's SeedSequence. So level `a` gives exactly the numbers
     of a run without the factor, level `b` another random stream and nothing else; the
     derived seed is a uint32, within the study's seed limit (2**32 - 1)."""
     spec = TRICKS["null_factor"]
-    index = spec.levels.index(tricks.get("null_factor", spec.default))
+    index = spec.levels.index(tricks.null_factor)
     if index == spec.levels.index(spec.default):
         return seed
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
@@ -76,8 +87,8 @@ def fixed_noise(config: dict[str, Any], device: torch.device) -> torch.Tensor:
     z, _, _ = sample_latent(
         SAMPLE_GRID,
         config["model"]["latent_dim"],
-        config["tricks"]["latent"],
-        config["tricks"]["infogan"],
+        run_tricks(config).latent,
+        run_tricks(config).infogan,
         "cpu",
         generator=generator,
     )
@@ -165,10 +176,10 @@ def write_final_files(
     with torch.no_grad():
         images = generator(fixed_noise(config, device)).float().cpu()
     generator.train()
-    low, high = data.model_range(config["tricks"]["g_output"])
+    low, high = data.model_range(run_tricks(config).g_output)
     grid = ((images - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
     atomic_write(paths.samples, lambda tmp: save_grid(grid, tmp, nrow=8, padding=2))
-    if config["tricks"]["infogan"]:
+    if run_tricks(config).infogan:
         write_traversals(paths.traversals, generator, config, device)
 
 
@@ -186,17 +197,17 @@ def train_run(
     if finished is not None:
         return finished
     device = device if isinstance(device, torch.device) else resolve_device(device)
-    torch.set_num_threads(threads)
+    use_threads(threads)
     dataset = dataset or data.load_dataset(config["dataset"])
     train_images, _ = dataset.split("train")
     heldout_images, _ = dataset.split("heldout")
-    real = data.to_model_range(train_images, config["tricks"]["g_output"]).to(device)
+    real = data.to_model_range(train_images, run_tricks(config).g_output).to(device)
     heldout_images = heldout_images[probe_indices(heldout_images.shape[0])]  # D's probe only
-    heldout = data.to_model_range(heldout_images, config["tricks"]["g_output"]).to(device)
+    heldout = data.to_model_range(heldout_images, run_tricks(config).g_output).to(device)
 
     paths.root.mkdir(parents=True, exist_ok=True)
     write_json(paths.config, config)
-    seed_everything(stream_seed(config["seed"], config["tricks"]))
+    seed_everything(stream_seed(config["seed"], run_tricks(config)))
     trainer = Trainer(config, device, real, dataset.channels, heldout)
     state = trainer.new_state()
     payload = recovery.resume_payload(paths, device, config["train"])

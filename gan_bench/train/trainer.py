@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_bench.study.families import family_of
+from gan_bench.study.tricks import run_tricks
 from gan_bench.train.losses import (
     adversarial_bce,
     d_targets,
@@ -75,7 +76,7 @@ class Trainer:
         """`real`: the training split, `heldout`: held-out reals for the probe (None: no d_heldout),
         both float in the model's range, on the device."""
         self.config = config
-        self.tricks = config["tricks"]
+        self.tricks = run_tricks(config)
         self.train = config["train"]
         self.device = device
         layout = torch.channels_last if self.train["channels_last"] else torch.contiguous_format
@@ -113,7 +114,7 @@ class Trainer:
 
     def _latent(self):
         return sample_latent(
-            self.batch, self.latent_dim, self.tricks["latent"], self.tricks["infogan"], self.device
+            self.batch, self.latent_dim, self.tricks.latent, self.tricks.infogan, self.device
         )
 
     def _info(self, q_out: torch.Tensor, categories, continuous) -> torch.Tensor:
@@ -136,7 +137,7 @@ class Trainer:
         real_t, fake_t = d_targets(self.batch, self.tricks, self.device)
         real_in, fake_in = self._noisy(real, sigma), self._noisy(fake, sigma)
         with self.autocast():
-            if self.tricks["batch_mode"] == "mixed":
+            if self.tricks.batch_mode == "mixed":
                 features = D.features(torch.cat([real_in, fake_in]))
                 real_logits, fake_logits = D.logits(features).split(self.batch)
                 fake_features = features[self.batch :]
@@ -171,7 +172,7 @@ class Trainer:
         D = state.discriminator
         fake, categories, continuous = generated or self.generate(state)
         with self.autocast():
-            if self.tricks["feature_matching"]:
+            if self.tricks.feature_matching:
                 loss, fake_features, logits = self._matching(D, real, fake, sigma)
             else:
                 fake_features = D.features(self._noisy(fake, sigma))
@@ -197,7 +198,7 @@ class Trainer:
         leaves D untouched (gan_bench/train/probe.py: buffers restored, dropout off).
         """
         fake_in = self._noisy(fake, sigma)
-        if self.tricks["feature_matching_stats"] == "joint":
+        if self.tricks.feature_matching_stats == "joint":
             # first: restoring D's buffers after the joint pass would break its backward
             logits = observed_logits(D, fake_in.detach())
             features = D.features(torch.cat([fake_in, self._noisy(real, sigma)]))
@@ -214,7 +215,7 @@ class Trainer:
         """One D update and `g_steps` G updates; statistics stay on the device."""
         steps, tricks = self.train["steps"], self.tricks
         sigma = instance_noise_sigma(
-            state.step, steps, tricks["instance_noise"], tricks["instance_noise_schedule"]
+            state.step, steps, tricks.instance_noise, tricks.instance_noise_schedule
         )
         index = torch.randint(0, self.real.shape[0], (self.batch,), device=self.device)
         real = self.real[index]
@@ -223,11 +224,11 @@ class Trainer:
         D = state.discriminator
         D.requires_grad_(False)  # G's backward needs no D weight gradients
         g_loss, g_adv = self.g_step(state, real, sigma, generated)  # reuses the fakes
-        for _ in range(tricks["g_steps"] - 1):
+        for _ in range(tricks.g_steps - 1):
             loss, adv = self.g_step(state, real, sigma)
             g_loss, g_adv = g_loss + loss, g_adv + adv
         D.requires_grad_(True)
-        g_loss, g_adv = g_loss / tricks["g_steps"], g_adv / tricks["g_steps"]
+        g_loss, g_adv = g_loss / tricks.g_steps, g_adv / tricks.g_steps
         values = torch.stack([d_loss, g_loss, d_real, d_fake, info, d_adv, g_adv])
         state.sums += values
         state.count += 1

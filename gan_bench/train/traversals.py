@@ -20,6 +20,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from gan_bench.files import atomic_write
+from gan_bench.study.tricks import run_tricks
 from gan_bench.train import data
 from gan_bench.train.imagegrid import grid_image
 from gan_bench.train.models import (
@@ -54,7 +55,7 @@ def fixed_z(config: dict[str, Any], count: int, seed: int) -> torch.Tensor:
     """`count` draws of z (the run's latent kind) from a generator seeded with `seed`."""
     generator = torch.Generator().manual_seed(seed)
     z, _, _ = sample_latent(
-        count, config["model"]["latent_dim"], config["tricks"]["latent"], False, "cpu", generator
+        count, config["model"]["latent_dim"], run_tricks(config).latent, False, "cpu", generator
     )
     return z
 
@@ -74,7 +75,7 @@ def traversal_images(
         images = generator(code_input(z, categories, continuous).to(device)).float().cpu()
         panels.append(images)
     generator.train(was_training)
-    low, high = data.model_range(config["tricks"]["g_output"])
+    low, high = data.model_range(run_tricks(config).g_output)
     return ((torch.stack(panels) - low) / (high - low)).nan_to_num(0.0).clamp(0, 1)
 
 

@@ -167,4 +167,7 @@ def cells_listing(path: str, fmt: str) -> str:
 def cell_rows(study: Study) -> list[dict[str, Any]]:
     """One row per cell: its id and the levels of the tricks the study varies."""
     varied = varied_tricks(study)
-    return [{"id": cell.id} | {name: cell.tricks[name] for name in varied} for cell in cells(study)]
+    return [
+        {"id": cell.id} | {name: cell.tricks.level(name) for name in varied}
+        for cell in cells(study)
+    ]

@@ -209,6 +209,28 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "this CPU"
 
 
+def cpu_has_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool | None:
+    """Whether this CPU has bf16 units (AVX512-BF16 or AMX-BF16 in /proc/cpuinfo's flags);
+    None where that cannot be read. Without them bf16 autocast is emulated, measured ~16x
+    slower than fp32 per step (benchmarks/RESULTS.md, Zen 1)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return None
+
+
+def bf16_is_emulated() -> bool:
+    """True where training would run on this CPU (no GPU) and the CPU has no bf16 units."""
+    import torch
+
+    return not torch.cuda.is_available() and cpu_has_bf16() is False
+
+
 def available_cores() -> int:
     """What Snakemake's `--cores all` uses: the CPUs this process may run on."""
     try:

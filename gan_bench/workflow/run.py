@@ -31,6 +31,7 @@ from gan_bench.workflow.estimate import (
     STUDY_OVERHEAD_S,
     Estimate,
     available_cores,
+    bf16_is_emulated,
     cpu_model,
     estimate_study,
     format_duration,
@@ -142,6 +143,11 @@ def announce(
     say(f"estimated wall time: about {format_duration(estimate.wall_seconds)} on {cores} cores")
     for line in assumptions(estimate):
         print(f"    {line}", file=out)
+    if study_plan.study.train.get("precision") == "bf16" and bf16_is_emulated():
+        say(
+            "train.precision is bf16 but this CPU has no bf16 units (AVX512-BF16, AMX): "
+            "CPU runs emulate it, many times slower than fp32 (set train.precision: fp32)"
+        )
     if estimate.wall_seconds > LONG_STUDY_S and study_plan.study.name != "quick":
         say(f"for a first look in minutes, run the quick study first: {_quick_study()}")
     return estimate

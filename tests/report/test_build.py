@@ -82,7 +82,7 @@ def test_infogan_cells_get_a_traversals_section(tmp_path):
         {"cell": cell.id, **cell.levels, "seed": seed, "status": "completed"}
         | {"fid_cnn_2k": 20 + rng.normal()}
         | {
-            name: v + rng.normal(0, 0.01) if cell.tricks["infogan"] else np.nan
+            name: v + rng.normal(0, 0.01) if cell.tricks.infogan else np.nan
             for name, v in codes.items()
         }
         for cell in cells(study_of(factors))

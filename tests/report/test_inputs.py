@@ -16,6 +16,7 @@ from gan_bench.analysis.analyse import analyse
 from gan_bench.analysis.summary import write_summary
 from gan_bench.folders import StudyFolder
 from gan_bench.report.inputs import (
+    TRAVERSAL_SEEDS,
     ReportError,
     gather,
     read_logs,
@@ -214,3 +215,24 @@ def test_infogan_fixed_in_every_cell_shows_every_cell(tmp_path):
     put_png(folder.run(analysis.layout.cell_order[0], 0).traversals)
     tiles = traversal_tiles(folder, inputs.study, analysis)
     assert len(tiles) == 2 and tiles[1][1] is None  # the other cell: a blank tile
+
+
+def test_a_lone_infogan_cell_shows_several_seeds(tmp_path):
+    """InfoGAN varies by seed: one InfoGAN cell's traversals show its first completed seeds."""
+    folder = StudyFolder(tmp_path / "lone")
+    folder.root.mkdir()
+    factors = {"infogan": [True]}
+    frame = planted(factors, lambda levels: 30.0, seeds=TRAVERSAL_SEEDS + 2)
+    frame.loc[0, "status"], frame.loc[0, "fid_cnn_2k"] = "diverged", np.nan  # seed 0
+    write_summary(frame, folder.summary, planted_metrics(frame))
+    write_study_record(study_of(factors), folder)
+    inputs = gather(folder)
+    analysis = analyse(inputs.summary, inputs.study, inputs.design, metrics=inputs.metrics)
+    (cell,) = analysis.layout.cell_order
+    assert traversal_tiles(folder, inputs.study, analysis) == []  # no run folders yet
+    for seed in range(TRAVERSAL_SEEDS + 2):
+        if seed != 2:  # seed 2 drew none
+            put_png(folder.run(cell, seed).traversals)
+    tiles = traversal_tiles(folder, inputs.study, analysis)
+    shown = [1, 3, 4, 5][:TRAVERSAL_SEEDS]  # completed seeds first, seed 0 diverged
+    assert [label for label, _ in tiles] == [f"{cell} — seed {seed}" for seed in shown]

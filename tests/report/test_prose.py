@@ -19,6 +19,7 @@ from gan_bench.report.prose import (
     alias_text,
     analysis_title,
     bottom_line,
+    code_accuracy_by_seed,
     code_roles,
     code_text,
     made_with,
@@ -244,7 +245,7 @@ def infogan_runs(means: dict[tuple[str, int], float], sd: float, seeds: int) -> 
     for cell in cells(study_of(INFOGAN)):
         for seed in range(seeds):
             strokes = {
-                STROKES[key].name: mean + rng.normal(0, sd) if cell.tricks["infogan"] else np.nan
+                STROKES[key].name: mean + rng.normal(0, sd) if cell.tricks.infogan else np.nan
                 for key, mean in means.items()
             }
             rows.append(
@@ -291,3 +292,20 @@ def test_code_roles_name_no_lead_where_the_intervals_overlap_and_say_one_seed():
 def test_no_code_roles_without_the_stroke_columns():
     frame = infogan_runs({}, sd=0.0, seeds=3)
     assert code_roles(analyse(frame, study_of(INFOGAN), metrics=[FID])) == []
+
+
+def test_code_accuracy_is_listed_seed_by_seed_with_median_and_lowest():
+    """InfoGAN fails on some seeds: the report lists each one, not only a mean."""
+    accuracy = column("code_accuracy", "cnn", 2000)
+    frame = infogan_runs({}, sd=0.0, seeds=4)
+    frame[accuracy.name] = np.where(frame["infogan"], 0.0, np.nan)
+    on = frame["infogan"]
+    frame.loc[on, accuracy.name] = [0.95, 0.40, np.nan, 0.91]
+    frame.loc[on & (frame["seed"] == 2), "status"] = "diverged"
+    (line,) = code_accuracy_by_seed(analyse(frame, study_of(INFOGAN), metrics=[FID, accuracy]))
+    assert line == (
+        f"infogan-true: {accuracy.name} by seed (0: 0.95, 1: 0.40, 2: none, 3: 0.91); "
+        "median 0.91, lowest 0.40."
+    )
+    without = frame.drop(columns=accuracy.name)
+    assert code_accuracy_by_seed(analyse(without, study_of(INFOGAN), metrics=[FID])) == []

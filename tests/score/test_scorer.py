@@ -393,7 +393,7 @@ def test_a_tiny_run_of_the_papers_infogan_networks_trains_and_gets_its_codes_sco
         factors={"null_factor": ["a"]},
     )
     study = study_from_dict(raw, "<paper infogan>")
-    assert study.dataset["image_size"] == 28 and study.baseline["infogan"]
+    assert study.dataset["image_size"] == 28 and study.baseline.infogan
     cell = cells(study)[0]
     run = tmp_path / "run"
     record = train_run(run_config(study, cell.id, cell.tricks, 0), run, "cpu", 1, False)

@@ -69,7 +69,7 @@ def test_a_member_merges_model_train_eval_and_baseline_but_replaces_its_dataset(
     raw["members"][1]["dataset"] = {"name": "digits"}  # image_size: the schema's default
     large = campaign_from_dict(raw, "c.yaml").members["large"]
     assert large.train["steps"] == 30 and large.train["batch_size"] == 16  # merged
-    assert large.baseline["d_dropout"] == 0.1 and large.baseline["g_output"] == "tanh"
+    assert large.baseline.d_dropout == 0.1 and large.baseline.g_output == "tanh"
     assert large.dataset == {"name": "digits", "image_size": 16}  # replaced whole
     assert merged({"dataset": {"a": 1, "b": 2}}, {"dataset": {"a": 3}}) == {"dataset": {"a": 3}}
 

@@ -18,7 +18,7 @@ def test_full_factorial_enumerates_every_combination_in_registry_order():
     ids = [cell.id for cell in cells(study)]
     assert len(ids) == 4 and len(set(ids)) == 4
     assert ids[0] == "g_output-tanh__kernel_size-4"  # registry order, not file order
-    assert all(cell.tricks["latent"] == "normal" for cell in cells(study))
+    assert all(cell.tricks.latent == "normal" for cell in cells(study))
 
 
 def test_ids_do_not_depend_on_list_positions():
@@ -48,7 +48,7 @@ def test_one_at_a_time_varies_one_factor_from_the_baseline():
         "g_steps-2": {"g_steps": 2},
     }
     baseline = cells(study)[0].tricks
-    assert baseline["d_dropout"] == 0.0 and baseline["g_steps"] == 1
+    assert baseline.d_dropout == 0.0 and baseline.g_steps == 1
 
 
 def test_explicit_cells_apply_over_the_baseline():
@@ -63,7 +63,7 @@ def test_explicit_cells_apply_over_the_baseline():
     )
     found = cells(study)
     assert [c.id for c in found] == ["baseline", "g_upsample-resize__kernel_size-3"]
-    assert found[1].tricks["label_smoothing"] == 0.9 and found[1].tricks["kernel_size"] == 3
+    assert found[1].tricks.label_smoothing == 0.9 and found[1].tricks.kernel_size == 3
 
 
 def test_duplicate_explicit_cells_are_refused():
@@ -73,7 +73,7 @@ def test_duplicate_explicit_cells_are_refused():
 
 def test_find_cell_names_the_known_cells():
     study = load_study(ABLATIONS / "smoke.yaml")
-    assert find_cell(study, "g_output-sigmoid").tricks["g_output"] == "sigmoid"
+    assert find_cell(study, "g_output-sigmoid").tricks.g_output == "sigmoid"
     with pytest.raises(StudyError, match="--cell.*g_output-tanh"):
         find_cell(study, "nope")
 

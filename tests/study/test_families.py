@@ -24,15 +24,15 @@ def test_the_paper_family_fills_in_the_papers_training_under_the_study():
     assert "base_channels" not in study.model
     assert study.train["batch_size"] == 128 and study.train["steps"] == 10  # the study's own
     assert (study.train["lr_d"], study.train["lr_g"]) == (2e-4, 1e-3)
-    assert study.baseline["infogan"] and study.baseline["latent"] == "uniform"
-    assert study.baseline["g_output"] == "sigmoid"
+    assert study.baseline.infogan and study.baseline.latent == "uniform"
+    assert study.baseline.g_output == "sigmoid"
     assert study.factors == {"g_output": ["tanh", "sigmoid"]}  # factors still vary it
 
 
 def test_dcgan_studies_are_as_before():
     study = study_from_dict(tiny_study(), "tiny.yaml")
     assert "family" not in study.model and "lr_g" not in study.train
-    assert study.baseline["latent"] == "normal" and not study.baseline["infogan"]
+    assert study.baseline.latent == "normal" and not study.baseline.infogan
 
 
 @pytest.mark.parametrize(
@@ -108,4 +108,4 @@ def test_every_familys_plan_chains(family):
         plan = run_plan(run_config(study, cell.id, cell.tricks, 0), 3)
         _chain_ok(plan.generator)
         _chain_ok(plan.d_body)
-        assert bool(plan.q_head) == cell.tricks["infogan"]
+        assert bool(plan.q_head) == cell.tricks.infogan

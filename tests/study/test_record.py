@@ -31,7 +31,7 @@ def test_study_yaml_loads_back_to_the_same_study(tmp_path, name, fetched_data):
     assert same(again, study) and again.path == str(folder.study)
     assert design == DesignRecord.of(study)
     written = yaml.safe_load(folder.study.read_text())
-    assert written["baseline"] == study.baseline  # every trick, resolved
+    assert written["baseline"] == study.baseline.as_dict()  # every trick, resolved
     assert written["train"] == study.train  # every default filled in
 
 

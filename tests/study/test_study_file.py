@@ -34,7 +34,7 @@ def test_defaults_come_from_the_schema():
     assert study.train["steps"] == 1500 and study.train["batch_size"] == 64
     assert study.dataset["image_size"] == 16 and study.eval["extractor"] == "auto"
     assert study.design == "full_factorial"
-    assert list(study.baseline) == list(TRICK_ORDER)
+    assert list(study.baseline.as_dict()) == list(TRICK_ORDER)
 
 
 def test_all_problems_are_reported_at_once():
@@ -49,7 +49,9 @@ def test_all_problems_are_reported_at_once():
 
 def test_run_config_resolves_every_trick_and_the_seed():
     study = load_study(ABLATIONS / "smoke.yaml")
-    config = run_config(study, "g_output-sigmoid", study.baseline | {"g_output": "sigmoid"}, 1)
+    config = run_config(
+        study, "g_output-sigmoid", study.baseline.with_levels({"g_output": "sigmoid"}), 1
+    )
     assert config["seed"] == 1 and config["cell"] == "g_output-sigmoid"
     assert list(config["tricks"]) == list(TRICK_ORDER)
     assert config["tricks"]["g_output"] == "sigmoid"

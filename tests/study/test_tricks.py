@@ -97,3 +97,19 @@ def test_every_numeric_trick_is_bounded_above_so_its_levels_write_cell_ids(name)
     assert level_problem(name, trick.recommended) is None
     if name in ("label_noise", "instance_noise", "g_steps"):  # bounds that are a choice
         assert trick.bound_why in trick.check(trick.maximum * 2)
+
+
+def test_trick_settings_are_the_registry_typed():
+    from gan_bench.study.tricks import TrickSettings
+
+    settings = TrickSettings()
+    assert settings.as_dict() == defaults() and list(settings.as_dict()) == list(TRICK_ORDER)
+    changed = settings.with_levels({"kernel_size": 3, "infogan": True})
+    assert changed.kernel_size == 3 and changed.infogan and changed.level("kernel_size") == 3
+    assert TrickSettings.of({"g_steps": 2}).g_steps == 2  # the rest at their defaults
+    with pytest.raises(ValueError, match="tricks.kernel_size"):
+        TrickSettings.of({"kernel_size": 6})
+    with pytest.raises(ValueError, match="tricks.warp_drive"):
+        TrickSettings.of({"warp_drive": True})
+    with pytest.raises(KeyError):
+        settings.level("warp_drive")

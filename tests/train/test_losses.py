@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from gan_bench.study.tricks import defaults
+from gan_bench.study.tricks import TrickSettings
 from gan_bench.train.losses import (
     adversarial_bce,
     d_targets,
@@ -17,25 +17,25 @@ from gan_bench.train.losses import (
 
 
 def test_d_targets_baseline_are_one_and_zero():
-    real, fake = d_targets(256, defaults(), torch.device("cpu"))
+    real, fake = d_targets(256, TrickSettings(), torch.device("cpu"))
     assert torch.all(real == 1) and torch.all(fake == 0)
 
 
 def test_label_smoothing_sets_real_target_only():
-    real, fake = d_targets(256, defaults() | {"label_smoothing": 0.9}, torch.device("cpu"))
+    real, fake = d_targets(256, TrickSettings(label_smoothing=0.9), torch.device("cpu"))
     assert torch.allclose(real, torch.full_like(real, 0.9)) and torch.all(fake == 0)
 
 
 def test_label_noise_moves_reals_down_and_fakes_up():
     torch.manual_seed(0)
-    real, fake = d_targets(256, defaults() | {"label_noise": 0.1}, torch.device("cpu"))
+    real, fake = d_targets(256, TrickSettings(label_noise=0.1), torch.device("cpu"))
     assert real.min() >= 0.9 - 1e-6 and real.max() <= 1 and real.std() > 0
     assert fake.min() >= 0 and fake.max() <= 0.1 + 1e-6 and fake.std() > 0
 
 
 def test_label_flip_swaps_about_the_asked_share():
     torch.manual_seed(0)
-    real, fake = d_targets(20000, defaults() | {"label_flip": 0.3}, torch.device("cpu"))
+    real, fake = d_targets(20000, TrickSettings(label_flip=0.3), torch.device("cpu"))
     assert abs((real == 0).float().mean().item() - 0.3) < 0.02
     assert abs((fake == 1).float().mean().item() - 0.3) < 0.02
 
@@ -55,7 +55,7 @@ def test_constant_instance_noise_keeps_sigma0_for_the_whole_run():
 
 def _soft_targets(width: float, **tricks) -> tuple[torch.Tensor, torch.Tensor]:
     torch.manual_seed(0)
-    return d_targets(20000, defaults() | {"soft_labels": width} | tricks, torch.device("cpu"))
+    return d_targets(20000, TrickSettings(soft_labels=width, **tricks), torch.device("cpu"))
 
 
 def test_two_sided_soft_labels_span_ganhacks_ranges():
@@ -81,7 +81,7 @@ def test_soft_labels_compose_with_smoothing_noise_and_flips():
 @pytest.mark.parametrize("width", [0.0, 0.3])
 def test_soft_labels_draw_random_numbers_only_when_active(width):
     torch.manual_seed(0)
-    d_targets(64, defaults() | {"soft_labels": width}, torch.device("cpu"))
+    d_targets(64, TrickSettings(soft_labels=width), torch.device("cpu"))
     drawn = torch.rand(1)
     torch.manual_seed(0)
     assert torch.equal(drawn, torch.rand(1)) == (width == 0)

@@ -9,13 +9,13 @@ import torch
 from torch import nn
 
 from gan_bench.study.families import FAMILIES
-from gan_bench.study.tricks import defaults
+from gan_bench.study.tricks import TrickSettings
 from gan_bench.train.models import INFOGAN_CODE_DIM, Discriminator, Generator, sample_latent
 
 
 def models(size=16, channels=1, **tricks):
     plan = FAMILIES["dcgan"].plan(
-        defaults() | tricks, size, channels, {"latent_dim": 8, "base_channels": 4}
+        TrickSettings(**tricks), size, channels, {"latent_dim": 8, "base_channels": 4}
     )
     return Generator(plan), Discriminator(plan)
 
@@ -107,7 +107,7 @@ def test_infogan_adds_codes_to_g_and_a_q_head_to_d():
 
 def paper_models(**tricks):
     plan = FAMILIES["infogan_mnist"].plan(
-        defaults() | {"infogan": True} | tricks, 28, 1, {"latent_dim": 62}
+        TrickSettings(infogan=True, **tricks), 28, 1, {"latent_dim": 62}
     )
     return Generator(plan), Discriminator(plan)
 

@@ -16,6 +16,7 @@ from gan_bench import provenance
 from gan_bench.files import read_json, read_log
 from gan_bench.folders import RunFolder
 from gan_bench.study.study_file import seed_limit
+from gan_bench.study.tricks import TrickSettings
 from gan_bench.train.models import build_models
 from gan_bench.train.runner import (
     RunConflict,
@@ -212,7 +213,7 @@ def test_null_factor_b_changes_the_random_stream_and_a_changes_nothing(tmp_path)
     del plain["tricks"]["null_factor"]  # a config from before the trick existed
     level_b = make_config({"null_factor": "b"})
     at_derived = make_config({"null_factor": "a"})
-    at_derived["seed"] = stream_seed(level_b["seed"], level_b["tricks"])
+    at_derived["seed"] = stream_seed(level_b["seed"], TrickSettings.of(level_b["tricks"]))
     runs = {
         "plain": plain,
         "a": make_config({"null_factor": "a"}),
@@ -231,13 +232,29 @@ def test_null_factor_b_changes_the_random_stream_and_a_changes_nothing(tmp_path)
 
 @pytest.mark.parametrize("seed", [0, 1, 2**31, seed_limit()])
 def test_null_factor_seeds_are_derived_within_the_seed_limit(seed):
-    assert stream_seed(seed, {"null_factor": "a"}) == seed
-    derived = stream_seed(seed, {"null_factor": "b"})
+    assert stream_seed(seed, TrickSettings(null_factor="a")) == seed
+    derived = stream_seed(seed, TrickSettings(null_factor="b"))
     assert derived != seed and 0 <= derived <= seed_limit()
-    assert derived == stream_seed(seed, {"null_factor": "b"})  # a function of (seed, level)
+    assert derived == stream_seed(
+        seed, TrickSettings(null_factor="b")
+    )  # a function of (seed, level)
     seed_everything(derived)  # every RNG takes it
 
 
 def test_null_factor_b_streams_of_nearby_seeds_do_not_collide():
-    derived = {stream_seed(seed, {"null_factor": "b"}) for seed in range(1000)}
+    derived = {stream_seed(seed, TrickSettings(null_factor="b")) for seed in range(1000)}
     assert len(derived) == 1000 and not derived & set(range(1000))
+
+
+def test_use_threads_sets_torch_and_blas_alike():
+    """Scores must not depend on who started the process (Snakemake sets OMP_NUM_THREADS)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from gan_bench.train.runner import use_threads
+
+    before = torch.get_num_threads()
+    with threadpool_limits(limits=None):  # restores the BLAS pools afterwards
+        use_threads(1)
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    torch.set_num_threads(before)

@@ -22,7 +22,7 @@ def make_config(tricks: dict | None = None, **train) -> dict:
     raw["train"] = raw["train"] | train
     study = study_from_dict(raw, "test")
     cell = cells(study)[0]
-    return run_config(study, cell.id, cell.tricks | (tricks or {}), 0)
+    return run_config(study, cell.id, cell.tricks.with_levels(tricks or {}), 0)
 
 
 def make_trainer(tricks: dict | None = None, **train) -> tuple[Trainer, object]:

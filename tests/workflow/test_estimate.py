@@ -10,6 +10,7 @@ from gan_bench.workflow.estimate import (
     Estimate,
     StepTiming,
     campaign_wall,
+    cpu_has_bf16,
     estimate_runs,
     format_duration,
     makespan,
@@ -66,3 +67,14 @@ def test_a_campaigns_runs_share_one_queue_and_each_member_adds_its_own_jobs():
     wall = campaign_wall([estimate(30, 10), estimate(20, 20)], cores=2)
     assert wall == makespan([30, 10, 20, 20], 2) + 2 * STUDY_OVERHEAD_S == 40 + 40
     assert campaign_wall([estimate()], cores=2) == 0.0
+
+
+def test_cpu_has_bf16_reads_the_flags(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma\n")
+    assert cpu_has_bf16(info) is False
+    info.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert cpu_has_bf16(info) is True
+    info.write_text("flags\t\t: fpu amx_bf16 amx_tile\n")
+    assert cpu_has_bf16(info) is True
+    assert cpu_has_bf16(tmp_path / "absent") is None

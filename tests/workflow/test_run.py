@@ -17,6 +17,7 @@ from conftest import finish_run, tiny_study, write_image_folder
 from gan_bench.files import write_json
 from gan_bench.folders import RunFolder
 from gan_bench.resources import SNAKEFILE
+from gan_bench.study.plan import plan
 from gan_bench.study.study_file import StudyError, read_study_file
 from gan_bench.workflow.estimate import (
     format_duration,
@@ -123,6 +124,18 @@ def test_printed_estimate_is_measured_here_and_lists_its_assumptions(tiny_plan, 
     assert set(announce(tiny_plan, tmp_path, [], io.StringIO()).run_seconds) == set(
         tiny_plan.runs[1:]
     )
+
+
+@pytest.mark.parametrize("emulated", [True, False])
+def test_bf16_on_a_cpu_without_bf16_units_is_named(tmp_path, write_study, monkeypatch, emulated):
+    """Emulated bf16 is many times slower than fp32: the plan says why, not only how long."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("gan_bench.workflow.run.bf16_is_emulated", lambda: emulated)
+    train = {"steps": 2, "batch_size": 16, "log_every": 1, "precision": "bf16"}
+    bf16 = plan(write_study(tiny_study(seeds=[0], train=train)))
+    out = io.StringIO()
+    announce(bf16, tmp_path, ["--cores", "1"], out)
+    assert ("train.precision is bf16 but this CPU has no bf16 units" in out.getvalue()) is emulated
 
 
 # --------------------------------------------------------------------------- progress
