@@ -98,8 +98,8 @@ def test_an_unreadable_record_is_named(tmp_path):
         check_results_folder(_study(), folder)
 
 
-@pytest.mark.parametrize("name", ["default", "quick", "stability"])
-def test_the_published_results_match_their_built_in_studies(name):
+@pytest.mark.parametrize("name", ["default", "quick", "stability", "infogan_paper"])
+def test_the_published_results_match_their_built_in_studies(name, fetched_data):
     """So `gan-bench run default` in the repo re-scores rather than being refused."""
     folder = StudyFolder(REPO / "results" / name)
     study = load_study(builtin_studies()[name])
